@@ -1,0 +1,40 @@
+using System.CommandLine;
+using Ascai.Data;
+
+namespace Ascai.Cli.Commands;
+
+/// <summary>Options several commands share, defined once so they read the same everywhere.</summary>
+internal static class CommonOptions
+{
+    public static Option<string> Dataset() => new("--dataset")
+    {
+        Description = $"data set: {string.Join(", ", DatasetCatalog.Names)}",
+        DefaultValueFactory = _ => "fashion-mnist",
+    };
+
+    public static Option<string?> DataDir() => new("--data-dir")
+    {
+        Description = $"folder with the data set's files (default for fashion-mnist: {DatasetCatalog.DefaultFashionMnistDir})",
+    };
+
+    public static Option<int> ValidationSize() => new("--val-size")
+    {
+        Description = "validation images held out of the training split",
+        DefaultValueFactory = _ => DatasetSplits.DefaultValidationSize,
+    };
+
+    public static Option<int> Seed() => new("--seed") { Description = "random seed", DefaultValueFactory = _ => 0 };
+
+    public static Option<int> Threads() => new("--threads")
+    {
+        Description = "CPU threads for tensor operations (default: all cores)",
+        DefaultValueFactory = _ => Environment.ProcessorCount,
+    };
+
+    /// <summary>Applies the thread count to libtorch.</summary>
+    public static void ApplyThreads(int threads)
+    {
+        if (threads < 1) throw new AscaiException($"--threads must be at least 1, got {threads}");
+        TorchSharp.torch.set_num_threads(threads);
+    }
+}

@@ -1,0 +1,41 @@
+using System.CommandLine;
+using Ascai;
+using Ascai.Cli.Commands;
+
+// The native fixes (TorchSharp on Debian 12, malloc tuning) must precede the first tensor.
+Ascai.Runtime.NativeRuntime.Initialize();
+
+var root = new RootCommand("Ascai: learns how to compress a trained CNN layer by layer (ASCAI, arXiv 1911.06471).")
+{
+    TrainCommand.Create(),
+    EvalCommand.Create(),
+    ProfileCommand.Create(),
+    DemoCommand.Create(),
+};
+
+var parse = root.Parse(args);
+if (parse.Errors.Count > 0)
+{
+    string command = parse.CommandResult.Command.Name;
+    Console.Error.WriteLine($"error: {parse.Errors[0].Message} (see 'ascai {(command == root.Name ? "" : command + " ")}--help')");
+    return 2;
+}
+try
+{
+    return await parse.InvokeAsync(new InvocationConfiguration { EnableDefaultExceptionHandler = false });
+}
+catch (AscaiException e)
+{
+    Console.Error.WriteLine($"error: {e.Message}");
+    return 1;
+}
+catch (OperationCanceledException)
+{
+    Console.Error.WriteLine("interrupted");
+    return 130;
+}
+catch (Exception e) when (Environment.GetEnvironmentVariable("ASCAI_DEBUG") != "1")
+{
+    Console.Error.WriteLine($"error: {e.GetType().Name}: {e.Message.Split('\n')[0]} (set ASCAI_DEBUG=1 for details)");
+    return 1;
+}

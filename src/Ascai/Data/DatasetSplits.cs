@@ -1,0 +1,34 @@
+using Ascai.Graph;
+
+namespace Ascai.Data;
+
+/// <summary>
+/// A data set divided into training, held-out validation (taken from the training split, seeded, never trained
+/// on) and test images, with the normalisation that goes with it.
+/// </summary>
+public sealed record DatasetSplits(string Name, ImageDataset Train, ImageDataset Test, int[] TrainIndices, int[] ValidationIndices,
+    Normalization Normalization, string[] ClassNames)
+{
+    /// <summary>Default number of validation images (method.md section 5).</summary>
+    public const int DefaultValidationSize = 1000;
+
+    /// <summary>Every test image's index.</summary>
+    public int[] TestIndices => Enumerable.Range(0, Test.Count).ToArray();
+
+    /// <summary>Per-sample input shape of the images.</summary>
+    public Shape InputShape => new(Train.Channels, Train.Height, Train.Width);
+
+    /// <summary>Splits a training set into train and validation indices with a seeded shuffle.</summary>
+    public static (int[] Train, int[] Validation) HoldOut(int count, int validationSize, int seed)
+    {
+        if (validationSize < 0 || validationSize >= count)
+            throw new AscaiException($"validation size {validationSize} must be between 0 and {count - 1} (the training images)");
+        var order = Enumerable.Range(0, count).ToArray();
+        new Random(seed).Shuffle(order);
+        var validation = order[..validationSize];
+        var train = order[validationSize..];
+        Array.Sort(validation);
+        Array.Sort(train);
+        return (train, validation);
+    }
+}

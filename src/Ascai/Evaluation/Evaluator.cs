@@ -1,0 +1,38 @@
+using Ascai.Data;
+using Ascai.Graph;
+using static TorchSharp.torch;
+
+namespace Ascai.Evaluation;
+
+/// <summary>Top-1 accuracy (percent) and mean cross-entropy of a model on some images.</summary>
+public sealed record EvaluationResult(int Correct, int Total, double MeanLoss)
+{
+    /// <summary>Accuracy in percent.</summary>
+    public double Accuracy => Total == 0 ? 0 : 100.0 * Correct / Total;
+}
+
+/// <summary>Runs a graph in inference mode over image batches and scores its predictions.</summary>
+public static class Evaluator
+{
+    /// <summary>Default inference batch: a few hundred images keep both cores busy without large buffers.</summary>
+    public const int DefaultBatchSize = 250;
+
+    /// <summary>Accuracy of <paramref name="graph"/> on the images <paramref name="indices"/> of <paramref name="data"/>.</summary>
+    public static EvaluationResult Evaluate(LayerGraph graph, ImageDataset data, IReadOnlyList<int> indices,
+        Normalization normalization, int batchSize = DefaultBatchSize, CancellationToken cancel = default)
+    {
+        var loader = new BatchLoader(data, normalization);
+        int correct = 0;
+        double loss = 0;
+        using var _ = inference_mode();
+        foreach (var (images, labels) in loader.Batches(indices, batchSize))
+        {
+            cancel.ThrowIfCancellationRequested();
+            using var scope = NewDisposeScope();
+            var logits = graph.Forward(images);
+            correct += (int)logits.argmax(1).eq(labels).sum().item<long>();
+            loss += nn.functional.cross_entropy(logits, labels, reduction: nn.Reduction.Sum).item<float>();
+        }
+        return new EvaluationResult(correct, indices.Count, indices.Count == 0 ? 0 : loss / indices.Count);
+    }
+}

@@ -1,0 +1,48 @@
+namespace Ascai.Graph;
+
+/// <summary>Per-channel input normalisation applied to pixels scaled to [0, 1]: (x - mean) / std.</summary>
+public sealed record Normalization(float[] Mean, float[] Std)
+{
+    /// <summary>Fashion-MNIST's training-set statistics.</summary>
+    public static Normalization FashionMnist { get; } = new([0.2860f], [0.3530f]);
+    /// <summary>MNIST's training-set statistics.</summary>
+    public static Normalization Mnist { get; } = new([0.1307f], [0.3081f]);
+    /// <summary>CIFAR-10's usual per-channel statistics.</summary>
+    public static Normalization Cifar10 { get; } = new([0.4914f, 0.4822f, 0.4465f], [0.2470f, 0.2435f, 0.2616f]);
+}
+
+/// <summary>How a model was trained and how well it did, saved with it.</summary>
+public sealed record TrainingRecord
+{
+    /// <summary>Data set name.</summary>
+    public string Dataset { get; init; } = "";
+    /// <summary>Epochs run.</summary>
+    public int Epochs { get; init; }
+    /// <summary>Wall-clock seconds spent training.</summary>
+    public double Seconds { get; init; }
+    /// <summary>Seed of the run.</summary>
+    public int Seed { get; init; }
+    /// <summary>Accuracy (percent) on the held-out validation split.</summary>
+    public double ValidationAccuracy { get; init; }
+    /// <summary>Accuracy (percent) on the test split.</summary>
+    public double TestAccuracy { get; init; }
+    /// <summary>The command line that produced the model.</summary>
+    public string Command { get; init; } = "";
+    /// <summary>Free-form details: optimiser, schedule, batch size.</summary>
+    public Dictionary<string, string> Settings { get; init; } = new();
+}
+
+/// <summary>What a model file records beside its graph: what it expects and where it came from.</summary>
+public sealed record ModelInfo
+{
+    /// <summary>Architecture name, e.g. "vgg-small".</summary>
+    public string Architecture { get; init; } = "";
+    /// <summary>Number of output classes.</summary>
+    public int NumClasses { get; init; }
+    /// <summary>Input normalisation.</summary>
+    public Normalization Normalization { get; init; } = Normalization.FashionMnist;
+    /// <summary>Class names, when known.</summary>
+    public string[] ClassNames { get; init; } = [];
+    /// <summary>Training history, newest last (training, then fine-tunes).</summary>
+    public List<TrainingRecord> Training { get; init; } = [];
+}

@@ -1,0 +1,25 @@
+using static TorchSharp.torch;
+
+namespace Ascai.Graph.Nodes;
+
+/// <summary>Element-wise sum of two or more inputs of the same shape (residual connections).</summary>
+[NodeKind("add")]
+public sealed class AddNode : Node
+{
+    /// <inheritdoc/>
+    public override Shape InferShape(IReadOnlyList<Shape> inputs)
+    {
+        if (inputs.Count < 2) throw new AscaiException($"node '{Name}' (add) needs at least 2 inputs");
+        if (inputs.Any(s => !s.Equals(inputs[0])))
+            throw new AscaiException($"node '{Name}' (add): input shapes differ ({string.Join(", ", inputs)})");
+        return inputs[0];
+    }
+
+    /// <inheritdoc/>
+    public override Tensor Forward(IReadOnlyList<Tensor> inputs, bool training)
+    {
+        var sum = inputs[0] + inputs[1];
+        for (int i = 2; i < inputs.Count; i++) sum = sum.add_(inputs[i]);
+        return sum;
+    }
+}

@@ -1,0 +1,36 @@
+using static TorchSharp.torch;
+
+namespace Ascai.Graph.Nodes;
+
+/// <summary>Batch normalisation over the channels of a feature map (or the features of a flat input).</summary>
+[NodeKind("batchnorm")]
+public sealed class BatchNormNode : Node
+{
+    /// <summary>Channels normalised.</summary>
+    public required int Channels { get; init; }
+    /// <summary>Added to the variance.</summary>
+    public double Epsilon { get; init; } = 1e-5;
+    /// <summary>Running-statistics update rate in training.</summary>
+    public double Momentum { get; init; } = 0.1;
+
+    /// <inheritdoc/>
+    public override IEnumerable<(string Name, long[] Shape, bool Trainable)> TensorSpecs() =>
+    [
+        ("weight", [Channels], true), ("bias", [Channels], true),
+        ("running_mean", [Channels], false), ("running_var", [Channels], false),
+    ];
+
+    /// <inheritdoc/>
+    public override Shape InferShape(IReadOnlyList<Shape> inputs)
+    {
+        ExpectInputs(inputs, 1);
+        if (inputs[0].Channels != Channels)
+            throw new AscaiException($"node '{Name}' (batchnorm) expects {Channels} channels, got {inputs[0]}");
+        return inputs[0];
+    }
+
+    /// <inheritdoc/>
+    public override Tensor Forward(IReadOnlyList<Tensor> inputs, bool training) =>
+        nn.functional.batch_norm(inputs[0], Buffers["running_mean"], Buffers["running_var"], P("weight"), P("bias"),
+            training, Momentum, Epsilon);
+}

@@ -1,0 +1,40 @@
+using static TorchSharp.torch;
+
+namespace Ascai.Graph.Nodes;
+
+/// <summary>
+/// Multiplies each channel by 0 or 1: the place where structured pruning zeroes channels. A freshly inserted
+/// mask keeps every channel, so it leaves the model's outputs unchanged.
+/// </summary>
+[NodeKind("channelmask")]
+public sealed class ChannelMaskNode : Node
+{
+    /// <summary>Channels masked.</summary>
+    public required int Channels { get; init; }
+
+    /// <inheritdoc/>
+    public override IEnumerable<(string Name, long[] Shape, bool Trainable)> TensorSpecs() => [("mask", [Channels], false)];
+
+    /// <inheritdoc/>
+    public override Shape InferShape(IReadOnlyList<Shape> inputs)
+    {
+        ExpectInputs(inputs, 1);
+        if (inputs[0].Channels != Channels)
+            throw new AscaiException($"node '{Name}' (channelmask) expects {Channels} channels, got {inputs[0]}");
+        return inputs[0];
+    }
+
+    /// <inheritdoc/>
+    public override Tensor Forward(IReadOnlyList<Tensor> inputs, bool training)
+    {
+        var x = inputs[0];
+        var shape = new long[x.dim()];
+        Array.Fill(shape, 1L);
+        shape[1] = Channels;
+        return x * Buffers["mask"].view(shape);
+    }
+
+    /// <summary>Indices of channels kept (mask = 1).</summary>
+    public int[] KeptChannels() =>
+        Buffers["mask"].data<float>().ToArray().Select((v, i) => (v, i)).Where(p => p.v != 0).Select(p => p.i).ToArray();
+}

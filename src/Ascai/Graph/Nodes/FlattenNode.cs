@@ -1,0 +1,18 @@
+using static TorchSharp.torch;
+
+namespace Ascai.Graph.Nodes;
+
+/// <summary>Flattens a (C, H, W) feature map to (C*H*W), channel-major as PyTorch does.</summary>
+[NodeKind("flatten")]
+public sealed class FlattenNode : Node
+{
+    /// <inheritdoc/>
+    public override Shape InferShape(IReadOnlyList<Shape> inputs)
+    {
+        ExpectInputs(inputs, 1);
+        return new Shape((int)inputs[0].Elements);
+    }
+
+    /// <inheritdoc/>
+    public override Tensor Forward(IReadOnlyList<Tensor> inputs, bool training) => inputs[0].flatten(1);
+}

@@ -1,0 +1,38 @@
+using static TorchSharp.torch;
+
+namespace Ascai.Graph.Nodes;
+
+/// <summary>Fully connected layer y = x W^T + b on a flat (F) input.</summary>
+[NodeKind("linear")]
+public sealed class LinearNode : Node
+{
+    /// <summary>Input features.</summary>
+    public required int InFeatures { get; init; }
+    /// <summary>Output features.</summary>
+    public required int OutFeatures { get; init; }
+    /// <summary>Whether a bias is added.</summary>
+    public bool HasBias { get; init; } = true;
+
+    /// <inheritdoc/>
+    public override IEnumerable<(string Name, long[] Shape, bool Trainable)> TensorSpecs()
+    {
+        yield return ("weight", [OutFeatures, InFeatures], true);
+        if (HasBias) yield return ("bias", [OutFeatures], true);
+    }
+
+    /// <inheritdoc/>
+    public override Shape InferShape(IReadOnlyList<Shape> inputs)
+    {
+        ExpectInputs(inputs, 1);
+        if (inputs[0].Rank != 1 || inputs[0].Dims[0] != InFeatures)
+            throw new AscaiException($"node '{Name}' (linear) expects {InFeatures} input features, got {inputs[0]}");
+        return new Shape(OutFeatures);
+    }
+
+    /// <inheritdoc/>
+    public override Tensor Forward(IReadOnlyList<Tensor> inputs, bool training) =>
+        nn.functional.linear(inputs[0], P("weight"), HasBias ? P("bias") : null);
+
+    /// <inheritdoc/>
+    public override long Macs(IReadOnlyList<Shape> inputs, Shape output) => (long)InFeatures * OutFeatures;
+}

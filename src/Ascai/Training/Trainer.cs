@@ -1,0 +1,69 @@
+using System.Diagnostics;
+using Ascai.Data;
+using Ascai.Evaluation;
+using Ascai.Graph;
+using static TorchSharp.torch;
+
+namespace Ascai.Training;
+
+/// <summary>
+/// Trains a <see cref="LayerGraph"/> with SGD (momentum, weight decay) and a per-step cosine schedule, measuring
+/// validation accuracy after each epoch. The graph's weights are updated in place.
+/// </summary>
+public static class Trainer
+{
+    /// <summary>Runs <see cref="TrainOptions.Epochs"/> epochs over the training split of <paramref name="data"/>.</summary>
+    public static IReadOnlyList<EpochResult> Train(LayerGraph graph, DatasetSplits data, TrainOptions options,
+        IProgress<TrainProgress>? progress = null, CancellationToken cancel = default)
+    {
+        options.Validate();
+        var shapes = graph.InferShapes();
+        if (!graph.InputShape.Equals(data.InputShape))
+            throw new AscaiException($"the model takes {graph.InputShape} inputs but {data.Name} images are {data.InputShape}");
+        if (shapes[graph.Output].Elements != data.Train.NumClasses)
+            throw new AscaiException($"the model has {shapes[graph.Output]} outputs but {data.Name} has {data.Train.NumClasses} classes");
+
+        var loader = new BatchLoader(data.Train, data.Normalization);
+        var augmentation = options.Augment ? Augmentation.For(data.InputShape) : null;
+        var shuffle = new Random(options.Seed);
+        random.manual_seed(options.Seed);
+        int steps = (data.TrainIndices.Length + options.BatchSize - 1) / options.BatchSize;
+        long totalSteps = (long)steps * options.Epochs, step = 0;
+
+        using var optimizer = optim.SGD(graph.Parameters(), options.LearningRate, options.Momentum,
+            weight_decay: options.WeightDecay, nesterov: options.Nesterov);
+        var clock = Stopwatch.StartNew();
+        var results = new List<EpochResult>();
+        for (int epoch = 1; epoch <= options.Epochs; epoch++)
+        {
+            var epochClock = Stopwatch.StartNew();
+            double lossSum = 0;
+            long correct = 0, seen = 0;
+            int s = 0;
+            foreach (var (images, labels) in loader.Batches(data.TrainIndices, options.BatchSize, shuffle, augmentation))
+            {
+                cancel.ThrowIfCancellationRequested();
+                using var scope = NewDisposeScope();
+                SetLearningRate(optimizer, options.LearningRate * 0.5 * (1 + Math.Cos(Math.PI * step++ / totalSteps)));
+                optimizer.zero_grad();
+                var logits = graph.Forward(images, training: true);
+                var loss = nn.functional.cross_entropy(logits, labels);
+                loss.backward();
+                optimizer.step();
+                lossSum += loss.item<float>() * labels.shape[0];
+                correct += logits.argmax(1).eq(labels).sum().item<long>();
+                seen += labels.shape[0];
+                progress?.Report(new TrainProgress(epoch, options.Epochs, ++s, steps, lossSum / seen, 100.0 * correct / seen, null, clock.Elapsed));
+            }
+            var validation = Evaluator.Evaluate(graph, data.Train, data.ValidationIndices, data.Normalization, cancel: cancel);
+            results.Add(new EpochResult(epoch, lossSum / seen, 100.0 * correct / seen, validation.Accuracy, epochClock.Elapsed.TotalSeconds));
+            progress?.Report(new TrainProgress(epoch, options.Epochs, steps, steps, lossSum / seen, 100.0 * correct / seen, validation.Accuracy, clock.Elapsed));
+        }
+        return results;
+    }
+
+    private static void SetLearningRate(optim.Optimizer optimizer, double rate)
+    {
+        foreach (var group in optimizer.ParamGroups) group.LearningRate = rate;
+    }
+}
