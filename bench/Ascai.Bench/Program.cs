@@ -3,6 +3,7 @@ using Ascai.Bench;
 
 // Benchmarks print their figures; they assert nothing. Usage:
 //   dotnet run -c Release --project bench/Ascai.Bench -- forward [--images N] [--repeats R]
+//   dotnet run -c Release --project bench/Ascai.Bench -- compression [--model FILE] [--repeats R]
 Ascai.Runtime.NativeRuntime.Initialize();
 CultureInfo.DefaultThreadCurrentCulture = CultureInfo.InvariantCulture;
 
@@ -18,8 +19,11 @@ switch (benchmark)
     case "forward-child": // one malloc mode, in a fresh process (mallopt cannot be undone in-process)
         ForwardBenchmark.Measure(Option("--images", 1000), Option("--repeats", 5));
         break;
+    case "compression":
+        CompressionBenchmark.Run(options.GetValueOrDefault("--model", "models/vgg-small-fashion-mnist.ascai"), Option("--repeats", 5));
+        break;
     default:
-        Console.Error.WriteLine($"error: unknown benchmark '{benchmark}' (known: forward)");
+        Console.Error.WriteLine($"error: unknown benchmark '{benchmark}' (known: forward, compression)");
         return 2;
 }
 return 0;

@@ -10,6 +10,8 @@ var root = new RootCommand("Ascai: learns how to compress a trained CNN layer by
     TrainCommand.Create(),
     EvalCommand.Create(),
     ProfileCommand.Create(),
+    CompressCommand.Create(),
+    FinetuneCommand.Create(),
     DemoCommand.Create(),
 };
 

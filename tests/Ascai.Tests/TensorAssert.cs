@@ -9,6 +9,13 @@ internal static class TensorAssert
     {
         Assert.Equal(expected.shape, actual.shape);
         double diff = (expected - actual).abs().max().item<float>();
-        Assert.True(diff <= tolerance, $"max abs difference {diff} > {tolerance}");
+        Assert.True(diff <= tolerance, $"max abs difference {diff} > {tolerance} (largest |expected| {expected.abs().max().item<float>()})");
+    }
+
+    /// <summary>Close relative to the largest expected magnitude: for float32 results of different summation orders.</summary>
+    public static void RelativelyClose(Tensor expected, Tensor actual, double tolerance = 1e-5)
+    {
+        double scale = Math.Max(1.0, expected.abs().max().item<float>());
+        Close(expected, actual, tolerance * scale);
     }
 }

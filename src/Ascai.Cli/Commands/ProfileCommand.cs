@@ -26,7 +26,8 @@ internal static class ProfileCommand
                 var document = new
                 {
                     layers = layers.Select(l => new { name = l.Name, type = l.Kind, outputShape = l.OutputShape.Dims, macs = l.Macs, @params = l.Params }),
-                    total = new { macs = profile.TotalMacs, @params = profile.TotalParams },
+                    total = new { macs = profile.TotalMacs, @params = profile.TotalParams, nonZeroParams = profile.TotalNonZeroParams },
+                    baseline = loaded.Info.Compression is { } c ? new { macs = c.BaseMacs, @params = c.BaseParams } : null,
                 };
                 Console.WriteLine(JsonSerializer.Serialize(document, new JsonSerializerOptions { WriteIndented = true }));
                 return 0;
@@ -38,6 +39,10 @@ internal static class ProfileCommand
                     profile.TotalMacs > 0 ? $"{100.0 * l.Macs / profile.TotalMacs:F1}%" : "-");
             table.AddRow("[bold]total[/]", "", "", $"[bold]{profile.TotalMacs:N0}[/]", $"[bold]{profile.TotalParams:N0}[/]", "100%");
             AnsiConsole.Write(table);
+            if (loaded.Info.Compression is { } origin)
+                AnsiConsole.MarkupLine($"compressed from a model of {origin.BaseMacs:N0} MACs and {origin.BaseParams:N0} params: " +
+                    $"[bold]{100.0 * profile.TotalMacs / origin.BaseMacs:F1}%[/] of its MACs, {100.0 * profile.TotalParams / origin.BaseParams:F1}% of its params, " +
+                    $"{100.0 * profile.TotalNonZeroParams / origin.BaseParams:F1}% non-zero params{(origin.Compact ? " (compact)" : " (masked: run with --compact to remove channels)")}");
             return 0;
         });
         return command;

@@ -1,19 +1,46 @@
 using Ascai.Graph;
+using Ascai.Graph.Nodes;
 
 namespace Ascai.Cost;
 
 /// <summary>
 /// Walks a graph and counts, per node, MACs (method.md section 2: conv = Cin/groups * kh*kw * Cout * Hout*Wout,
 /// linear = in*out, every other node 0) and trainable parameters (weights, biases, batch-norm scale and shift).
+/// Channels zeroed by masks are priced as removed, following each mask's <see cref="ChannelGroup"/>: the cost of a
+/// masked graph is the cost of its compact form. Parameters that are exactly zero are counted apart (Pn).
 /// </summary>
 public static class CostModel
 {
     /// <summary>Profiles every node of <paramref name="graph"/>.</summary>
     public static ModelProfile Profile(LayerGraph graph)
     {
-        var shapes = graph.InferShapes();
-        var layers = graph.Nodes.Select(node => new LayerCost(node.Name, node.Kind, shapes[node.Name],
-            node.Macs(node.Inputs.Select(i => shapes[i]).ToArray(), shapes[node.Name]), node.ParameterCount)).ToList();
+        var shapes = EffectiveShapes(graph);
+        var layers = graph.Nodes.Select(node =>
+        {
+            var inputs = node.Inputs.Select(i => shapes[i]).ToArray();
+            long parameters = node.Params(inputs, shapes[node.Name]);
+            // Pn: zeroed weights are not stored; only count them when no mask already shrank the layer.
+            long nonZero = parameters == node.ParameterCount ? node.NonZeroParameterCount : parameters;
+            return new LayerCost(node.Name, node.Kind, shapes[node.Name], node.Macs(inputs, shapes[node.Name]), parameters, nonZero);
+        }).ToList();
         return new ModelProfile(layers);
+    }
+
+    /// <summary>Every node's output shape with masked channels removed.</summary>
+    public static IReadOnlyDictionary<string, Shape> EffectiveShapes(LayerGraph graph)
+    {
+        var shapes = new Dictionary<string, Shape>(graph.InferShapes());
+        foreach (var group in ChannelGroup.Of(graph))
+        {
+            var mask = (ChannelMaskNode)graph[group.Mask];
+            int kept = mask.KeptChannels().Length;
+            foreach (string name in group.Producers.Append(group.Mask).Concat(group.PassThrough))
+            {
+                var dims = shapes[name].Dims.ToArray();
+                dims[0] = (int)((long)dims[0] * kept / mask.Channels); // a flatten's features shrink with its channels
+                shapes[name] = new Shape(dims);
+            }
+        }
+        return shapes;
     }
 }

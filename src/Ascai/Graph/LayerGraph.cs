@@ -106,6 +106,82 @@ public sealed class LayerGraph : IDisposable
         return last;
     }
 
+    /// <summary>
+    /// Replaces node <paramref name="name"/> by <paramref name="replacement"/> (already wired to earlier nodes, in
+    /// topological order); the last replacement node's output stands for the old node's output from then on.
+    /// The old node's tensors are disposed.
+    /// </summary>
+    public void Replace(string name, IReadOnlyList<Node> replacement)
+    {
+        var old = this[name];
+        if (old is InputNode) throw new AscaiException("the input node cannot be replaced");
+        if (replacement.Count == 0) throw new ArgumentException("empty replacement", nameof(replacement));
+        int at = _nodes.IndexOf(old);
+        _nodes.RemoveAt(at);
+        _byName.Remove(name);
+        foreach (var node in replacement)
+        {
+            if (_byName.ContainsKey(node.Name)) throw new AscaiException($"duplicate node name '{node.Name}'");
+            if (node.Inputs.Any(i => !_byName.ContainsKey(i) || _nodes.IndexOf(_byName[i]) >= at))
+                throw new AscaiException($"replacement node '{node.Name}' consumes a node not defined before it");
+            _nodes.Insert(at++, node);
+            _byName[node.Name] = node;
+        }
+        Rewire(name, replacement[^1].Name, from: at);
+        if (!ReferenceEquals(old, replacement[^1]) && !replacement.Contains(old)) old.Dispose();
+        _lastUse = null;
+    }
+
+    /// <summary>Inserts a single-input node consuming <paramref name="after"/>; every other consumer of <paramref name="after"/> now consumes it.</summary>
+    public T InsertAfter<T>(string after, T node) where T : Node
+    {
+        if (node.Inputs is not [var input] || input != after) throw new ArgumentException($"node must consume exactly '{after}'", nameof(node));
+        if (_byName.ContainsKey(node.Name)) throw new AscaiException($"duplicate node name '{node.Name}'");
+        int at = _nodes.IndexOf(this[after]) + 1;
+        _nodes.Insert(at, node);
+        _byName[node.Name] = node;
+        Rewire(after, node.Name, from: at + 1);
+        _lastUse = null;
+        return node;
+    }
+
+    /// <summary>Removes a single-input node; its consumers consume its input instead. Its tensors are disposed.</summary>
+    public void Bypass(string name)
+    {
+        var node = this[name];
+        if (node.Inputs is not [var input]) throw new AscaiException($"node '{name}' has {node.Inputs.Length} inputs and cannot be bypassed");
+        int at = _nodes.IndexOf(node);
+        _nodes.RemoveAt(at);
+        _byName.Remove(name);
+        Rewire(name, input, from: at);
+        node.Dispose();
+        _lastUse = null;
+    }
+
+    private void Rewire(string oldName, string newName, int from)
+    {
+        for (int i = from; i < _nodes.Count; i++)
+        {
+            var inputs = _nodes[i].Inputs;
+            for (int k = 0; k < inputs.Length; k++)
+                if (inputs[k] == oldName) inputs[k] = newName;
+        }
+        if (Output == oldName) Output = newName;
+    }
+
+    /// <summary>A deep copy: same nodes and attributes, copies of every tensor.</summary>
+    public LayerGraph Clone()
+    {
+        var copy = new LayerGraph();
+        foreach (var node in _nodes)
+        {
+            var clone = NodeCloner.Clone(node);
+            copy.Add(clone);
+        }
+        copy.Output = Output;
+        return copy;
+    }
+
     /// <summary>All trainable tensors, for an optimizer.</summary>
     public IEnumerable<Parameter> Parameters() => _nodes.SelectMany(n => n.Parameters.Values);
 

@@ -32,6 +32,19 @@ public sealed record TrainingRecord
     public Dictionary<string, string> Settings { get; init; } = new();
 }
 
+/// <summary>How a compressed model was made from its base model.</summary>
+public sealed record CompressionRecord
+{
+    /// <summary>MACs per image of the base model.</summary>
+    public long BaseMacs { get; init; }
+    /// <summary>Parameters of the base model.</summary>
+    public long BaseParams { get; init; }
+    /// <summary>The per-layer settings applied, as JSON.</summary>
+    public string Settings { get; init; } = "";
+    /// <summary>Whether masked channels were physically removed.</summary>
+    public bool Compact { get; init; }
+}
+
 /// <summary>What a model file records beside its graph: what it expects and where it came from.</summary>
 public sealed record ModelInfo
 {
@@ -45,4 +58,6 @@ public sealed record ModelInfo
     public string[] ClassNames { get; init; } = [];
     /// <summary>Training history, newest last (training, then fine-tunes).</summary>
     public List<TrainingRecord> Training { get; init; } = [];
+    /// <summary>Set on compressed models: what they were compressed from and how.</summary>
+    public CompressionRecord? Compression { get; init; }
 }

@@ -38,8 +38,14 @@ public abstract class Node : IDisposable
     /// <summary>Multiply-accumulates per sample (method.md section 2: only conv and linear layers count).</summary>
     public virtual long Macs(IReadOnlyList<Shape> inputs, Shape output) => 0;
 
-    /// <summary>Number of trainable parameters.</summary>
+    /// <summary>Trainable parameters for the given shapes (by default, the tensors the node owns).</summary>
+    public virtual long Params(IReadOnlyList<Shape> inputs, Shape output) => ParameterCount;
+
+    /// <summary>Number of trainable parameters the node owns.</summary>
     public long ParameterCount => Parameters.Values.Sum(p => p.numel());
+
+    /// <summary>Number of trainable parameters that are not zero (what non-structured pruning reduces).</summary>
+    public long NonZeroParameterCount => Parameters.Values.Sum(p => p.count_nonzero().item<long>());
 
     /// <summary>A parameter by local name.</summary>
     protected Tensor P(string name) => Parameters[name];

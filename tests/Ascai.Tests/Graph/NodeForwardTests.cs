@@ -50,6 +50,20 @@ public class NodeForwardTests
         TensorAssert.Close(expected, node.Forward([x], false), 1e-4);
     }
 
+    // Regression: libtorch's oneDNN 3x3 kernel is wrong for 17..31, 33..47, ... input channels; Conv2dNode pads around it.
+    [Theory]
+    [InlineData(1)] [InlineData(9)] [InlineData(17)] [InlineData(18)] [InlineData(24)] [InlineData(31)] [InlineData(33)] [InlineData(40)] [InlineData(64)]
+    public void Conv2dIsRightForEveryChannelCount(int channels)
+    {
+        using var scope = NewDisposeScope();
+        var node = WithTensors(new Conv2dNode { Name = "c", Inputs = ["x"], InChannels = channels, OutChannels = 16, Kernel = [3, 3], Stride = [2, 2], Padding = [1, 1], HasBias = true });
+        var x = randn(2, channels, 14, 14);
+        var expected = ConvByUnfold(x, node.Parameters["weight"], node.Parameters["bias"], 2, 1, 1, 1, 7, 7);
+        TensorAssert.RelativelyClose(expected, node.Forward([x], false), 1e-5);
+        using var _ = inference_mode();
+        TensorAssert.RelativelyClose(expected, node.Forward([x], false), 1e-5);
+    }
+
     [Fact]
     public void LinearIsMatrixProductPlusBias()
     {

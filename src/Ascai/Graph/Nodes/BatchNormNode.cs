@@ -33,4 +33,10 @@ public sealed class BatchNormNode : Node
     public override Tensor Forward(IReadOnlyList<Tensor> inputs, bool training) =>
         nn.functional.batch_norm(inputs[0], Buffers["running_mean"], Buffers["running_var"], P("weight"), P("bias"),
             training, Momentum, Epsilon);
+
+    /// <inheritdoc/>
+    public override long Params(IReadOnlyList<Shape> inputs, Shape output) => 2L * output.Channels;
+
+    /// <summary>The same normalisation over another channel count; no tensors.</summary>
+    public BatchNormNode Resized(int channels) => new() { Name = Name, Inputs = [.. Inputs], Channels = channels, Epsilon = Epsilon, Momentum = Momentum };
 }

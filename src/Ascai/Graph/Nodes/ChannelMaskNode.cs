@@ -24,6 +24,12 @@ public sealed class ChannelMaskNode : Node
         return inputs[0];
     }
 
+    /// <summary>
+    /// When set, a per-sample, per-channel multiplier (N x C, all ones) applied with the mask, so that its gradient
+    /// is each image's d loss / d mask_c: how channel importance is measured. Not saved.
+    /// </summary>
+    [System.Text.Json.Serialization.JsonIgnore] public Tensor? Probe { get; set; }
+
     /// <inheritdoc/>
     public override Tensor Forward(IReadOnlyList<Tensor> inputs, bool training)
     {
@@ -31,7 +37,10 @@ public sealed class ChannelMaskNode : Node
         var shape = new long[x.dim()];
         Array.Fill(shape, 1L);
         shape[1] = Channels;
-        return x * Buffers["mask"].view(shape);
+        var y = x * Buffers["mask"].view(shape);
+        if (Probe is null) return y;
+        shape[0] = x.shape[0];
+        return y * Probe.view(shape);
     }
 
     /// <summary>Indices of channels kept (mask = 1).</summary>

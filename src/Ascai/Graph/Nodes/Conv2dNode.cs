@@ -49,13 +49,46 @@ public sealed class Conv2dNode : Node
     private int OutputSize(int size, int axis) =>
         (size + 2 * Padding[axis] - Dilation[axis] * (Kernel[axis] - 1) - 1) / Stride[axis] + 1;
 
+    /// <summary>Channel block of libtorch's oneDNN convolution kernels (16 with AVX-512, 8 with AVX2).</summary>
+    public const int KernelChannelBlock = 16;
+
     /// <inheritdoc/>
-    public override Tensor Forward(IReadOnlyList<Tensor> inputs, bool training) =>
-        nn.functional.conv2d(inputs[0], P("weight"), HasBias ? P("bias") : null,
+    public override Tensor Forward(IReadOnlyList<Tensor> inputs, bool training)
+    {
+        var x = inputs[0];
+        var weight = P("weight");
+        // Why: libtorch 2.10's oneDNN kxk convolution (TorchSharp 0.107) returns wrong values when the input
+        // channels exceed one kernel block and are not a multiple of it (e.g. 18 or 40 channels, not 16 or 32),
+        // which compact pruned models hit all the time. Zero channels change nothing mathematically and route the
+        // call to the correct kernel; turning oneDNN off instead costs 2-3x (docs/performance.md).
+        int missing = (KernelChannelBlock - InChannels % KernelChannelBlock) % KernelChannelBlock;
+        if (Groups == 1 && InChannels > KernelChannelBlock && missing > 0 && (Kernel[0] > 1 || Kernel[1] > 1))
+        {
+            x = nn.functional.pad(x, [0, 0, 0, 0, 0, missing]);
+            weight = nn.functional.pad(weight, [0, 0, 0, 0, 0, missing]);
+        }
+        return nn.functional.conv2d(x, weight, HasBias ? P("bias") : null,
             strides: [Stride[0], Stride[1]], padding: [Padding[0], Padding[1]],
             dilation: [Dilation[0], Dilation[1]], groups: Groups);
+    }
+
+    // Costs follow the shapes, not the attributes, so the cost model can price a masked graph by its effective
+    // channel counts; a depthwise conv stays depthwise when its channels shrink.
+    private long InputsPerGroup(IReadOnlyList<Shape> inputs) => IsDepthwise ? 1 : inputs[0].Channels / Groups;
 
     /// <inheritdoc/>
     public override long Macs(IReadOnlyList<Shape> inputs, Shape output) =>
-        (long)(InChannels / Groups) * Kernel[0] * Kernel[1] * OutChannels * output.Height * output.Width;
+        InputsPerGroup(inputs) * Kernel[0] * Kernel[1] * output.Channels * output.Height * output.Width;
+
+    /// <inheritdoc/>
+    public override long Params(IReadOnlyList<Shape> inputs, Shape output) =>
+        InputsPerGroup(inputs) * Kernel[0] * Kernel[1] * output.Channels + (HasBias ? output.Channels : 0);
+
+    /// <summary>The same conv with other channel counts (a depthwise conv keeps one group per channel); no tensors.</summary>
+    public Conv2dNode Resized(int inChannels, int outChannels, string? name = null, string[]? inputs = null) => new()
+    {
+        Name = name ?? Name, Inputs = inputs ?? [.. Inputs], InChannels = inChannels, OutChannels = outChannels,
+        Kernel = [.. Kernel], Stride = [.. Stride], Padding = [.. Padding], Dilation = [.. Dilation],
+        Groups = IsDepthwise ? inChannels : Groups, HasBias = HasBias,
+    };
 }

@@ -34,5 +34,15 @@ public sealed class LinearNode : Node
         nn.functional.linear(inputs[0], P("weight"), HasBias ? P("bias") : null);
 
     /// <inheritdoc/>
-    public override long Macs(IReadOnlyList<Shape> inputs, Shape output) => (long)InFeatures * OutFeatures;
+    public override long Macs(IReadOnlyList<Shape> inputs, Shape output) => inputs[0].Elements * output.Elements;
+
+    /// <inheritdoc/>
+    public override long Params(IReadOnlyList<Shape> inputs, Shape output) =>
+        inputs[0].Elements * output.Elements + (HasBias ? output.Elements : 0);
+
+    /// <summary>The same layer with other sizes; no tensors.</summary>
+    public LinearNode Resized(int inFeatures, int outFeatures, string? name = null, string[]? inputs = null) => new()
+    {
+        Name = name ?? Name, Inputs = inputs ?? [.. Inputs], InFeatures = inFeatures, OutFeatures = outFeatures, HasBias = HasBias,
+    };
 }

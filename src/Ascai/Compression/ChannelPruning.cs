@@ -1,0 +1,50 @@
+using Ascai.Graph;
+using Ascai.Graph.Nodes;
+using static TorchSharp.torch;
+
+namespace Ascai.Compression;
+
+/// <summary>
+/// Ps, structured pruning: masks go after the prunable activations (<see cref="MaskPlacement"/>), channels are
+/// ranked once per model (<see cref="ChannelImportance"/>, cached in the context), and a ratio p zeroes the
+/// floor(p * C) least important channels of a layer, never all of them. A layer is named by the conv or linear
+/// layer that creates its channels (after a decomposition, by the original layer's name).
+/// </summary>
+public sealed class ChannelPruning : ICompressionMethod
+{
+    /// <inheritdoc/>
+    public string Name => "ps";
+    /// <inheritdoc/>
+    public bool IsDecomposition => false;
+
+    /// <inheritdoc/>
+    public IEnumerable<string> Targets(LayerGraph graph) =>
+        graph.Nodes.OfType<ChannelMaskNode>().Any()
+            ? ChannelGroup.Of(graph).Select(g => g.Source)
+            : MaskPlacement.Candidates(graph).Select(g => g.Source);
+
+    /// <summary>Number of channels a ratio prunes out of <paramref name="channels"/>: floor(p * C), at most C - 1.</summary>
+    public static int PrunedCount(double ratio, int channels) => Math.Min((int)Math.Floor(ratio * channels), channels - 1);
+
+    /// <summary>The mask group of a layer name: its source, or a decomposed layer's last factor.</summary>
+    public static ChannelGroup GroupOf(IReadOnlyList<ChannelGroup> groups, string layer) =>
+        groups.FirstOrDefault(g => g.Source == layer)
+        ?? groups.FirstOrDefault(g => g.Source.StartsWith(layer + ".", StringComparison.Ordinal))
+        ?? throw new AscaiException($"layer '{layer}': ps applies to layers whose output channels can be removed ({string.Join(", ", groups.Select(g => g.Source))})");
+
+    /// <inheritdoc/>
+    public void Apply(LayerGraph graph, string layer, LayerSetting setting, CompressionContext context)
+    {
+        double p = Settings.Ratio(layer, setting);
+        var groups = MaskPlacement.Ensure(graph);
+        var group = GroupOf(groups, layer);
+        var scores = context.ImportanceOf(graph)[group.Mask];
+        var mask = (ChannelMaskNode)graph[group.Mask];
+        int pruned = PrunedCount(p, mask.Channels);
+        var values = Enumerable.Repeat(1f, mask.Channels).ToArray();
+        // Lowest importance first; ties by channel index, so the choice is deterministic.
+        foreach (int c in Enumerable.Range(0, mask.Channels).OrderBy(c => scores[c]).ThenBy(c => c).Take(pruned)) values[c] = 0;
+        using var scope = NewDisposeScope();
+        mask.SetTensor("mask", tensor(values));
+    }
+}

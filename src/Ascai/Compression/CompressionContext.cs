@@ -1,0 +1,44 @@
+using Ascai.Data;
+
+namespace Ascai.Compression;
+
+/// <summary>Which channel-importance criterion structured pruning ranks channels by.</summary>
+public enum ImportanceCriterion
+{
+    /// <summary>Molchanov et al.'s first-order Taylor criterion: per image, |d loss / d mask_c|, summed over the validation images.</summary>
+    Taylor,
+    /// <summary>L1 norm of the producing layer's filter for the channel (data-free).</summary>
+    L1,
+}
+
+/// <summary>What compression methods may need besides the graph: data for importance, and options.</summary>
+public sealed record CompressionContext
+{
+    /// <summary>Data whose validation split scores channel importance (required for <see cref="ImportanceCriterion.Taylor"/>).</summary>
+    public DatasetSplits? Data { get; init; }
+    /// <summary>Input normalisation of the model.</summary>
+    public Ascai.Graph.Normalization? Normalization { get; init; }
+    /// <summary>Channel-importance criterion for structured pruning.</summary>
+    public ImportanceCriterion Importance { get; init; } = ImportanceCriterion.Taylor;
+    /// <summary>Refine Tucker-2 factors with this many HOOI iterations (0 = plain HOSVD).</summary>
+    public int HooiIterations { get; init; }
+
+    private Dictionary<string, float[]>? _importance;
+
+    /// <summary>
+    /// Channel scores by mask name, computed on the first call and reused afterwards: importance is measured once
+    /// per model (method.md), so one context must only serve graphs with the same weights before pruning.
+    /// </summary>
+    public IReadOnlyDictionary<string, float[]> ImportanceOf(Ascai.Graph.LayerGraph graph)
+    {
+        if (_importance is not null && graph.Nodes.OfType<Ascai.Graph.Nodes.ChannelMaskNode>().All(m => _importance.ContainsKey(m.Name)))
+            return _importance;
+        _importance = Importance switch
+        {
+            ImportanceCriterion.L1 => ChannelImportance.L1(graph),
+            _ when Data is null || Normalization is null => throw new AscaiException("taylor channel importance needs a data set (or use --importance l1)"),
+            _ => ChannelImportance.Taylor(graph, Data.Train, Data.ValidationIndices, Normalization),
+        };
+        return _importance;
+    }
+}

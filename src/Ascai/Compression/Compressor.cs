@@ -1,0 +1,37 @@
+using Ascai.Graph;
+
+namespace Ascai.Compression;
+
+/// <summary>
+/// Applies a <see cref="CompressionPlan"/> to a copy of a graph: every setting is checked first (unknown layer,
+/// method not applicable, bad value: one clear error), then decompositions run, then pruning on the decomposed
+/// graph (method.md: D then Ps), so "D+Ps" is one plan.
+/// </summary>
+public static class Compressor
+{
+    /// <summary>A compressed copy of <paramref name="graph"/>; the input graph is not changed.</summary>
+    public static LayerGraph Apply(LayerGraph graph, CompressionPlan plan, CompressionContext context)
+    {
+        foreach (var (layer, setting) in plan.Layers)
+        {
+            var method = CompressionMethods.Get(setting.Method);
+            if (!graph.Contains(layer)) throw new AscaiException($"unknown layer '{layer}' (see `ascai profile` for the names)");
+            if (!method.Targets(graph).Contains(layer))
+                throw new AscaiException($"layer '{layer}' ({graph[layer].Kind}): method {method.Name} does not apply to it (it applies to: {string.Join(", ", method.Targets(graph).Take(12))}{(method.Targets(graph).Count() > 12 ? ", ..." : "")})");
+        }
+        var compressed = graph.Clone();
+        try
+        {
+            foreach (var method in CompressionMethods.All.OrderBy(m => m.IsDecomposition ? 0 : 1))
+                foreach (var (layer, setting) in plan.Layers.Where(l => CompressionMethods.Get(l.Value.Method) == method))
+                    method.Apply(compressed, layer, setting, context);
+            compressed.Validate();
+            return compressed;
+        }
+        catch
+        {
+            compressed.Dispose();
+            throw;
+        }
+    }
+}

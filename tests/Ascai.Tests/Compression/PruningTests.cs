@@ -1,0 +1,72 @@
+using Ascai.Compression;
+using Ascai.Cost;
+using Ascai.Graph;
+using Ascai.Graph.Nodes;
+using static TorchSharp.torch;
+
+namespace Ascai.Tests.Compression;
+
+public class PruningTests
+{
+    [Theory]
+    [InlineData(0.3)]
+    [InlineData(0.77)]
+    public void MagnitudePruningZeroesExactlyTheSmallest(double p)
+    {
+        using var scope = NewDisposeScope();
+        using var graph = ZooGraphs.Create("lenet5", "1x28x28");
+        var before = graph["conv2"].Parameters["weight"].detach().clone().abs().flatten();
+        using var pruned = Compressor.Apply(graph, new CompressionPlan { Layers = { ["conv2"] = new LayerSetting { Method = "pn", Ratio = p } } }, new());
+        var after = pruned["conv2"].Parameters["weight"].detach().flatten();
+        long count = after.numel(), expectedZeros = (long)Math.Floor(p * count);
+        Assert.Equal(expectedZeros, count - after.count_nonzero().item<long>());
+        // Every survivor is at least as large as every pruned weight.
+        var zeroed = after.eq(0);
+        Assert.True(before.masked_select(zeroed).max().item<float>() <= before.masked_select(zeroed.logical_not()).min().item<float>());
+        Assert.Equal(CostModel.Profile(graph).TotalNonZeroParams - expectedZeros, CostModel.Profile(pruned).TotalNonZeroParams);
+    }
+
+    [Theory]
+    [InlineData(0.5, 16, 8)]
+    [InlineData(0.99, 16, 15)]
+    [InlineData(0.1, 6, 0)]
+    public void ChannelPruningCountIsExactAndNeverEmptiesALayer(double p, int channels, int pruned)
+    {
+        Assert.Equal(pruned, ChannelPruning.PrunedCount(p, channels));
+        using var scope = NewDisposeScope();
+        var g = new GraphBuilder(new Shape(3, 8, 8));
+        var x = g.ConvBnRelu("input", channels, 3);
+        using var graph = g.Build(g.Linear(g.Flatten(g.GlobalAvgPool(g.Conv(x, 4, 3))), 10));
+        using var compressed = Compressor.Apply(graph, new CompressionPlan { Layers = { ["conv1"] = new LayerSetting { Method = "ps", Ratio = p } } },
+            new CompressionContext { Importance = ImportanceCriterion.L1 });
+        var mask = compressed.Nodes.OfType<ChannelMaskNode>().Single();
+        Assert.Equal(channels - pruned, mask.KeptChannels().Length);
+    }
+
+    [Fact]
+    public void L1PrunesTheSmallestFilters()
+    {
+        using var scope = NewDisposeScope();
+        var g = new GraphBuilder(new Shape(1, 6, 6));
+        var x = g.Relu(g.Conv("input", 4, 3, name: "conv"));
+        using var graph = g.Build(g.Linear(g.Flatten(x), 3));
+        graph["conv"].SetTensor("weight", tensor(new[] { 3f, 1f, 4f, 2f }).view(4, 1, 1, 1).expand(4, 1, 3, 3).contiguous());
+        using var compressed = Compressor.Apply(graph, new CompressionPlan { Layers = { ["conv"] = new LayerSetting { Method = "ps", Ratio = 0.5 } } },
+            new CompressionContext { Importance = ImportanceCriterion.L1 });
+        Assert.Equal([0, 2], compressed.Nodes.OfType<ChannelMaskNode>().Single().KeptChannels());
+    }
+
+    [Fact]
+    public void MasksFollowTheMethodsPlacementRules()
+    {
+        using var resnet = ZooGraphs.Create("resnet20", "3x16x16");
+        var sources = MaskPlacement.Candidates(resnet).Select(c => c.Source).ToList();
+        Assert.Equal(9, sources.Count); // the ReLU inside each of the 9 basic blocks; residual path unmasked
+        Assert.All(sources, s => Assert.EndsWith(".conv1", s));
+        using var mobile = ZooGraphs.Create("mobilenetv2", "3x16x16");
+        var groups = MaskPlacement.Candidates(mobile).ToList();
+        Assert.Equal(17, groups.Count(g => g.Producers.Any(p => p.EndsWith(".depthwise", StringComparison.Ordinal))));
+        using var vgg = ZooGraphs.Create("vgg-small", "1x28x28");
+        Assert.Equal(["conv1", "conv2", "conv3", "conv4", "conv5", "conv6", "fc1"], MaskPlacement.Candidates(vgg).Select(c => c.Source));
+    }
+}

@@ -1,0 +1,16 @@
+namespace Ascai.Tests;
+
+/// <summary>Files committed in the repository, found from the test's output folder.</summary>
+internal static class Repository
+{
+    public static string Root { get; } = FindRoot();
+
+    public static string Model(string name) => Path.Combine(Root, "models", name);
+
+    private static string FindRoot()
+    {
+        for (var dir = new DirectoryInfo(AppContext.BaseDirectory); dir is not null; dir = dir.Parent)
+            if (File.Exists(Path.Combine(dir.FullName, "Ascai.slnx"))) return dir.FullName;
+        throw new InvalidOperationException("repository root not found");
+    }
+}
