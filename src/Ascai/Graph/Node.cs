@@ -44,8 +44,11 @@ public abstract class Node : IDisposable
     /// <summary>Number of trainable parameters the node owns.</summary>
     public long ParameterCount => Parameters.Values.Sum(p => p.numel());
 
-    /// <summary>Number of trainable parameters that are not zero (what non-structured pruning reduces).</summary>
-    public long NonZeroParameterCount => Parameters.Values.Sum(p => p.count_nonzero().item<long>());
+    /// <summary>
+    /// Trainable parameters left after non-structured pruning: the non-zero entries of the weight, plus every other
+    /// parameter (biases, batch-norm shifts: Pn never prunes them, and a fresh model's zero biases are not pruned).
+    /// </summary>
+    public long NonZeroParameterCount => Parameters.Sum(p => p.Key == "weight" ? p.Value.count_nonzero().item<long>() : p.Value.numel());
 
     /// <summary>A parameter by local name.</summary>
     protected Tensor P(string name) => Parameters[name];
