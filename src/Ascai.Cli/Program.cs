@@ -11,6 +11,7 @@ var root = new RootCommand("Ascai: learns how to compress a trained CNN layer by
     EvalCommand.Create(),
     ProfileCommand.Create(),
     CompressCommand.Create(),
+    SearchCommand.Create(),
     FinetuneCommand.Create(),
     DemoCommand.Create(),
 };

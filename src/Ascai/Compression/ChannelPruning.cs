@@ -8,7 +8,8 @@ namespace Ascai.Compression;
 /// Ps, structured pruning: masks go after the prunable activations (<see cref="MaskPlacement"/>), channels are
 /// ranked once per model (<see cref="ChannelImportance"/>, cached in the context), and a ratio p zeroes the
 /// floor(p * C) least important channels of a layer, never all of them. A layer is named by the conv or linear
-/// layer that creates its channels (after a decomposition, by the original layer's name).
+/// layer that creates its channels (after a decomposition, by the original layer's name), or by the activation
+/// the mask follows: the only name left free when the same conv is also decomposed in one plan (D+Ps).
 /// </summary>
 public sealed class ChannelPruning : ICompressionMethod
 {
@@ -18,17 +19,18 @@ public sealed class ChannelPruning : ICompressionMethod
     public bool IsDecomposition => false;
 
     /// <inheritdoc/>
-    public IEnumerable<string> Targets(LayerGraph graph) =>
-        graph.Nodes.OfType<ChannelMaskNode>().Any()
-            ? ChannelGroup.Of(graph).Select(g => g.Source)
-            : MaskPlacement.Candidates(graph).Select(g => g.Source);
+    public IEnumerable<string> Targets(LayerGraph graph)
+    {
+        var groups = graph.Nodes.OfType<ChannelMaskNode>().Any() ? ChannelGroup.Of(graph) : MaskPlacement.Candidates(graph).ToList();
+        return groups.Select(g => g.Source).Concat(groups.Select(g => g.Producers[0]));
+    }
 
     /// <summary>Number of channels a ratio prunes out of <paramref name="channels"/>: floor(p * C), at most C - 1.</summary>
     public static int PrunedCount(double ratio, int channels) => Math.Min((int)Math.Floor(ratio * channels), channels - 1);
 
     /// <summary>The mask group of a layer name: its source, or a decomposed layer's last factor.</summary>
     public static ChannelGroup GroupOf(IReadOnlyList<ChannelGroup> groups, string layer) =>
-        groups.FirstOrDefault(g => g.Source == layer)
+        groups.FirstOrDefault(g => g.Source == layer || g.Producers[0] == layer)
         ?? groups.FirstOrDefault(g => g.Source.StartsWith(layer + ".", StringComparison.Ordinal))
         ?? throw new AscaiException($"layer '{layer}': ps applies to layers whose output channels can be removed ({string.Join(", ", groups.Select(g => g.Source))})");
 

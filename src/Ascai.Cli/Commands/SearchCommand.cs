@@ -1,0 +1,139 @@
+using System.CommandLine;
+using System.Globalization;
+using Ascai.Compression;
+using Ascai.Search;
+using Spectre.Console;
+
+namespace Ascai.Cli.Commands;
+
+/// <summary><c>ascai search</c>: the ASCAI search (or a baseline) for the per-layer setting that removes the most cost above an accuracy floor.</summary>
+internal static class SearchCommand
+{
+    public static Command Create()
+    {
+        var model = new Option<string?>("--model") { Description = "model file to compress" };
+        var methods = new Option<string>("--methods") { Description = "pn, ps, d or d+ps", DefaultValueFactory = _ => "ps" };
+        var maxDrop = new Option<double?>("--max-drop") { Description = "accuracy floor as points below the model's validation accuracy (default 1)" };
+        var threshold = new Option<double?>("--acc-threshold") { Description = "accuracy floor in percent" };
+        var population = new Option<int>("--population") { Description = "population size N", DefaultValueFactory = _ => 50 };
+        var generations = new Option<int>("--generations") { Description = "generations T", DefaultValueFactory = _ => 50 };
+        var budget = new Option<int?>("--budget") { Description = "evaluation budget (distinct genomes)" };
+        var timeLimit = new Option<string?>("--time-limit") { Description = "wall-clock budget, e.g. 90s, 10m, 1h" };
+        var stagnation = new Option<int?>("--stagnation") { Description = "stop after this many generations without improvement" };
+        var strategy = new Option<string>("--strategy") { Description = "ascai, uniform or random", DefaultValueFactory = _ => "ascai" };
+        var init = new Option<InitMode>("--init") { Description = "warm (theta) or naive", DefaultValueFactory = _ => InitMode.Warm };
+        var score = new Option<ScoreForm>("--score") { Description = "ascai (s/PEN) or genecai (exp(100 s)/PEN)", DefaultValueFactory = _ => ScoreForm.Ascai };
+        var importance = new Option<ImportanceCriterion>("--importance") { Description = "channel ranking for ps: taylor or l1", DefaultValueFactory = _ => ImportanceCriterion.Taylor };
+        var include = new Option<string[]>("--include") { Description = "only layers matching these globs", AllowMultipleArgumentsPerToken = true };
+        var exclude = new Option<string[]>("--exclude") { Description = "leave layers matching these globs alone", AllowMultipleArgumentsPerToken = true };
+        var pCross = new Option<double>("--p-cross") { DefaultValueFactory = _ => 0.8, Description = "crossover probability of a pair" };
+        var pSwap = new Option<double>("--p-swap") { DefaultValueFactory = _ => 0.2, Description = "swap probability of an element" };
+        var pMutate = new Option<double>("--p-mutate") { DefaultValueFactory = _ => 0.8, Description = "mutation probability of an individual" };
+        var pTweak = new Option<double>("--p-tweak") { DefaultValueFactory = _ => 0.05, Description = "tweak probability of an element" };
+        var output = new Option<string?>("--out") { Description = "run folder to create" };
+        var resume = new Option<string?>("--resume") { Description = "run folder to continue (its config.json is used)" };
+        var dataset = CommonOptions.Dataset();
+        var dataDir = CommonOptions.DataDir();
+        var valSize = CommonOptions.ValidationSize();
+        var seed = CommonOptions.Seed();
+        var threads = CommonOptions.Threads();
+        var command = new Command("search", "search per-layer compression settings (ASCAI genetic algorithm, or a baseline)")
+        {
+            model, dataset, dataDir, methods, maxDrop, threshold, population, generations, budget, timeLimit, stagnation, strategy, init, score,
+            importance, include, exclude, pCross, pSwap, pMutate, pTweak, seed, output, resume, valSize, threads,
+        };
+        command.SetAction((parse, cancel) =>
+        {
+            CommonOptions.ApplyThreads(parse.GetValue(threads));
+            string? resumeDir = parse.GetValue(resume);
+            SearchSummary summary;
+            string runDir;
+            if (resumeDir is not null)
+            {
+                runDir = resumeDir;
+                summary = Display.Run(p => SearchRunner.Resume(runDir, p, cancel));
+            }
+            else
+            {
+                runDir = parse.GetValue(output) ?? throw new AscaiException("--out RUN_DIR is required (or --resume RUN_DIR)");
+                var config = new SearchConfig
+                {
+                    Model = parse.GetValue(model) ?? throw new AscaiException("--model is required"),
+                    Dataset = parse.GetValue(dataset)!, DataDir = parse.GetValue(dataDir), ValidationSize = parse.GetValue(valSize),
+                    Methods = parse.GetValue(methods)!, Include = parse.GetValue(include) ?? [], Exclude = parse.GetValue(exclude) ?? [],
+                    AccThreshold = parse.GetValue(threshold), MaxDrop = parse.GetValue(maxDrop), Strategy = parse.GetValue(strategy)!,
+                    Importance = parse.GetValue(importance),
+                    Options = new SearchOptions
+                    {
+                        Population = parse.GetValue(population), Generations = parse.GetValue(generations), Budget = parse.GetValue(budget),
+                        TimeLimit = ParseDuration(parse.GetValue(timeLimit)), Stagnation = parse.GetValue(stagnation), Seed = parse.GetValue(seed),
+                        Init = parse.GetValue(init), Score = parse.GetValue(score), CrossoverProbability = parse.GetValue(pCross),
+                        SwapProbability = parse.GetValue(pSwap), MutationProbability = parse.GetValue(pMutate), TweakProbability = parse.GetValue(pTweak),
+                    },
+                };
+                summary = Display.Run(p => SearchRunner.Start(config, runDir, p, cancel));
+            }
+            if (summary.StopReason == "interrupted")
+            {
+                Console.Error.WriteLine($"interrupted after {summary.Evaluations} evaluations; continue with: ascai search --resume {runDir}");
+                return Task.FromResult(130);
+            }
+            Display.Summary(summary, runDir);
+            return Task.FromResult(0);
+        });
+        return command;
+    }
+
+    /// <summary>Parses 90, 90s, 10m, 1.5h into a duration.</summary>
+    internal static TimeSpan? ParseDuration(string? text)
+    {
+        if (string.IsNullOrWhiteSpace(text)) return null;
+        char unit = char.IsLetter(text[^1]) ? char.ToLowerInvariant(text[^1]) : 's';
+        string number = char.IsLetter(text[^1]) ? text[..^1] : text;
+        if (!double.TryParse(number, NumberStyles.Float, CultureInfo.InvariantCulture, out double value) || value <= 0 || unit is not ('s' or 'm' or 'h'))
+            throw new AscaiException($"--time-limit '{text}' is not a duration such as 90s, 10m or 1h");
+        return unit switch { 'h' => TimeSpan.FromHours(value), 'm' => TimeSpan.FromMinutes(value), _ => TimeSpan.FromSeconds(value) };
+    }
+
+    private static class Display
+    {
+        public static SearchSummary Run(Func<IProgress<SearchProgress>, SearchSummary> search)
+        {
+            if (!AnsiConsole.Profile.Capabilities.Interactive)
+            {
+                var last = DateTime.MinValue;
+                return search(new SynchronousProgress<SearchProgress>(p =>
+                {
+                    if ((DateTime.UtcNow - last).TotalSeconds < 5) return;
+                    last = DateTime.UtcNow;
+                    Console.WriteLine(Line(p));
+                }));
+            }
+            SearchSummary? result = null;
+            AnsiConsole.Status().Start("starting", context =>
+                result = search(new SynchronousProgress<SearchProgress>(p => context.Status(Markup.Escape(Line(p))))));
+            return result!;
+        }
+
+        private static string Line(SearchProgress p)
+        {
+            string best = p.BestFeasible is { } b ? $"best feasible {100.0 * b.Macs / Math.Max(1, p.BaseCost):F1}% MACs at {b.ValAccuracy:F2}%" : "no feasible yet";
+            string eta = p.Budget is { } budget && p.EvaluationsPerSecond > 0 ? $", eta {TimeSpan.FromSeconds((budget - p.Evaluations) / p.EvaluationsPerSecond):hh\\:mm\\:ss}" : "";
+            string generation = p.Phase == "generation" ? $"generation {p.Generation}" : p.Phase;
+            return $"{generation}: {p.Evaluations} evaluations{(p.Budget is { } bb ? $"/{bb}" : "")}, {best}, {p.EvaluationsPerSecond:F2} eval/s, {p.Elapsed:hh\\:mm\\:ss}{eta}";
+        }
+
+        public static void Summary(SearchSummary s, string runDir)
+        {
+            var table = new Table().Title($"{s.Strategy} search, methods {s.Methods}, seed {s.Seed}: {s.Evaluations} evaluations in {s.WallSeconds / 60:F1} min ({s.StopReason})")
+                .AddColumns("", "val acc", "test acc", "MACs", "MACs ratio", "params");
+            table.AddRow("baseline", $"{s.Baseline.ValAccuracy:F2}%", $"{s.Baseline.TestAccuracy:F2}%", $"{s.Baseline.Macs:N0}", "100%", $"{s.Baseline.Params:N0}");
+            if (s.Best is { } b)
+                table.AddRow("[bold]best feasible[/]", $"{b.ValAccuracy:F2}%", $"{b.TestAccuracy:F2}%", $"{b.Macs:N0}", $"[bold]{100 * b.MacsRatio:F1}%[/]", $"{b.Params:N0}");
+            else
+                table.AddRow("best feasible", "none above the floor", "", "", "", "");
+            AnsiConsole.Write(table);
+            Console.WriteLine($"floor {s.AccThreshold:F2}% validation accuracy; run folder: {runDir} (summary.json, journal.jsonl, best-compact.ascai)");
+        }
+    }
+}

@@ -1,0 +1,29 @@
+namespace Ascai.Search;
+
+/// <summary>One evaluated genome: what the journal stores, one JSON line each.</summary>
+public sealed record EvaluationRecord
+{
+    /// <summary>Order of evaluation, from 0.</summary>
+    public int Index { get; init; }
+    /// <summary>Generation (or sweep step) it was asked for in; -1 for the threshold search.</summary>
+    public int Generation { get; init; }
+    /// <summary>The genes' values.</summary>
+    public required double[] Genome { get; init; }
+    /// <summary>Validation accuracy in percent.</summary>
+    public double ValAccuracy { get; init; }
+    /// <summary>MACs per image of the compressed model.</summary>
+    public long Macs { get; init; }
+    /// <summary>Trainable parameters of the compressed model (non-zero for pn).</summary>
+    public long Params { get; init; }
+    /// <summary>Eq. 3 score.</summary>
+    public double Score { get; init; }
+    /// <summary>Whether the accuracy meets the floor.</summary>
+    public bool Feasible { get; init; }
+    /// <summary>Seed of the run.</summary>
+    public int Seed { get; init; }
+    /// <summary>Seconds the evaluation took.</summary>
+    public double Seconds { get; init; }
+
+    /// <summary>A stable key for the genome, so identical genomes are evaluated once.</summary>
+    public static string Key(double[] genome) => string.Join(",", genome.Select(v => v.ToString("R", System.Globalization.CultureInfo.InvariantCulture)));
+}

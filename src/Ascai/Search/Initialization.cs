@@ -1,0 +1,24 @@
+using Ascai.Search.Operators;
+
+namespace Ascai.Search;
+
+/// <summary>Draws initial individuals: warm from theta (method.md section 3) or naive over the whole range.</summary>
+public static class Initialization
+{
+    /// <summary>
+    /// Warm: ratio genes ~ Normal(theta/2, theta/4) clipped; bin genes uniform over the allowed bins from theta up.
+    /// Naive (theta null): ratio genes uniform over [min, max]; bin genes uniform over all allowed bins.
+    /// </summary>
+    public static double[] Sample(SearchSpace space, double[]? theta, Random random) =>
+        space.Genes.Select((gene, i) =>
+        {
+            if (gene.IsDiscrete)
+            {
+                var bins = theta is null ? gene.Allowed! : gene.Allowed!.Where(b => b >= theta[i]).ToArray();
+                return (double)bins[random.Next(bins.Length)];
+            }
+            return theta is null
+                ? gene.Min + random.NextDouble() * (gene.Max - gene.Min)
+                : gene.Clip(random.NextGaussian(theta[i] / 2, theta[i] / 4));
+        }).ToArray();
+}

@@ -1,0 +1,31 @@
+namespace Ascai.Search;
+
+/// <summary>Which form of Eq. 3 scores an individual (method.md section 4).</summary>
+public enum ScoreForm
+{
+    /// <summary>s(v) / PEN(v), the paper's.</summary>
+    Ascai,
+    /// <summary>exp(kappa * s(v)) / PEN(v), GeneCAI's and the authors' code, kappa = 100.</summary>
+    Genecai,
+}
+
+/// <summary>
+/// The score of a compressed model, from its saving and its accuracy (percent), under a hard accuracy floor:
+/// PEN = |acc_o - acc_v| + 1 + [acc_v &lt; acc_thr] exp(acc_thr - acc_v).
+/// </summary>
+public sealed record ScoreFunction(ScoreForm Form, double BaseAccuracy, double Threshold, double Kappa = 100)
+{
+    /// <summary>Eq. 4: the penalty (the +1 keeps a lossless candidate from dividing by zero).</summary>
+    public double Penalty(double accuracy) =>
+        Math.Abs(BaseAccuracy - accuracy) + 1 + (accuracy < Threshold ? Math.Exp(Math.Min(Threshold - accuracy, 700)) : 0);
+
+    /// <summary>Eq. 3 for a saving s = 1 - cost / base cost.</summary>
+    public double Score(double saving, double accuracy) => Form switch
+    {
+        ScoreForm.Genecai => Math.Exp(Math.Min(Kappa * saving, 700)) / Penalty(accuracy),
+        _ => saving / Penalty(accuracy),
+    };
+
+    /// <summary>Whether a candidate meets the floor.</summary>
+    public bool Feasible(double accuracy) => accuracy >= Threshold;
+}

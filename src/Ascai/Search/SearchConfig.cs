@@ -1,0 +1,89 @@
+using Ascai.Compression;
+
+namespace Ascai.Search;
+
+/// <summary>Everything that defines a search run, saved as <c>config.json</c> in its folder so that it can be resumed.</summary>
+public sealed record SearchConfig
+{
+    /// <summary>Model file (absolute path).</summary>
+    public required string Model { get; init; }
+    /// <summary>Data set name.</summary>
+    public string Dataset { get; init; } = "fashion-mnist";
+    /// <summary>Data folder, when not the default.</summary>
+    public string? DataDir { get; init; }
+    /// <summary>Validation images held out of the training split.</summary>
+    public int ValidationSize { get; init; } = Data.DatasetSplits.DefaultValidationSize;
+    /// <summary>pn, ps, d or d+ps.</summary>
+    public string Methods { get; init; } = "ps";
+    /// <summary>Glob patterns of layers to search (empty: all).</summary>
+    public string[] Include { get; init; } = [];
+    /// <summary>Glob patterns of layers to leave alone.</summary>
+    public string[] Exclude { get; init; } = [];
+    /// <summary>Accuracy floor in percent; or null to derive it from <see cref="MaxDrop"/>.</summary>
+    public double? AccThreshold { get; init; }
+    /// <summary>Points below the base validation accuracy allowed (default 1).</summary>
+    public double? MaxDrop { get; init; }
+    /// <summary>Strategy name.</summary>
+    public string Strategy { get; init; } = "ascai";
+    /// <summary>Channel importance for ps.</summary>
+    public ImportanceCriterion Importance { get; init; } = ImportanceCriterion.Taylor;
+    /// <summary>GA settings, budgets and seed.</summary>
+    public SearchOptions Options { get; init; } = new();
+
+    /// <summary>The floor for a model of base accuracy <paramref name="baseAccuracy"/>; throws for an impossible one.</summary>
+    public double Floor(double baseAccuracy)
+    {
+        if (AccThreshold is not null && MaxDrop is not null) throw new AscaiException("give --acc-threshold or --max-drop, not both");
+        if (MaxDrop is < 0) throw new AscaiException($"--max-drop must be non-negative, got {MaxDrop}");
+        double floor = AccThreshold ?? baseAccuracy - (MaxDrop ?? 1.0);
+        if (floor > baseAccuracy)
+            throw new AscaiException($"accuracy floor {floor:F2}% is above the model's own validation accuracy ({baseAccuracy:F2}%)");
+        return floor;
+    }
+}
+
+/// <summary>One model's numbers in a summary.</summary>
+public sealed record SummaryModel
+{
+    /// <summary>Validation accuracy (percent).</summary>
+    public double ValAccuracy { get; init; }
+    /// <summary>Test accuracy (percent).</summary>
+    public double TestAccuracy { get; init; }
+    /// <summary>MACs per image.</summary>
+    public long Macs { get; init; }
+    /// <summary>MACs relative to the baseline.</summary>
+    public double MacsRatio { get; init; } = 1;
+    /// <summary>Parameters (non-zero for pn).</summary>
+    public long Params { get; init; }
+    /// <summary>The genome (best only).</summary>
+    public double[]? Genome { get; init; }
+    /// <summary>The per-layer settings it stands for, as JSON (best only).</summary>
+    public string? Settings { get; init; }
+}
+
+/// <summary>What a run found: <c>summary.json</c>.</summary>
+public sealed record SearchSummary
+{
+    /// <summary>The uncompressed model.</summary>
+    public required SummaryModel Baseline { get; init; }
+    /// <summary>The best feasible individual, or null when none met the floor.</summary>
+    public SummaryModel? Best { get; init; }
+    /// <summary>Accuracy floor (percent).</summary>
+    public double AccThreshold { get; init; }
+    /// <summary>Distinct evaluations.</summary>
+    public int Evaluations { get; init; }
+    /// <summary>Wall-clock seconds of the last (or only) part of the run.</summary>
+    public double WallSeconds { get; init; }
+    /// <summary>Strategy.</summary>
+    public string Strategy { get; init; } = "";
+    /// <summary>Method set.</summary>
+    public string Methods { get; init; } = "";
+    /// <summary>Seed.</summary>
+    public int Seed { get; init; }
+    /// <summary>Why the run stopped.</summary>
+    public string StopReason { get; init; } = "";
+    /// <summary>Number of genes.</summary>
+    public int Genes { get; init; }
+    /// <summary>The non-dominated (cost, validation accuracy) evaluations: index, MACs, params, accuracy.</summary>
+    public List<double[]> ParetoFront { get; init; } = [];
+}

@@ -1,0 +1,56 @@
+namespace Ascai.Search;
+
+/// <summary>How the initial population is drawn (method.md section 3).</summary>
+public enum InitMode
+{
+    /// <summary>From the per-layer threshold vector theta (the paper's).</summary>
+    Warm,
+    /// <summary>Uniform over each gene's whole range (the ablation).</summary>
+    Naive,
+}
+
+/// <summary>Settings of a search; defaults are method.md's.</summary>
+public sealed record SearchOptions
+{
+    /// <summary>Population size N.</summary>
+    public int Population { get; init; } = 50;
+    /// <summary>Generations T.</summary>
+    public int Generations { get; init; } = 50;
+    /// <summary>Probability that an adjacent pair is crossed.</summary>
+    public double CrossoverProbability { get; init; } = 0.8;
+    /// <summary>Probability that a crossed pair swaps each element.</summary>
+    public double SwapProbability { get; init; } = 0.2;
+    /// <summary>Probability that an individual is mutated.</summary>
+    public double MutationProbability { get; init; } = 0.8;
+    /// <summary>Probability that a mutated individual's element is tweaked.</summary>
+    public double TweakProbability { get; init; } = 0.05;
+    /// <summary>Standard deviation of a continuous tweak.</summary>
+    public double Sigma { get; init; } = 0.2;
+    /// <summary>Initialization.</summary>
+    public InitMode Init { get; init; } = InitMode.Warm;
+    /// <summary>Score form.</summary>
+    public ScoreForm Score { get; init; } = ScoreForm.Ascai;
+    /// <summary>Evaluation budget (distinct genomes evaluated, threshold search included); null = none.</summary>
+    public int? Budget { get; init; }
+    /// <summary>Wall-clock budget; null = none.</summary>
+    public TimeSpan? TimeLimit { get; init; }
+    /// <summary>Stop after this many generations without a better best feasible score; null = never.</summary>
+    public int? Stagnation { get; init; }
+    /// <summary>Seed of every random choice.</summary>
+    public int Seed { get; init; }
+    /// <summary>Bisection resolution of the ratio thresholds.</summary>
+    public double ThresholdResolution { get; init; } = 0.01;
+
+    /// <summary>Throws <see cref="AscaiException"/> for values that make no sense.</summary>
+    public void Validate()
+    {
+        foreach (var (name, p) in new[] { ("--p-cross", CrossoverProbability), ("--p-swap", SwapProbability), ("--p-mutate", MutationProbability), ("--p-tweak", TweakProbability) })
+            if (!(p >= 0 && p <= 1)) throw new AscaiException($"{name} must be a probability in [0, 1], got {p}");
+        if (Population < 2) throw new AscaiException($"--population must be at least 2, got {Population}");
+        if (Generations < 1) throw new AscaiException($"--generations must be at least 1, got {Generations}");
+        if (!(Sigma > 0)) throw new AscaiException($"--sigma must be positive, got {Sigma}");
+        if (Budget is < 1) throw new AscaiException($"--budget must be at least 1, got {Budget}");
+        if (TimeLimit is { } t && t <= TimeSpan.Zero) throw new AscaiException("--time-limit must be positive");
+        if (Stagnation is < 1) throw new AscaiException($"--stagnation must be at least 1, got {Stagnation}");
+    }
+}

@@ -1,0 +1,130 @@
+using System.Diagnostics;
+
+namespace Ascai.Search;
+
+/// <summary>Progress of a search after each evaluation.</summary>
+public sealed record SearchProgress(int Generation, int Evaluations, int? Budget, EvaluationRecord? BestFeasible, double BaseCost,
+    TimeSpan Elapsed, double EvaluationsPerSecond, string Phase);
+
+/// <summary>
+/// The stateful heart of a search: evaluates genomes for a strategy through the cache and the journal, enforces
+/// the budget, time limit and cancellation, and tracks the best feasible individual and the non-dominated
+/// (cost, accuracy) set. Identical genomes are evaluated once; a resumed run replays the journal through the
+/// same deterministic strategy, so it ends where an uninterrupted run would.
+/// </summary>
+public sealed class SearchRun
+{
+    private readonly Func<double[], CancellationToken, (double Accuracy, long Macs, long Params, long Cost)> _evaluate;
+    private readonly Dictionary<string, EvaluationRecord> _cache = new();
+    private readonly Journal? _journal;
+    private readonly List<EvaluationRecord> _records = [];
+    private readonly Stopwatch _clock = Stopwatch.StartNew();
+    private readonly IProgress<SearchProgress>? _progress;
+    private readonly CancellationToken _cancel;
+    private int _replayed;
+
+    /// <summary>Creates a run; <paramref name="evaluate"/> returns accuracy, MACs, params and the cost the saving is measured in.</summary>
+    public SearchRun(SearchSpace space, ScoreFunction score, double baseCost, SearchOptions options,
+        Func<double[], CancellationToken, (double Accuracy, long Macs, long Params, long Cost)> evaluate,
+        Journal? journal = null, IProgress<SearchProgress>? progress = null, CancellationToken cancel = default)
+    {
+        (Space, Score, BaseCost, Options, _evaluate, _journal, _progress, _cancel) = (space, score, baseCost, options, evaluate, journal, progress, cancel);
+        foreach (var record in journal?.Existing ?? [])
+            _cache.TryAdd(EvaluationRecord.Key(record.Genome), record);
+    }
+
+    /// <summary>The genes.</summary>
+    public SearchSpace Space { get; }
+    /// <summary>The score.</summary>
+    public ScoreFunction Score { get; }
+    /// <summary>Cost of the uncompressed model (MACs, or parameters for pn).</summary>
+    public double BaseCost { get; }
+    /// <summary>The settings.</summary>
+    public SearchOptions Options { get; }
+    /// <summary>Distinct evaluations so far (replayed from the journal included).</summary>
+    public int Evaluations => _records.Count;
+    /// <summary>Every distinct evaluation, in order.</summary>
+    public IReadOnlyList<EvaluationRecord> Records => _records;
+    /// <summary>The best feasible individual so far (highest score among those meeting the floor).</summary>
+    public EvaluationRecord? BestFeasible { get; private set; }
+    /// <summary>Wall-clock time of this process's part of the run.</summary>
+    public TimeSpan Elapsed => _clock.Elapsed;
+    /// <summary>Why the run stopped, once it has.</summary>
+    public string? StopReason { get; private set; }
+    /// <summary>Current phase shown in progress ("threshold", "generation").</summary>
+    public string Phase { get; set; } = "";
+
+    /// <summary>Whether a budget, the time limit or a cancellation says stop.</summary>
+    public bool ShouldStop
+    {
+        get
+        {
+            if (StopReason is not null) return true;
+            if (_cancel.IsCancellationRequested) StopReason = "interrupted";
+            else if (Options.Budget is { } b && Evaluations >= b) StopReason = $"evaluation budget ({b})";
+            else if (Options.TimeLimit is { } t && Elapsed >= t) StopReason = $"time limit ({t})";
+            return StopReason is not null;
+        }
+    }
+
+    /// <summary>Marks the run as stopped for a strategy's own reason (generations done, stagnation).</summary>
+    public void Stop(string reason) => StopReason ??= reason;
+
+    /// <summary>
+    /// Evaluates genomes in order (cached ones are free), stopping early when the run must stop; returns one record
+    /// per genome evaluated or served from the cache, so a caller can tell an incomplete batch by its length.
+    /// </summary>
+    public IReadOnlyList<EvaluationRecord> Evaluate(IReadOnlyList<double[]> genomes, int generation)
+    {
+        var results = new List<EvaluationRecord>(genomes.Count);
+        foreach (var raw in genomes)
+        {
+            var genome = Space.Clip(raw);
+            string key = EvaluationRecord.Key(genome);
+            if (_cache.TryGetValue(key, out var known))
+            {
+                if (_replayed < (_journal?.Existing.Count ?? 0) && known.Index == _records.Count) { _records.Add(known); _replayed++; Track(known); }
+                results.Add(known);
+                continue;
+            }
+            if (ShouldStop) break;
+            var clock = Stopwatch.StartNew();
+            var (accuracy, macs, parameters, cost) = _evaluate(genome, _cancel);
+            double saving = 1 - cost / BaseCost;
+            var record = new EvaluationRecord
+            {
+                Index = _records.Count, Generation = generation, Genome = genome, ValAccuracy = accuracy, Macs = macs, Params = parameters,
+                Score = Score.Score(saving, accuracy), Feasible = Score.Feasible(accuracy), Seed = Options.Seed, Seconds = clock.Elapsed.TotalSeconds,
+            };
+            _journal?.Append(record);
+            _cache[key] = record;
+            _records.Add(record);
+            Track(record);
+            results.Add(record);
+        }
+        return results;
+    }
+
+    private void Track(EvaluationRecord record)
+    {
+        if (record.Feasible && (BestFeasible is null || record.Score > BestFeasible.Score)) BestFeasible = record;
+        double rate = Evaluations / Math.Max(Elapsed.TotalSeconds, 1e-9);
+        _progress?.Report(new SearchProgress(record.Generation, Evaluations, Options.Budget, BestFeasible, BaseCost, Elapsed, rate, Phase));
+    }
+
+    /// <summary>
+    /// The non-dominated records: no other record has both lower-or-equal cost and higher-or-equal accuracy with
+    /// one of them strict. Sorted by cost.
+    /// </summary>
+    public IReadOnlyList<EvaluationRecord> ParetoFront() => Pareto(_records, Space.CountsParameters);
+
+    /// <summary>The non-dominated (cost, accuracy) subset of <paramref name="records"/>, by increasing cost.</summary>
+    public static List<EvaluationRecord> Pareto(IEnumerable<EvaluationRecord> records, bool byParameters)
+    {
+        long Cost(EvaluationRecord r) => byParameters ? r.Params : r.Macs;
+        var front = new List<EvaluationRecord>();
+        foreach (var r in records.OrderBy(Cost).ThenByDescending(r => r.ValAccuracy))
+            if (front.Count == 0 || r.ValAccuracy > front[^1].ValAccuracy) front.Add(r);
+        return front;
+    }
+}

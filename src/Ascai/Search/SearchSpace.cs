@@ -1,0 +1,127 @@
+using System.Text.RegularExpressions;
+using Ascai.Compression;
+using Ascai.Graph;
+using Ascai.Graph.Nodes;
+
+namespace Ascai.Search;
+
+/// <summary>
+/// Which genes a search varies, built from a model and the chosen methods (pn, ps, d, d+ps): one ratio gene per
+/// prunable layer, one bin gene per SVD layer (only bins that lower the cost, plus 64 = as is), two bin genes
+/// per Tucker-2 layer. For d+ps the decomposition genes come first, then the pruning genes (one joint vector).
+/// </summary>
+public sealed class SearchSpace
+{
+    /// <summary>Largest ratio a gene may take: pruning a whole layer away is never useful.</summary>
+    public const double MaxRatio = 0.95;
+
+    /// <summary>Method sets accepted by <see cref="Build"/>.</summary>
+    public static readonly string[] MethodSets = ["pn", "ps", "d", "d+ps"];
+
+    private readonly Dictionary<string, (Shape Input, Shape Output, Conv2dNode Conv)> _tucker = new();
+
+    /// <summary>The genes, in genome order.</summary>
+    public IReadOnlyList<Gene> Genes { get; }
+
+    /// <summary>The method set, e.g. "d+ps".</summary>
+    public string Methods { get; }
+
+    /// <summary>Whether cost is counted in parameters (pn) rather than MACs.</summary>
+    public bool CountsParameters => Methods == "pn";
+
+    private SearchSpace(string methods, IReadOnlyList<Gene> genes, LayerGraph graph)
+    {
+        Methods = methods;
+        Genes = genes;
+        var shapes = graph.InferShapes();
+        foreach (var gene in genes.Where(g => g.Kind == GeneKind.TuckerOutBin))
+        {
+            var conv = (Conv2dNode)graph[gene.Layer];
+            _tucker[gene.Layer] = (shapes[conv.Inputs[0]], shapes[gene.Layer], conv);
+        }
+    }
+
+    /// <summary>Builds the space; patterns are globs on layer names (* and ?), include defaults to all.</summary>
+    public static SearchSpace Build(LayerGraph graph, string methods, IReadOnlyList<string>? include = null, IReadOnlyList<string>? exclude = null)
+    {
+        methods = methods.ToLowerInvariant();
+        if (!MethodSets.Contains(methods)) throw new AscaiException($"unknown --methods '{methods}' (known: {string.Join(", ", MethodSets)})");
+        bool Wanted(string layer) =>
+            (include is not { Count: > 0 } || include.Any(p => Glob(p).IsMatch(layer))) && !(exclude ?? []).Any(p => Glob(p).IsMatch(layer));
+
+        var genes = new List<Gene>();
+        if (methods is "d" or "d+ps")
+        {
+            var shapes = graph.InferShapes();
+            var svd = new SvdDecomposition();
+            foreach (string layer in svd.Targets(graph).Where(Wanted))
+            {
+                var weight = graph[layer].Parameters["weight"];
+                long m = weight.shape[0], n = weight.numel() / m;
+                int full = SvdDecomposition.FullRank(graph[layer]);
+                var bins = Enumerable.Range(1, Settings.SvdBins - 1)
+                    .Where(b => SvdDecomposition.Reduces(m, n, Settings.RankOfBin(b, full, Settings.SvdBins))).Append(Settings.SvdBins).ToArray();
+                if (bins.Length > 1) genes.Add(new Gene(layer, "svd", GeneKind.SvdBin, bins[0], Settings.SvdBins, bins));
+            }
+            int[] tuckerBins = Enumerable.Range(1, Settings.TuckerBins).ToArray();
+            foreach (string layer in new Tucker2Decomposition().Targets(graph).Where(Wanted))
+            {
+                genes.Add(new Gene(layer, "tucker2", GeneKind.TuckerOutBin, 1, Settings.TuckerBins, tuckerBins));
+                genes.Add(new Gene(layer, "tucker2", GeneKind.TuckerInBin, 1, Settings.TuckerBins, tuckerBins));
+            }
+        }
+        if (methods == "pn")
+            foreach (string layer in new MagnitudePruning().Targets(graph).Where(Wanted))
+                genes.Add(new Gene(layer, "pn", GeneKind.Ratio, 0, MaxRatio));
+        if (methods is "ps" or "d+ps")
+        {
+            var decomposed = genes.Select(g => g.Layer).ToHashSet();
+            // A conv that is also decomposed is pruned under its activation's name (one setting per name in a plan).
+            foreach (var group in MaskPlacement.Candidates(graph).Where(g => Wanted(g.Source)))
+                genes.Add(new Gene(decomposed.Contains(group.Source) ? group.Producers[0] : group.Source, "ps", GeneKind.Ratio, 0, MaxRatio));
+        }
+        if (genes.Count == 0) throw new AscaiException($"no searchable layer for --methods {methods} (check --include / --exclude)");
+        return new SearchSpace(methods, genes, graph);
+    }
+
+    private static Regex Glob(string pattern) =>
+        new("^" + Regex.Escape(pattern).Replace("\\*", ".*").Replace("\\?", ".") + "$", RegexOptions.CultureInvariant);
+
+    /// <summary>The genome that compresses nothing.</summary>
+    public double[] Identity => Genes.Select(g => g.Identity).ToArray();
+
+    /// <summary>Every gene forced into its range.</summary>
+    public double[] Clip(double[] genome) => genome.Select((v, i) => Genes[i].Clip(v)).ToArray();
+
+    /// <summary>
+    /// The compression plan a genome stands for. Genes at their identity value are left out; a Tucker-2 pair
+    /// whose ranks would not lower the layer's cost leaves the layer as is.
+    /// </summary>
+    public CompressionPlan Decode(double[] genome)
+    {
+        if (genome.Length != Genes.Count) throw new AscaiException($"genome has {genome.Length} genes, the space {Genes.Count}");
+        var plan = new CompressionPlan();
+        for (int i = 0; i < Genes.Count; i++)
+        {
+            var gene = Genes[i];
+            double value = gene.Clip(genome[i]);
+            switch (gene.Kind)
+            {
+                case GeneKind.Ratio when value > 0:
+                    plan.Layers[gene.Layer] = new LayerSetting { Method = gene.Method, Ratio = value };
+                    break;
+                case GeneKind.SvdBin when value < Settings.SvdBins:
+                    plan.Layers[gene.Layer] = new LayerSetting { Method = "svd", Bin = (int)value };
+                    break;
+                case GeneKind.TuckerOutBin:
+                    int binOut = (int)value, binIn = (int)Genes[i + 1].Clip(genome[i + 1]);
+                    var (input, output, conv) = _tucker[gene.Layer];
+                    int rOut = Settings.RankOfBin(binOut, conv.OutChannels, Settings.TuckerBins), rIn = Settings.RankOfBin(binIn, conv.InChannels, Settings.TuckerBins);
+                    if ((binOut, binIn) != (Settings.TuckerBins, Settings.TuckerBins) && Tucker2Decomposition.FactoredMacs(conv, input, output, rOut, rIn) < conv.Macs([input], output))
+                        plan.Layers[gene.Layer] = new LayerSetting { Method = "tucker2", Bins = [binOut, binIn] };
+                    break;
+            }
+        }
+        return plan;
+    }
+}

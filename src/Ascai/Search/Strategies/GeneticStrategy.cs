@@ -1,0 +1,75 @@
+using Ascai.Search.Operators;
+
+namespace Ascai.Search.Strategies;
+
+/// <summary>
+/// ASCAI's genetic algorithm (method.md sections 3 and 5): a warm (or naive) feasible initial population, then per
+/// generation: evaluate, min-normalised selection with replacement, adjacent-pair crossover on copies, mutation,
+/// clipping. No elitism (as in the paper); the run keeps the best feasible individual ever evaluated.
+/// </summary>
+public sealed class GeneticStrategy : ISearchStrategy
+{
+    /// <summary>How many candidates may be drawn per initial slot before giving up on a feasible one.</summary>
+    public const int ResampleLimit = 10;
+
+    /// <inheritdoc/>
+    public string Name => "ascai";
+
+    /// <summary>The threshold vector, once computed (warm start only).</summary>
+    public double[]? Theta { get; private set; }
+
+    /// <summary>Optional hook called with theta as soon as it is known (the CLI caches it in the run folder).</summary>
+    public Action<double[]>? ThetaComputed { get; init; }
+
+    /// <inheritdoc/>
+    public void Run(SearchRun run, Random random)
+    {
+        var options = run.Options;
+        if (options.Init == InitMode.Warm)
+        {
+            run.Phase = "threshold";
+            Theta = ThresholdVector.Compute(run.Space, g => Feasible(run, g), options.ThresholdResolution);
+            ThetaComputed?.Invoke(Theta);
+        }
+        var population = InitialPopulation(run, random);
+        double bestScore = double.NegativeInfinity;
+        int stale = 0;
+        for (int generation = 0; generation < options.Generations && !run.ShouldStop; generation++)
+        {
+            run.Phase = "generation";
+            var records = run.Evaluate(population, generation);
+            if (records.Count < population.Length) break; // stopped mid-generation
+            if (run.BestFeasible is { } best && best.Score > bestScore) { bestScore = best.Score; stale = 0; }
+            else if (options.Stagnation is { } limit && ++stale >= limit) { run.Stop($"stagnation ({limit} generations)"); break; }
+            if (generation == options.Generations - 1) { run.Stop($"generations ({options.Generations})"); break; }
+            var parents = Selection.Select(records.Select(r => r.Score).ToArray(), population.Length, random).Select(i => records[i].Genome).ToArray();
+            population = Crossover.Apply(parents, options.CrossoverProbability, options.SwapProbability, random);
+            Mutation.Apply(population, run.Space.Genes, options.MutationProbability, options.TweakProbability, options.Sigma, random);
+            population = population.Select(run.Space.Clip).ToArray();
+        }
+    }
+
+    private static bool Feasible(SearchRun run, double[] genome)
+    {
+        var records = run.Evaluate([genome], -1);
+        return records.Count == 1 && records[0].Feasible; // a stopped run answers "no": the search ends right after
+
+    }
+
+    // Only individuals above the floor enter (method.md section 3); sampling is bounded, then the feasible ones
+    // found fill the remaining places (the uncompressed genome if none was).
+    private double[][] InitialPopulation(SearchRun run, Random random)
+    {
+        int n = run.Options.Population;
+        var population = new List<double[]>();
+        for (int tries = 0; population.Count < n && tries < n * ResampleLimit && !run.ShouldStop; tries++)
+        {
+            var candidate = run.Space.Clip(Initialization.Sample(run.Space, Theta, random));
+            var records = run.Evaluate([candidate], -1);
+            if (records.Count == 1 && records[0].Feasible) population.Add(candidate);
+        }
+        if (population.Count == 0) population.Add(run.Space.Identity);
+        while (population.Count < n) population.Add((double[])population[random.Next(population.Count)].Clone());
+        return population.ToArray();
+    }
+}

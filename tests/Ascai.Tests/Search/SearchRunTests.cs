@@ -1,0 +1,123 @@
+using Ascai.Search;
+using Ascai.Search.Strategies;
+
+namespace Ascai.Tests.Search;
+
+public class SearchRunTests
+{
+    private static readonly SearchOptions Small = new() { Population = 8, Generations = 6, Seed = 3 };
+
+    private static SearchRun Run(SearchOptions options, Journal? journal = null, CancellationToken cancel = default, string strategy = "ascai")
+    {
+        var space = SyntheticSearch.Space(4);
+        var run = new SearchRun(space, new ScoreFunction(options.Score, 95, 94), 1_000_000, options, SyntheticSearch.Evaluate, journal, cancel: cancel);
+        SearchStrategies.Create(strategy).Run(run, new Random(options.Seed));
+        return run;
+    }
+
+    [Fact]
+    public void SameSeedGivesTheSameJournal()
+    {
+        using var dir = new TempDirectory();
+        using (var a = new Journal(dir.File("a.jsonl"))) Run(Small, a);
+        using (var b = new Journal(dir.File("b.jsonl"))) Run(Small, b);
+        Assert.Equal(StripTimes(dir.File("a.jsonl")), StripTimes(dir.File("b.jsonl")));
+        using (var c = new Journal(dir.File("c.jsonl"))) Run(Small with { Seed = 4 }, c);
+        Assert.NotEqual(StripTimes(dir.File("a.jsonl")), StripTimes(dir.File("c.jsonl")));
+    }
+
+    private static string[] StripTimes(string path) =>
+        Journal.Read(path).Select(r => System.Text.Json.JsonSerializer.Serialize(r with { Seconds = 0 })).ToArray();
+
+    [Fact]
+    public void ResumeAfterAnInterruptionEndsWithTheSameResult()
+    {
+        using var dir = new TempDirectory();
+        SearchRun full;
+        using (var journal = new Journal(dir.File("full.jsonl"))) full = Run(Small, journal);
+
+        // Interrupt after 40 evaluations, as a kill would, then tear the last line as a kill during the write would.
+        using (var cancel = new CancellationTokenSource())
+        using (var journal = new Journal(dir.File("cut.jsonl")))
+        {
+            var space = SyntheticSearch.Space(4);
+            int calls = 0;
+            var run = new SearchRun(space, new ScoreFunction(ScoreForm.Ascai, 95, 94), 1_000_000, Small,
+                (g, t) => { if (++calls > 40) cancel.Cancel(); return SyntheticSearch.Evaluate(g, t); }, journal, cancel: cancel.Token);
+            try { new GeneticStrategy().Run(run, new Random(Small.Seed)); } catch (OperationCanceledException) { }
+        }
+        var cut = File.ReadAllText(dir.File("cut.jsonl"));
+        File.WriteAllText(dir.File("cut.jsonl"), cut + cut.Split('\n')[0][..20]);
+        Assert.InRange(Journal.Read(dir.File("cut.jsonl")).Count, 35, 45);
+
+        SearchRun resumed;
+        using (var journal = new Journal(dir.File("cut.jsonl"))) resumed = Run(Small, journal);
+        Assert.Equal(full.Evaluations, resumed.Evaluations);
+        Assert.Equal(full.BestFeasible!.Genome, resumed.BestFeasible!.Genome);
+        Assert.Equal(StripTimes(dir.File("full.jsonl")), StripTimes(dir.File("cut.jsonl")));
+    }
+
+    [Fact]
+    public void IdenticalGenomesAreEvaluatedOnce()
+    {
+        int calls = 0;
+        var space = SyntheticSearch.Space(2);
+        var run = new SearchRun(space, new ScoreFunction(ScoreForm.Ascai, 95, 94), 1_000_000, Small, (g, t) => { calls++; return SyntheticSearch.Evaluate(g, t); });
+        run.Evaluate([[0.1, 0.2], [0.1, 0.2], [0.3, 0.2]], 0);
+        run.Evaluate([[0.1, 0.2]], 1);
+        Assert.Equal(2, calls);
+        Assert.Equal(2, run.Evaluations);
+    }
+
+    [Fact]
+    public void BudgetStopsTheSearch()
+    {
+        var run = Run(Small with { Budget = 30, Generations = 100 });
+        Assert.Equal(30, run.Evaluations);
+        Assert.Contains("budget", run.StopReason);
+    }
+
+    [Fact]
+    public void TheSearchBeatsUniformAndRandomOnASkewedLandscape()
+    {
+        var options = Small with { Population = 20, Generations = 30, Budget = 600 };
+        double Ratio(string strategy) => Run(options, strategy: strategy).BestFeasible!.Macs / 1e6;
+        double ga = Ratio("ascai"), uniform = Ratio("uniform"), random = Ratio("random");
+        Assert.True(ga < uniform, $"ascai {ga:F3} vs uniform {uniform:F3}");
+        Assert.True(ga < random, $"ascai {ga:F3} vs random {random:F3}");
+    }
+
+    [Fact]
+    public void ParetoFrontKeepsOnlyNonDominatedRecords()
+    {
+        EvaluationRecord R(long macs, double acc) => new() { Genome = [macs], Macs = macs, ValAccuracy = acc };
+        var front = SearchRun.Pareto([R(10, 90), R(5, 80), R(7, 85), R(8, 84), R(12, 89), R(5, 79)], byParameters: false);
+        Assert.Equal([5L, 7, 10], front.Select(r => r.Macs));
+    }
+
+    [Fact]
+    public void ScoreMatchesEquationsThreeAndFour()
+    {
+        var ascai = new ScoreFunction(ScoreForm.Ascai, 94, 93);
+        Assert.Equal(0.5 / 1, ascai.Score(0.5, 94), 12); // nothing lost: PEN = 1
+        Assert.Equal(0.5 / 1.5, ascai.Score(0.5, 93.5), 12);
+        Assert.Equal(0.5 / (2 + 1 + Math.Exp(1)), ascai.Score(0.5, 92), 12); // below the floor
+        var genecai = new ScoreFunction(ScoreForm.Genecai, 94, 93);
+        Assert.Equal(Math.Exp(50) / 1.5, genecai.Score(0.5, 93.5), 1e-3 * Math.Exp(50));
+    }
+
+    [Fact]
+    public void BadOptionsGiveOneClearError()
+    {
+        Assert.Contains("probability", Assert.Throws<AscaiException>(() => (Small with { CrossoverProbability = 1.5 }).Validate()).Message);
+        Assert.Contains("--population", Assert.Throws<AscaiException>(() => (Small with { Population = 1 }).Validate()).Message);
+        Assert.Contains("above the model", Assert.Throws<AscaiException>(() => new SearchConfig { Model = "m", AccThreshold = 99 }.Floor(94)).Message);
+        Assert.Contains("no searchable layer", Assert.Throws<AscaiException>(() =>
+        {
+            var g = new Ascai.Graph.GraphBuilder(new Ascai.Graph.Shape(8));
+            using var graph = g.Build(g.Linear("input", 4));
+            SearchSpace.Build(graph, "ps");
+        }).Message);
+        Assert.Contains("unknown --strategy", Assert.Throws<AscaiException>(() => SearchStrategies.Create("annealing")).Message);
+    }
+}
