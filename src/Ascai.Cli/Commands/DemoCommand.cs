@@ -3,15 +3,16 @@ using System.Diagnostics;
 using Ascai.Cost;
 using Ascai.Data;
 using Ascai.Evaluation;
+using Ascai.Search;
 using Ascai.Serialization;
 using Spectre.Console;
 
 namespace Ascai.Cli.Commands;
 
 /// <summary>
-/// <c>ascai demo</c>: the README's main job on the committed default Fashion-MNIST model. For now it checks the
-/// model end to end (validation and test accuracy, per-layer cost, inference speed); the ASCAI search joins it
-/// when `ascai search` lands.
+/// <c>ascai demo</c>: the README's main job on the committed default Fashion-MNIST model: check the model end to
+/// end (validation and test accuracy, cost, inference speed), then an ASCAI channel-pruning search with a budget
+/// that finishes in a few minutes here, then its summary and the path of its run folder.
 /// </summary>
 internal static class DemoCommand
 {
@@ -22,9 +23,11 @@ internal static class DemoCommand
     public static Command Create()
     {
         var model = new Option<string>("--model") { Description = "model file", DefaultValueFactory = _ => DefaultModelPath };
+        var budget = new Option<int>("--budget") { Description = "evaluations of the demo search", DefaultValueFactory = _ => 300 };
+        var output = new Option<string?>("--out") { Description = "run folder (default runs/demo-<time>)" };
         var dataDir = CommonOptions.DataDir();
         var threads = CommonOptions.Threads();
-        var command = new Command("demo", "evaluate and profile the default Fashion-MNIST model") { model, dataDir, threads };
+        var command = new Command("demo", "check the default Fashion-MNIST model, then search how to prune it") { model, budget, output, dataDir, threads };
         command.SetAction((parse, cancel) =>
         {
             CommonOptions.ApplyThreads(parse.GetValue(threads));
@@ -46,6 +49,21 @@ internal static class DemoCommand
             foreach (var record in loaded.Info.Training)
                 table.AddRow("trained by", Markup.Escape($"{record.Command} ({record.Epochs} epochs, {record.Seconds / 60:F1} min)"));
             AnsiConsole.Write(table);
+
+            string runDir = parse.GetValue(output) ?? Path.Combine("runs", $"demo-{DateTime.Now:yyyyMMdd-HHmmss}");
+            var config = new SearchConfig
+            {
+                Model = path, DataDir = parse.GetValue(dataDir), Methods = "ps", MaxDrop = 1,
+                Options = new SearchOptions { Population = 20, Generations = 50, Budget = parse.GetValue(budget) },
+            };
+            AnsiConsole.MarkupLine($"searching per-layer channel pruning (Ps) within 1 point of the validation accuracy, {config.Options.Budget} evaluations ...");
+            var summary = SearchDisplay.Run(p => SearchRunner.Start(config, runDir, p, cancel));
+            if (summary.StopReason == "interrupted")
+            {
+                Console.Error.WriteLine($"interrupted; continue with: ascai search --resume {runDir}");
+                return Task.FromResult(130);
+            }
+            SearchDisplay.Summary(summary, runDir);
             return Task.FromResult(0);
         });
         return command;

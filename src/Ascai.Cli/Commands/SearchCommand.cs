@@ -51,7 +51,7 @@ internal static class SearchCommand
             if (resumeDir is not null)
             {
                 runDir = resumeDir;
-                summary = Display.Run(p => SearchRunner.Resume(runDir, p, cancel));
+                summary = SearchDisplay.Run(p => SearchRunner.Resume(runDir, p, cancel));
             }
             else
             {
@@ -71,14 +71,14 @@ internal static class SearchCommand
                         SwapProbability = parse.GetValue(pSwap), MutationProbability = parse.GetValue(pMutate), TweakProbability = parse.GetValue(pTweak),
                     },
                 };
-                summary = Display.Run(p => SearchRunner.Start(config, runDir, p, cancel));
+                summary = SearchDisplay.Run(p => SearchRunner.Start(config, runDir, p, cancel));
             }
             if (summary.StopReason == "interrupted")
             {
                 Console.Error.WriteLine($"interrupted after {summary.Evaluations} evaluations; continue with: ascai search --resume {runDir}");
                 return Task.FromResult(130);
             }
-            Display.Summary(summary, runDir);
+            SearchDisplay.Summary(summary, runDir);
             return Task.FromResult(0);
         });
         return command;
@@ -93,47 +93,5 @@ internal static class SearchCommand
         if (!double.TryParse(number, NumberStyles.Float, CultureInfo.InvariantCulture, out double value) || value <= 0 || unit is not ('s' or 'm' or 'h'))
             throw new AscaiException($"--time-limit '{text}' is not a duration such as 90s, 10m or 1h");
         return unit switch { 'h' => TimeSpan.FromHours(value), 'm' => TimeSpan.FromMinutes(value), _ => TimeSpan.FromSeconds(value) };
-    }
-
-    private static class Display
-    {
-        public static SearchSummary Run(Func<IProgress<SearchProgress>, SearchSummary> search)
-        {
-            if (!AnsiConsole.Profile.Capabilities.Interactive)
-            {
-                var last = DateTime.MinValue;
-                return search(new SynchronousProgress<SearchProgress>(p =>
-                {
-                    if ((DateTime.UtcNow - last).TotalSeconds < 5) return;
-                    last = DateTime.UtcNow;
-                    Console.WriteLine(Line(p));
-                }));
-            }
-            SearchSummary? result = null;
-            AnsiConsole.Status().Start("starting", context =>
-                result = search(new SynchronousProgress<SearchProgress>(p => context.Status(Markup.Escape(Line(p))))));
-            return result!;
-        }
-
-        private static string Line(SearchProgress p)
-        {
-            string best = p.BestFeasible is { } b ? $"best feasible {100.0 * b.Macs / Math.Max(1, p.BaseCost):F1}% MACs at {b.ValAccuracy:F2}%" : "no feasible yet";
-            string eta = p.Budget is { } budget && p.EvaluationsPerSecond > 0 ? $", eta {TimeSpan.FromSeconds((budget - p.Evaluations) / p.EvaluationsPerSecond):hh\\:mm\\:ss}" : "";
-            string generation = p.Phase == "generation" ? $"generation {p.Generation}" : p.Phase;
-            return $"{generation}: {p.Evaluations} evaluations{(p.Budget is { } bb ? $"/{bb}" : "")}, {best}, {p.EvaluationsPerSecond:F2} eval/s, {p.Elapsed:hh\\:mm\\:ss}{eta}";
-        }
-
-        public static void Summary(SearchSummary s, string runDir)
-        {
-            var table = new Table().Title($"{s.Strategy} search, methods {s.Methods}, seed {s.Seed}: {s.Evaluations} evaluations in {s.WallSeconds / 60:F1} min ({s.StopReason})")
-                .AddColumns("", "val acc", "test acc", "MACs", "MACs ratio", "params");
-            table.AddRow("baseline", $"{s.Baseline.ValAccuracy:F2}%", $"{s.Baseline.TestAccuracy:F2}%", $"{s.Baseline.Macs:N0}", "100%", $"{s.Baseline.Params:N0}");
-            if (s.Best is { } b)
-                table.AddRow("[bold]best feasible[/]", $"{b.ValAccuracy:F2}%", $"{b.TestAccuracy:F2}%", $"{b.Macs:N0}", $"[bold]{100 * b.MacsRatio:F1}%[/]", $"{b.Params:N0}");
-            else
-                table.AddRow("best feasible", "none above the floor", "", "", "", "");
-            AnsiConsole.Write(table);
-            Console.WriteLine($"floor {s.AccThreshold:F2}% validation accuracy; run folder: {runDir} (summary.json, journal.jsonl, best-compact.ascai)");
-        }
     }
 }

@@ -31,6 +31,7 @@ public sealed class GeneticStrategy : ISearchStrategy
             Theta = ThresholdVector.Compute(run.Space, g => Feasible(run, g), options.ThresholdResolution);
             ThetaComputed?.Invoke(Theta);
         }
+        run.Phase = "initial population";
         var population = InitialPopulation(run, random);
         double bestScore = double.NegativeInfinity;
         int stale = 0;

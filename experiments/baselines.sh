@@ -1,0 +1,21 @@
+#!/usr/bin/env bash
+# Issue 4's comparison: ASCAI vs uniform vs random at an equal evaluation budget, Ps on the committed small VGG,
+# floor = base validation accuracy - 1 point, no fine-tuning. Usage: experiments/baselines.sh [SEEDS...] (default 0 1 2)
+# Writes runs/baselines/<strategy>-seed<k>/ (summary.json, journal.jsonl, best-compact.ascai); skips finished runs.
+set -euo pipefail
+root="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
+model="$root/models/vgg-small-fashion-mnist.ascai"
+budget="${BUDGET:-1000}"
+ascai="${ASCAI:-$root/ascai}"   # a frozen build keeps long experiments independent of edits to src/
+seeds=("$@"); [ ${#seeds[@]} -gt 0 ] || seeds=(0 1 2)
+for seed in "${seeds[@]}"; do
+  for strategy in ascai uniform random; do
+    out="$root/runs/baselines/$strategy-seed$seed"
+    [ -f "$out/summary.json" ] && continue
+    if [ -f "$out/journal.jsonl" ]; then
+      "$ascai" search --resume "$out"
+    else
+      "$ascai" search --model "$model" --methods ps --max-drop 1 --budget "$budget" --strategy "$strategy" --seed "$seed" --out "$out"
+    fi
+  done
+done

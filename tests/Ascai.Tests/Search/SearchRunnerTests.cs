@@ -1,0 +1,54 @@
+using System.Text.Json;
+using Ascai.Search;
+using Ascai.Serialization;
+
+namespace Ascai.Tests.Search;
+
+/// <summary>A real search on the committed small VGG, with a tiny budget: the run folder and its contract.</summary>
+public class SearchRunnerTests
+{
+    private static SearchConfig Config(string strategy = "ascai") => new()
+    {
+        Model = Repository.Model("vgg-small-fashion-mnist.ascai"), Methods = "ps", MaxDrop = 1, ValidationSize = 300, Strategy = strategy, // the first 300 of the same held-out shuffle
+        Include = ["conv5", "conv6", "fc1"], Options = new SearchOptions { Population = 4, Generations = 2, Budget = 24, Seed = 1 },
+    };
+
+    [Fact]
+    public void RunFolderHoldsConfigJournalThetaSummaryAndBestModels()
+    {
+        using var dir = new TempDirectory();
+        string runDir = Path.Combine(dir.Path, "run");
+        var summary = SearchRunner.Start(Config(), runDir);
+        foreach (string file in new[] { SearchRunner.ConfigFile, SearchRunner.JournalFile, SearchRunner.ThetaFile, SearchRunner.SummaryFile, SearchRunner.BestFile, SearchRunner.BestCompactFile })
+            Assert.True(File.Exists(Path.Combine(runDir, file)), $"{file} missing");
+        Assert.Equal(3, summary.Genes);
+        Assert.Equal(Journal.Read(Path.Combine(runDir, SearchRunner.JournalFile)).Count, summary.Evaluations);
+        Assert.NotNull(summary.Best);
+        Assert.True(summary.Best!.ValAccuracy >= summary.AccThreshold);
+        Assert.InRange(summary.AccThreshold, summary.Baseline.ValAccuracy - 1.0001, summary.Baseline.ValAccuracy - 0.9999);
+        using var document = JsonDocument.Parse(File.ReadAllText(Path.Combine(runDir, SearchRunner.SummaryFile)));
+        var root = document.RootElement;
+        foreach (var path in new[] { "baseline.valAccuracy", "baseline.testAccuracy", "baseline.macs", "best.genome", "best.valAccuracy", "best.testAccuracy",
+                     "best.macs", "best.macsRatio", "best.params", "evaluations", "wallSeconds", "strategy", "methods", "seed" })
+        {
+            var element = root;
+            foreach (string part in path.Split('.')) Assert.True(element.TryGetProperty(part, out element), $"summary.json lacks {path}");
+        }
+        using var best = ModelFile.Load(Path.Combine(runDir, SearchRunner.BestCompactFile));
+        Assert.Equal(summary.Best.Macs, Ascai.Cost.CostModel.Profile(best.Graph).TotalMacs);
+
+        // Resuming a finished run evaluates nothing new and finds the same best.
+        var again = SearchRunner.Resume(runDir);
+        Assert.Equal(summary.Evaluations, again.Evaluations);
+        Assert.Equal(summary.Best.Genome, again.Best!.Genome);
+        Assert.Contains("--resume", Assert.Throws<AscaiException>(() => SearchRunner.Start(Config(), runDir)).Message);
+    }
+
+    [Fact]
+    public void FloorAboveTheModelIsRefused()
+    {
+        using var dir = new TempDirectory();
+        var e = Assert.Throws<AscaiException>(() => SearchRunner.Start(Config() with { MaxDrop = null, AccThreshold = 99.9 }, Path.Combine(dir.Path, "r")));
+        Assert.Contains("above the model's own validation accuracy", e.Message);
+    }
+}
