@@ -58,13 +58,7 @@ internal static class DemoCommand
             };
             AnsiConsole.MarkupLine($"searching per-layer channel pruning (Ps) within 1 point of the validation accuracy, {config.Options.Budget} evaluations ...");
             var summary = SearchDisplay.Run(p => SearchRunner.Start(config, runDir, p, cancel));
-            if (summary.StopReason == "interrupted")
-            {
-                Console.Error.WriteLine($"interrupted; continue with: ascai search --resume {runDir}");
-                return Task.FromResult(130);
-            }
-            SearchDisplay.Summary(summary, runDir);
-            return Task.FromResult(0);
+            return Task.FromResult(SearchDisplay.Finish(summary, runDir));
         });
         return command;
     }

@@ -73,13 +73,7 @@ internal static class SearchCommand
                 };
                 summary = SearchDisplay.Run(p => SearchRunner.Start(config, runDir, p, cancel));
             }
-            if (summary.StopReason == "interrupted")
-            {
-                Console.Error.WriteLine($"interrupted after {summary.Evaluations} evaluations; continue with: ascai search --resume {runDir}");
-                return Task.FromResult(130);
-            }
-            SearchDisplay.Summary(summary, runDir);
-            return Task.FromResult(0);
+            return Task.FromResult(SearchDisplay.Finish(summary, runDir));
         });
         return command;
     }

@@ -32,6 +32,18 @@ internal static class SearchDisplay
         return $"{generation}: {p.Evaluations} evaluations{(p.Budget is { } bb ? $"/{bb}" : "")}, {best}, {p.EvaluationsPerSecond:F2} eval/s, {p.Elapsed:hh\\:mm\\:ss}{eta}";
     }
 
+    /// <summary>Prints how a run ended and returns the exit code: 130 for an interrupted (resumable) run.</summary>
+    public static int Finish(SearchSummary summary, string runDir)
+    {
+        if (summary.StopReason == "interrupted")
+        {
+            Console.Error.WriteLine($"interrupted after {summary.Evaluations} evaluations; continue with: ascai search --resume {runDir}");
+            return 130;
+        }
+        Summary(summary, runDir);
+        return 0;
+    }
+
     public static void Summary(SearchSummary s, string runDir)
     {
         var table = new Table().Title($"{s.Strategy} search, methods {s.Methods}, seed {s.Seed}: {s.Evaluations} evaluations in {s.WallSeconds / 60:F1} min ({s.StopReason})")
