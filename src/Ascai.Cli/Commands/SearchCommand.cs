@@ -22,6 +22,7 @@ internal static class SearchCommand
         var stagnation = new Option<int?>("--stagnation") { Description = "stop after this many generations without improvement" };
         var strategy = new Option<string>("--strategy") { Description = "ascai, uniform or random", DefaultValueFactory = _ => "ascai" };
         var init = new Option<InitMode>("--init") { Description = "warm (theta) or naive", DefaultValueFactory = _ => InitMode.Warm };
+        var repair = new Option<InitRepair>("--init-repair") { Description = "infeasible warm samples: resample (paper) or shrink toward the original", DefaultValueFactory = _ => InitRepair.Resample };
         var score = new Option<ScoreForm>("--score") { Description = "ascai (s/PEN) or genecai (exp(100 s)/PEN)", DefaultValueFactory = _ => ScoreForm.Ascai };
         var importance = new Option<ImportanceCriterion>("--importance") { Description = "channel ranking for ps: taylor or l1", DefaultValueFactory = _ => ImportanceCriterion.Taylor };
         var include = new Option<string[]>("--include") { Description = "only layers matching these globs", AllowMultipleArgumentsPerToken = true };
@@ -39,7 +40,7 @@ internal static class SearchCommand
         var threads = CommonOptions.Threads();
         var command = new Command("search", "search per-layer compression settings (ASCAI genetic algorithm, or a baseline)")
         {
-            model, dataset, dataDir, methods, maxDrop, threshold, population, generations, budget, timeLimit, stagnation, strategy, init, score,
+            model, dataset, dataDir, methods, maxDrop, threshold, population, generations, budget, timeLimit, stagnation, strategy, init, repair, score,
             importance, include, exclude, pCross, pSwap, pMutate, pTweak, seed, output, resume, valSize, threads,
         };
         command.SetAction((parse, cancel) =>
@@ -67,7 +68,7 @@ internal static class SearchCommand
                     {
                         Population = parse.GetValue(population), Generations = parse.GetValue(generations), Budget = parse.GetValue(budget),
                         TimeLimit = ParseDuration(parse.GetValue(timeLimit)), Stagnation = parse.GetValue(stagnation), Seed = parse.GetValue(seed),
-                        Init = parse.GetValue(init), Score = parse.GetValue(score), CrossoverProbability = parse.GetValue(pCross),
+                        Init = parse.GetValue(init), InitRepair = parse.GetValue(repair), Score = parse.GetValue(score), CrossoverProbability = parse.GetValue(pCross),
                         SwapProbability = parse.GetValue(pSwap), MutationProbability = parse.GetValue(pMutate), TweakProbability = parse.GetValue(pTweak),
                     },
                 };

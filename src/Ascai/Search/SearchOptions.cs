@@ -9,6 +9,15 @@ public enum InitMode
     Naive,
 }
 
+/// <summary>What the warm start does with a sampled individual below the floor.</summary>
+public enum InitRepair
+{
+    /// <summary>Draw a new one (the paper's; bounded per slot by <see cref="Strategies.GeneticStrategy.ResampleLimit"/>).</summary>
+    Resample,
+    /// <summary>Halve its distance to the uncompressed genome until it is feasible: keeps every slot's own direction, costs fewer evaluations.</summary>
+    Shrink,
+}
+
 /// <summary>Settings of a search; defaults are method.md's.</summary>
 public sealed record SearchOptions
 {
@@ -28,6 +37,8 @@ public sealed record SearchOptions
     public double Sigma { get; init; } = 0.2;
     /// <summary>Initialization.</summary>
     public InitMode Init { get; init; } = InitMode.Warm;
+    /// <summary>How an infeasible warm sample is replaced.</summary>
+    public InitRepair InitRepair { get; init; } = InitRepair.Resample;
     /// <summary>Score form.</summary>
     public ScoreForm Score { get; init; } = ScoreForm.Ascai;
     /// <summary>Evaluation budget (distinct genomes evaluated, threshold search included); null = none.</summary>

@@ -70,6 +70,18 @@ public class SearchRunTests
     }
 
     [Fact]
+    public void ShrinkRepairFillsTheWarmPopulationWithFeasibleIndividualsInFewerEvaluations()
+    {
+        var options = Small with { Population = 20, Generations = 1 };
+        var resample = Run(options);
+        var shrink = Run(options with { InitRepair = InitRepair.Shrink });
+        int initial(SearchRun run) => run.Records.Count(r => r.Generation == -1);
+        Assert.True(initial(shrink) < initial(resample), $"shrink {initial(shrink)} vs resample {initial(resample)} evaluations");
+        var firstGeneration = shrink.Records.Where(r => r.Generation == 0).ToList();
+        Assert.All(firstGeneration, r => Assert.True(r.Feasible));
+    }
+
+    [Fact]
     public void BudgetStopsTheSearch()
     {
         var run = Run(Small with { Budget = 30, Generations = 100 });

@@ -57,20 +57,31 @@ public sealed class GeneticStrategy : ISearchStrategy
 
     }
 
-    // Only individuals above the floor enter (method.md section 3); sampling is bounded, then the feasible ones
-    // found fill the remaining places (the uncompressed genome if none was).
+    // Only individuals above the floor enter (method.md section 3). Resample (the paper's): draw again, bounded,
+    // then the feasible ones found fill the remaining places (the uncompressed genome if none was). Shrink: move an
+    // infeasible sample halfway to the uncompressed genome until it is feasible (identity after the limit).
     private double[][] InitialPopulation(SearchRun run, Random random)
     {
         int n = run.Options.Population;
         var population = new List<double[]>();
+        bool shrink = run.Options.InitRepair == InitRepair.Shrink;
         for (int tries = 0; population.Count < n && tries < n * ResampleLimit && !run.ShouldStop; tries++)
         {
             var candidate = run.Space.Clip(Initialization.Sample(run.Space, Theta, random));
-            var records = run.Evaluate([candidate], -1);
-            if (records.Count == 1 && records[0].Feasible) population.Add(candidate);
+            for (int halvings = 0; ; halvings++)
+            {
+                var records = run.Evaluate([candidate], -1);
+                if (records.Count == 1 && records[0].Feasible) { population.Add(candidate); break; }
+                if (!shrink || records.Count == 0) break;
+                if (halvings == ResampleLimit) { population.Add(run.Space.Identity); break; }
+                candidate = Halfway(run.Space, candidate);
+            }
         }
         if (population.Count == 0) population.Add(run.Space.Identity);
         while (population.Count < n) population.Add((double[])population[random.Next(population.Count)].Clone());
         return population.ToArray();
     }
+
+    private static double[] Halfway(SearchSpace space, double[] genome) =>
+        space.Clip(genome.Select((v, i) => (v + space.Genes[i].Identity) / 2).ToArray());
 }
