@@ -19,3 +19,14 @@ for seed in "${seeds[@]}"; do
     fi
   done
 done
+
+# The warm start's repair of infeasible samples, measured: the paper's resampling (the runs above) against
+# shrinking toward the original (--init-repair shrink), same budget and seeds. Set SHRINK=1 to run these.
+if [ "${SHRINK:-0}" = 1 ]; then
+  for seed in "${seeds[@]}"; do
+    out="$root/runs/init-repair/shrink-seed$seed"
+    [ -f "$out/summary.json" ] && continue
+    if [ -f "$out/journal.jsonl" ]; then "$ascai" search --resume "$out"; else
+      "$ascai" search --model "$model" --methods ps --max-drop 1 --budget "$budget" --init-repair shrink --seed "$seed" --out "$out"; fi
+  done
+fi

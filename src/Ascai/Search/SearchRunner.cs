@@ -27,10 +27,8 @@ public static class SearchRunner
         SearchStrategies.Create(config.Strategy);
         if (File.Exists(Path.Combine(runDir, JournalFile)))
             throw new AscaiException($"{runDir} already holds a run; use --resume {runDir} to continue it, or another --out");
-        Directory.CreateDirectory(runDir);
         var absolute = config with { Model = Path.GetFullPath(config.Model), DataDir = config.DataDir is null ? null : Path.GetFullPath(config.DataDir) };
-        AtomicFile.WriteText(Path.Combine(runDir, ConfigFile), JsonSerializer.Serialize(absolute, Json.Options));
-        return Execute(absolute, runDir, progress, cancel);
+        return Execute(absolute, runDir, progress, cancel, isNew: true);
     }
 
     /// <summary>Continues the run in <paramref name="runDir"/> from its journal.</summary>
@@ -41,10 +39,10 @@ public static class SearchRunner
         SearchConfig config;
         try { config = JsonSerializer.Deserialize<SearchConfig>(File.ReadAllText(path), Json.Options) ?? throw new JsonException("empty"); }
         catch (JsonException e) { throw new AscaiException($"{path}: corrupt run configuration ({e.Message.Split('\n')[0]})"); }
-        return Execute(config, runDir, progress, cancel);
+        return Execute(config, runDir, progress, cancel, isNew: false);
     }
 
-    private static SearchSummary Execute(SearchConfig config, string runDir, IProgress<SearchProgress>? progress, CancellationToken cancel)
+    private static SearchSummary Execute(SearchConfig config, string runDir, IProgress<SearchProgress>? progress, CancellationToken cancel, bool isNew)
     {
         using var model = ModelFile.Load(config.Model);
         // The validation images must be the ones held out when the model was trained: same split seed.
@@ -57,6 +55,11 @@ public static class SearchRunner
         double baseAccuracy = evaluator.BaseAccuracy();
         double floor = config.Floor(baseAccuracy);
         var score = new ScoreFunction(config.Options.Score, baseAccuracy, floor);
+        if (isNew) // only once every check has passed: a refused run leaves no folder behind
+        {
+            Directory.CreateDirectory(runDir);
+            AtomicFile.WriteText(Path.Combine(runDir, ConfigFile), JsonSerializer.Serialize(config, Json.Options));
+        }
 
         using var journal = new Journal(Path.Combine(runDir, JournalFile));
         var run = new SearchRun(space, score, evaluator.BaseCost, config.Options, (genome, token) =>

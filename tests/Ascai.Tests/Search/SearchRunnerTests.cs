@@ -50,5 +50,6 @@ public class SearchRunnerTests
         using var dir = new TempDirectory();
         var e = Assert.Throws<AscaiException>(() => SearchRunner.Start(Config() with { MaxDrop = null, AccThreshold = 99.9 }, Path.Combine(dir.Path, "r")));
         Assert.Contains("above the model's own validation accuracy", e.Message);
+        Assert.False(Directory.Exists(Path.Combine(dir.Path, "r")), "a refused run leaves no folder");
     }
 }
