@@ -13,7 +13,8 @@ public sealed class LayerGraph : IDisposable
 {
     private readonly List<Node> _nodes = [];
     private readonly Dictionary<string, Node> _byName = new(StringComparer.Ordinal);
-    private int[]? _lastUse;
+    // Execution plan derived from the node list (position by name, last consumer of each node); rebuilt after edits.
+    private (Dictionary<string, int> Index, int[] LastUse)? _plan;
 
     /// <summary>Nodes in topological order; the first is the <see cref="InputNode"/>.</summary>
     public IReadOnlyList<Node> Nodes => _nodes;
@@ -44,7 +45,7 @@ public sealed class LayerGraph : IDisposable
                 throw new AscaiException($"node '{node.Name}' consumes '{input}', which is not defined before it");
         _nodes.Add(node);
         _byName[node.Name] = node;
-        _lastUse = null;
+        _plan = null;
         return node;
     }
 
@@ -75,10 +76,9 @@ public sealed class LayerGraph : IDisposable
     /// </summary>
     public Tensor Forward(Tensor input, bool training = false)
     {
-        _lastUse ??= ComputeLastUse();
+        var (index, lastUse) = _plan ??= Plan();
         var values = new Tensor?[_nodes.Count];
         values[0] = input;
-        var index = _nodes.Select((n, i) => (n.Name, i)).ToDictionary(p => p.Name, p => p.i);
         int output = index[Output];
         for (int i = 1; i < _nodes.Count; i++)
         {
@@ -89,7 +89,7 @@ public sealed class LayerGraph : IDisposable
             foreach (string used in node.Inputs.Distinct())
             {
                 int u = index[used];
-                if (u != 0 && u != output && _lastUse[u] == i) { values[u]!.Dispose(); values[u] = null; }
+                if (u != 0 && u != output && lastUse[u] == i) { values[u]!.Dispose(); values[u] = null; }
             }
         }
         for (int i = 1; i < values.Length; i++)
@@ -97,13 +97,13 @@ public sealed class LayerGraph : IDisposable
         return values[output]!;
     }
 
-    private int[] ComputeLastUse()
+    private (Dictionary<string, int>, int[]) Plan()
     {
         var index = _nodes.Select((n, i) => (n.Name, i)).ToDictionary(p => p.Name, p => p.i);
         var last = new int[_nodes.Count];
         for (int i = 0; i < _nodes.Count; i++)
             foreach (string input in _nodes[i].Inputs) last[index[input]] = i;
-        return last;
+        return (index, last);
     }
 
     /// <summary>
@@ -129,7 +129,7 @@ public sealed class LayerGraph : IDisposable
         }
         Rewire(name, replacement[^1].Name, from: at);
         if (!ReferenceEquals(old, replacement[^1]) && !replacement.Contains(old)) old.Dispose();
-        _lastUse = null;
+        _plan = null;
     }
 
     /// <summary>Inserts a single-input node consuming <paramref name="after"/>; every other consumer of <paramref name="after"/> now consumes it.</summary>
@@ -141,7 +141,7 @@ public sealed class LayerGraph : IDisposable
         _nodes.Insert(at, node);
         _byName[node.Name] = node;
         Rewire(after, node.Name, from: at + 1);
-        _lastUse = null;
+        _plan = null;
         return node;
     }
 
@@ -155,7 +155,7 @@ public sealed class LayerGraph : IDisposable
         _byName.Remove(name);
         Rewire(name, input, from: at);
         node.Dispose();
-        _lastUse = null;
+        _plan = null;
     }
 
     private void Rewire(string oldName, string newName, int from)
