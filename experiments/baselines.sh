@@ -7,15 +7,16 @@ root="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
 model="$root/models/vgg-small-fashion-mnist.ascai"
 budget="${BUDGET:-1000}"
 ascai="${ASCAI:-$root/ascai}"   # a frozen build keeps long experiments independent of edits to src/
+threads=(${THREADS:+--threads "$THREADS"})   # THREADS=1 when two experiments share the 2 cores
 seeds=("$@"); [ ${#seeds[@]} -gt 0 ] || seeds=(0 1 2)
 for seed in "${seeds[@]}"; do
   for strategy in ascai uniform random; do
     out="$root/runs/baselines/$strategy-seed$seed"
     [ -f "$out/summary.json" ] && continue
     if [ -f "$out/journal.jsonl" ]; then
-      "$ascai" search --resume "$out"
+      "$ascai" search --resume "$out" "${threads[@]}"
     else
-      "$ascai" search --model "$model" --methods ps --max-drop 1 --budget "$budget" --strategy "$strategy" --seed "$seed" --out "$out"
+      "$ascai" search --model "$model" --methods ps --max-drop 1 --budget "$budget" --strategy "$strategy" --seed "$seed" --out "$out" "${threads[@]}"
     fi
   done
 done
@@ -26,7 +27,7 @@ if [ "${SHRINK:-0}" = 1 ]; then
   for seed in "${seeds[@]}"; do
     out="$root/runs/init-repair/shrink-seed$seed"
     [ -f "$out/summary.json" ] && continue
-    if [ -f "$out/journal.jsonl" ]; then "$ascai" search --resume "$out"; else
-      "$ascai" search --model "$model" --methods ps --max-drop 1 --budget "$budget" --init-repair shrink --seed "$seed" --out "$out"; fi
+    if [ -f "$out/journal.jsonl" ]; then "$ascai" search --resume "$out" "${threads[@]}"; else
+      "$ascai" search --model "$model" --methods ps --max-drop 1 --budget "$budget" --init-repair shrink --seed "$seed" --out "$out" "${threads[@]}"; fi
   done
 fi
