@@ -1,17 +1,19 @@
 #!/usr/bin/env bash
 # Issue 4's comparison: ASCAI vs uniform vs random at an equal evaluation budget, Ps on the committed small VGG,
 # floor = base validation accuracy - 1 point, no fine-tuning. Usage: experiments/baselines.sh [SEEDS...] (default 0 1 2)
-# Writes runs/baselines/<strategy>-seed<k>/ (summary.json, journal.jsonl, best-compact.ascai); skips finished runs.
+# Writes runs/${RUNS:-baselines}/<strategy>-seed<k>/ (summary.json, journal.jsonl, best-compact.ascai); skips finished runs.
 set -euo pipefail
 root="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
-model="$root/models/vgg-small-fashion-mnist.ascai"
+model="${MODEL:-$root/models/vgg-small-fashion-mnist.ascai}"   # MODEL=... RUNS=... for another model
+runs="$root/runs/${RUNS:-baselines}"
+strategies=(${STRATEGIES:-ascai uniform random})
 budget="${BUDGET:-1000}"
 ascai="${ASCAI:-$root/ascai}"   # a frozen build keeps long experiments independent of edits to src/
 threads=(${THREADS:+--threads "$THREADS"})   # THREADS=1 when two experiments share the 2 cores
 seeds=("$@"); [ ${#seeds[@]} -gt 0 ] || seeds=(0 1 2)
 for seed in "${seeds[@]}"; do
-  for strategy in ascai uniform random; do
-    out="$root/runs/baselines/$strategy-seed$seed"
+  for strategy in "${strategies[@]}"; do
+    out="$runs/$strategy-seed$seed"
     [ -f "$out/summary.json" ] && continue
     if [ -f "$out/journal.jsonl" ]; then
       "$ascai" search --resume "$out" "${threads[@]}"
