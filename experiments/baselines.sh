@@ -7,6 +7,7 @@ root="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
 model="${MODEL:-$root/models/vgg-small-fashion-mnist.ascai}"   # MODEL=... RUNS=... for another model
 runs="$root/runs/${RUNS:-baselines}"
 strategies=(${STRATEGIES:-ascai uniform random})
+methods="${METHODS:-ps}"
 budget="${BUDGET:-1000}"
 ascai="${ASCAI:-$root/ascai}"   # a frozen build keeps long experiments independent of edits to src/
 threads=(${THREADS:+--threads "$THREADS"})   # THREADS=1 when two experiments share the 2 cores
@@ -18,7 +19,7 @@ for seed in "${seeds[@]}"; do
     if [ -f "$out/journal.jsonl" ]; then
       "$ascai" search --resume "$out" "${threads[@]}"
     else
-      "$ascai" search --model "$model" --methods ps --max-drop 1 --budget "$budget" --strategy "$strategy" --seed "$seed" --out "$out" "${threads[@]}"
+      "$ascai" search --model "$model" --methods "$methods" --max-drop 1 --budget "$budget" --strategy "$strategy" --seed "$seed" --out "$out" "${threads[@]}"
     fi
   done
 done
