@@ -16,6 +16,21 @@ public static class Compactor
     public static LayerGraph Compact(LayerGraph graph)
     {
         var compact = graph.Clone();
+        try
+        {
+            CompactInPlace(compact);
+            return compact;
+        }
+        catch
+        {
+            compact.Dispose();
+            throw;
+        }
+    }
+
+    /// <summary>Compacts a graph the caller owns, in place (no copy: for graphs that are already private copies).</summary>
+    public static void CompactInPlace(LayerGraph compact)
+    {
         using var scope = NewDisposeScope();
         var shapes = compact.InferShapes();
         foreach (var group in ChannelGroup.Of(compact))
@@ -35,7 +50,6 @@ public static class Compactor
             compact.Bypass(group.Mask);
         }
         compact.Validate();
-        return compact;
     }
 
     private static Node SliceOutputs(Node node, Tensor kept, int k)

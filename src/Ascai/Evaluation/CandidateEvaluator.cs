@@ -64,8 +64,18 @@ public sealed class CandidateEvaluator
     /// <summary>The compact compressed graph of a genome (the caller disposes it).</summary>
     public LayerGraph Build(double[] genome)
     {
-        using var compressed = Compressor.Apply(_model.Graph, _space.Decode(genome), _context);
-        return Compactor.Compact(compressed);
+        // The compressed graph is already a private copy: compact it in place rather than copying it again.
+        var graph = BuildMasked(genome);
+        try
+        {
+            Compactor.CompactInPlace(graph);
+            return graph;
+        }
+        catch
+        {
+            graph.Dispose();
+            throw;
+        }
     }
 
     /// <summary>The compressed graph with its masks in place (the caller disposes it).</summary>

@@ -20,19 +20,22 @@ public sealed class Journal : IDisposable
     /// <summary>Opens (or creates) the journal at <paramref name="path"/>.</summary>
     public Journal(string path)
     {
-        Existing = File.Exists(path) ? Read(path) : [];
+        string text = File.Exists(path) ? File.ReadAllText(path) : "";
+        Existing = Parse(path, text);
         _stream = new FileStream(path, FileMode.OpenOrCreate, FileAccess.ReadWrite, FileShare.Read);
         // Drop a torn last line so that new records start on a line of their own.
-        _stream.SetLength(ValidLength(path));
+        _stream.SetLength(Encoding.UTF8.GetByteCount(text.AsSpan(0, text.LastIndexOf('\n') + 1)));
         _stream.Seek(0, SeekOrigin.End);
     }
 
     /// <summary>Reads every complete record of a journal file; a corrupt complete line is an error.</summary>
-    public static List<EvaluationRecord> Read(string path)
+    public static List<EvaluationRecord> Read(string path) => Parse(path, File.ReadAllText(path));
+
+    private static List<EvaluationRecord> Parse(string path, string text)
     {
         // Every record is written with its newline, so what follows the last newline can only be a line torn by a
         // kill during the write: it is ignored (and cut off when the journal is reopened for appending).
-        var lines = File.ReadAllText(path).Split('\n');
+        var lines = text.Split('\n');
         var records = new List<EvaluationRecord>();
         for (int i = 0; i < lines.Length - 1; i++)
         {
@@ -46,13 +49,6 @@ public sealed class Journal : IDisposable
             }
         }
         return records;
-    }
-
-    private static long ValidLength(string path)
-    {
-        var bytes = File.ReadAllBytes(path);
-        int end = Array.LastIndexOf(bytes, (byte)'\n');
-        return end + 1;
     }
 
     /// <summary>Appends one record and flushes it to disk.</summary>
