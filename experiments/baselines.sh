@@ -11,6 +11,7 @@ methods="${METHODS:-ps}"
 budget="${BUDGET:-1000}"
 ascai="${ASCAI:-$root/ascai}"   # a frozen build keeps long experiments independent of edits to src/
 threads=(${THREADS:+--threads "$THREADS"})   # THREADS=1 when two experiments share the 2 cores
+extra=(${EXTRA:-})   # EXTRA="--score genecai" etc.: more search options for the ascai strategy runs
 seeds=("$@"); [ ${#seeds[@]} -gt 0 ] || seeds=(0 1 2)
 for seed in "${seeds[@]}"; do
   for strategy in "${strategies[@]}"; do
@@ -19,7 +20,8 @@ for seed in "${seeds[@]}"; do
     if [ -f "$out/journal.jsonl" ]; then
       "$ascai" search --resume "$out" "${threads[@]}"
     else
-      "$ascai" search --model "$model" --methods "$methods" --max-drop 1 --budget "$budget" --strategy "$strategy" --seed "$seed" --out "$out" "${threads[@]}"
+      "$ascai" search --model "$model" --methods "$methods" --max-drop 1 --budget "$budget" --strategy "$strategy" --seed "$seed" --out "$out" "${threads[@]}" \
+        $([ "$strategy" = ascai ] && printf '%s ' "${extra[@]}")
     fi
   done
 done

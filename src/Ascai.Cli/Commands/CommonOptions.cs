@@ -23,6 +23,13 @@ internal static class CommonOptions
         DefaultValueFactory = _ => DatasetSplits.DefaultValidationSize,
     };
 
+    /// <summary>What replaces a structurally pruned channel in the layers that read it.</summary>
+    public static Option<Ascai.Compression.PrunedChannelFill> Fill() => new("--fill")
+    {
+        Description = "pruned channels (ps): zero (paper) or mean (their mean activation folded into the next layer's bias)",
+        DefaultValueFactory = _ => Ascai.Compression.PrunedChannelFill.Zero,
+    };
+
     public static Option<int> Seed() => new("--seed") { Description = "random seed", DefaultValueFactory = _ => 0 };
 
     public static Option<int> Threads() => new("--threads")

@@ -19,6 +19,7 @@ internal static class CompressCommand
         var output = new Option<string>("--out") { Description = "model file to write", Required = true };
         var compact = new Option<bool>("--compact") { Description = "physically remove masked channels" };
         var importance = new Option<ImportanceCriterion>("--importance") { Description = "channel ranking for ps: taylor (needs the data set) or l1", DefaultValueFactory = _ => ImportanceCriterion.Taylor };
+        var fill = CommonOptions.Fill();
         var hooi = new Option<int>("--hooi") { Description = "HOOI refinement iterations for tucker2 (0 = HOSVD)", DefaultValueFactory = _ => 0 };
         var evaluate = new Option<bool>("--evaluate") { Description = "also print validation accuracy before and after" };
         var dataset = CommonOptions.Dataset();
@@ -26,18 +27,18 @@ internal static class CompressCommand
         var threads = CommonOptions.Threads();
         var command = new Command("compress", "apply an explicit per-layer compression setting")
         {
-            model, settings, output, compact, importance, hooi, evaluate, dataset, dataDir, threads,
+            model, settings, output, compact, importance, fill, hooi, evaluate, dataset, dataDir, threads,
         };
         command.SetAction((parse, cancel) =>
         {
             CommonOptions.ApplyThreads(parse.GetValue(threads));
             using var loaded = ModelFile.Load(parse.GetValue(model)!);
             var plan = CompressionPlan.Load(parse.GetValue(settings)!);
-            bool needsData = parse.GetValue(evaluate) || (parse.GetValue(importance) == ImportanceCriterion.Taylor && plan.Layers.Values.Any(s => s.Method == "ps"));
+            bool needsData = parse.GetValue(evaluate) || ((parse.GetValue(importance) == ImportanceCriterion.Taylor || parse.GetValue(fill) == PrunedChannelFill.Mean) && plan.Layers.Values.Any(s => s.Method == "ps"));
             var data = needsData ? DatasetCatalog.Load(parse.GetValue(dataset)!, parse.GetValue(dataDir)) : null;
             var context = new CompressionContext
             {
-                Data = data, Normalization = loaded.Info.Normalization, Importance = parse.GetValue(importance), HooiIterations = parse.GetValue(hooi),
+                Data = data, Normalization = loaded.Info.Normalization, Importance = parse.GetValue(importance), Fill = parse.GetValue(fill), HooiIterations = parse.GetValue(hooi),
             };
             var compressed = Compressor.Apply(loaded.Graph, plan, context);
             if (parse.GetValue(compact))

@@ -43,10 +43,14 @@ public sealed class ChannelPruning : ICompressionMethod
         var scores = context.ImportanceOf(graph)[group.Mask];
         var mask = (ChannelMaskNode)graph[group.Mask];
         int pruned = PrunedCount(p, mask.Channels);
-        var values = Enumerable.Repeat(1f, mask.Channels).ToArray();
         // Lowest importance first; ties by channel index, so the choice is deterministic.
-        foreach (int c in Enumerable.Range(0, mask.Channels).OrderBy(c => scores[c]).ThenBy(c => c).Take(pruned)) values[c] = 0;
+        var removed = Enumerable.Range(0, mask.Channels).OrderBy(c => scores[c]).ThenBy(c => c).Take(pruned).ToList();
+        var values = Enumerable.Repeat(1f, mask.Channels).ToArray();
+        foreach (int c in removed) values[c] = 0;
         using var scope = NewDisposeScope();
+        var before = mask.Buffers["mask"].data<float>().ToArray();
         mask.SetTensor("mask", tensor(values));
+        if (context.Fill == PrunedChannelFill.Mean)
+            MeanCompensation.Apply(graph, group, before.Zip(values, (was, now) => was - now).ToArray(), context.MeansOf(graph));
     }
 }

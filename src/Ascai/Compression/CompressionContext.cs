@@ -11,7 +11,16 @@ public enum ImportanceCriterion
     L1,
 }
 
-/// <summary>What compression methods may need besides the graph: data for importance, and options.</summary>
+/// <summary>What structured pruning leaves in place of a pruned channel.</summary>
+public enum PrunedChannelFill
+{
+    /// <summary>Zero: the channel is removed and nothing else changes (the paper).</summary>
+    Zero,
+    /// <summary>Its mean activation on the validation images, folded into the consumers' biases (<see cref="MeanCompensation"/>).</summary>
+    Mean,
+}
+
+/// <summary>What compression methods may need besides the graph: data for importance and channel means, and options.</summary>
 public sealed record CompressionContext
 {
     /// <summary>Data whose validation split scores channel importance (required for <see cref="ImportanceCriterion.Taylor"/>).</summary>
@@ -20,10 +29,36 @@ public sealed record CompressionContext
     public Ascai.Graph.Normalization? Normalization { get; init; }
     /// <summary>Channel-importance criterion for structured pruning.</summary>
     public ImportanceCriterion Importance { get; init; } = ImportanceCriterion.Taylor;
+    /// <summary>What replaces a pruned channel in its consumers.</summary>
+    public PrunedChannelFill Fill { get; init; } = PrunedChannelFill.Zero;
     /// <summary>Refine Tucker-2 factors with this many HOOI iterations (0 = plain HOSVD).</summary>
     public int HooiIterations { get; init; }
 
     private Dictionary<string, float[]>? _importance;
+    private Dictionary<string, float[]>? _means;
+
+    /// <summary>
+    /// Measures what structured pruning needs (importance, and channel means for <see cref="PrunedChannelFill.Mean"/>)
+    /// on <paramref name="graph"/> as it is, before anything is decomposed or pruned, so that later calls on
+    /// compressed copies reuse these numbers.
+    /// </summary>
+    public void Prepare(Ascai.Graph.LayerGraph graph)
+    {
+        using var masked = graph.Clone();
+        MaskPlacement.Ensure(masked);
+        ImportanceOf(masked);
+        if (Fill == PrunedChannelFill.Mean) MeansOf(masked);
+    }
+
+    /// <summary>Channel means (<see cref="ChannelMeans"/>), measured on the first call and reused like the importance.</summary>
+    public IReadOnlyDictionary<string, float[]> MeansOf(Ascai.Graph.LayerGraph graph)
+    {
+        var needed = Ascai.Graph.ChannelGroup.Of(graph).SelectMany(g => g.Consumers).Select(c => graph[c].Inputs[0]);
+        if (_means is not null && needed.All(_means.ContainsKey)) return _means;
+        if (Data is null || Normalization is null) throw new AscaiException("mean compensation of pruned channels needs a data set");
+        _means = ChannelMeans.Measure(graph, Data.Train, Data.ValidationIndices, Normalization);
+        return _means;
+    }
 
     /// <summary>
     /// Channel scores by mask name, computed on the first call and reused afterwards: importance is measured once

@@ -19,6 +19,8 @@ public static class Compressor
             if (!method.Targets(graph).Contains(layer))
                 throw new AscaiException($"layer '{layer}' ({graph[layer].Kind}): method {method.Name} does not apply to it (it applies to: {string.Join(", ", method.Targets(graph).Take(12))}{(method.Targets(graph).Count() > 12 ? ", ..." : "")})");
         }
+        // Pruning statistics come from the model as given, not from its decomposed copy.
+        if (plan.Layers.Values.Any(s => s.Method == "ps")) context.Prepare(graph);
         var compressed = graph.Clone();
         try
         {

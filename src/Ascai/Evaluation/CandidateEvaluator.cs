@@ -21,17 +21,13 @@ public sealed class CandidateEvaluator
     private readonly SearchSpace _space;
     private readonly CompressionContext _context;
 
-    /// <summary>Prepares the evaluator (and channel importance, when the space prunes channels).</summary>
-    public CandidateEvaluator(Model model, DatasetSplits data, SearchSpace space, ImportanceCriterion importance = ImportanceCriterion.Taylor)
+    /// <summary>Prepares the evaluator (and channel importance and means, when the space prunes channels).</summary>
+    public CandidateEvaluator(Model model, DatasetSplits data, SearchSpace space,
+        ImportanceCriterion importance = ImportanceCriterion.Taylor, PrunedChannelFill fill = PrunedChannelFill.Zero)
     {
         (_model, _data, _space) = (model, data, space);
-        _context = new CompressionContext { Data = data, Normalization = model.Info.Normalization, Importance = importance };
-        if (space.Genes.Any(g => g.Method == "ps"))
-        {
-            using var masked = model.Graph.Clone();
-            MaskPlacement.Ensure(masked);
-            _context.ImportanceOf(masked);
-        }
+        _context = new CompressionContext { Data = data, Normalization = model.Info.Normalization, Importance = importance, Fill = fill };
+        if (space.Genes.Any(g => g.Method == "ps")) _context.Prepare(model.Graph);
         var profile = CostModel.Profile(model.Graph);
         BaseMacs = profile.TotalMacs;
         BaseParams = profile.TotalParams;

@@ -73,8 +73,9 @@ public sealed class LayerGraph : IDisposable
     /// <summary>
     /// Runs a batch through the graph (N, C, H, W) and returns the output. Intermediate results are disposed as
     /// soon as their last consumer has run, which keeps peak memory near the widest layer's.
+    /// <paramref name="observe"/>, when given, sees every node's output (by node name) before it can be disposed.
     /// </summary>
-    public Tensor Forward(Tensor input, bool training = false)
+    public Tensor Forward(Tensor input, bool training = false, Action<string, Tensor>? observe = null)
     {
         var (index, lastUse) = _plan ??= Plan();
         var values = new Tensor?[_nodes.Count];
@@ -86,6 +87,7 @@ public sealed class LayerGraph : IDisposable
             var args = new Tensor[node.Inputs.Length];
             for (int a = 0; a < args.Length; a++) args[a] = values[index[node.Inputs[a]]]!;
             values[i] = node.Forward(args, training);
+            observe?.Invoke(node.Name, values[i]!);
             foreach (string used in node.Inputs.Distinct())
             {
                 int u = index[used];

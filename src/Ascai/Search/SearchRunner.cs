@@ -51,7 +51,7 @@ public static class SearchRunner
         if (!model.Graph.InputShape.Equals(data.InputShape))
             throw new AscaiException($"the model takes {model.Graph.InputShape} inputs but {data.Name} images are {data.InputShape}");
         var space = SearchSpace.Build(model.Graph, config.Methods, config.Include, config.Exclude);
-        var evaluator = new CandidateEvaluator(model, data, space, config.Importance);
+        var evaluator = new CandidateEvaluator(model, data, space, config.Importance, config.Fill);
         double baseAccuracy = evaluator.BaseAccuracy();
         double floor = config.Floor(baseAccuracy);
         var score = new ScoreFunction(config.Options.Score, baseAccuracy, floor);

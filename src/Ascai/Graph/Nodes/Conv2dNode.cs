@@ -84,11 +84,11 @@ public sealed class Conv2dNode : Node
     public override long Params(IReadOnlyList<Shape> inputs, Shape output) =>
         InputsPerGroup(inputs) * Kernel[0] * Kernel[1] * output.Channels + (HasBias ? output.Channels : 0);
 
-    /// <summary>The same conv with other channel counts (a depthwise conv keeps one group per channel); no tensors.</summary>
-    public Conv2dNode Resized(int inChannels, int outChannels, string? name = null, string[]? inputs = null) => new()
+    /// <summary>The same conv with other channel counts (a depthwise conv keeps one group per channel), optionally with or without a bias; no tensors.</summary>
+    public Conv2dNode Resized(int inChannels, int outChannels, string? name = null, string[]? inputs = null, bool? hasBias = null) => new()
     {
         Name = name ?? Name, Inputs = inputs ?? [.. Inputs], InChannels = inChannels, OutChannels = outChannels,
         Kernel = [.. Kernel], Stride = [.. Stride], Padding = [.. Padding], Dilation = [.. Dilation],
-        Groups = IsDepthwise ? inChannels : Groups, HasBias = HasBias,
+        Groups = IsDepthwise ? inChannels : Groups, HasBias = hasBias ?? HasBias,
     };
 }

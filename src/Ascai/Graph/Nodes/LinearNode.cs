@@ -40,9 +40,9 @@ public sealed class LinearNode : Node
     public override long Params(IReadOnlyList<Shape> inputs, Shape output) =>
         inputs[0].Elements * output.Elements + (HasBias ? output.Elements : 0);
 
-    /// <summary>The same layer with other sizes; no tensors.</summary>
-    public LinearNode Resized(int inFeatures, int outFeatures, string? name = null, string[]? inputs = null) => new()
+    /// <summary>The same layer with other sizes, optionally with or without a bias; no tensors.</summary>
+    public LinearNode Resized(int inFeatures, int outFeatures, string? name = null, string[]? inputs = null, bool? hasBias = null) => new()
     {
-        Name = name ?? Name, Inputs = inputs ?? [.. Inputs], InFeatures = inFeatures, OutFeatures = outFeatures, HasBias = HasBias,
+        Name = name ?? Name, Inputs = inputs ?? [.. Inputs], InFeatures = inFeatures, OutFeatures = outFeatures, HasBias = hasBias ?? HasBias,
     };
 }
