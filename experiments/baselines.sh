@@ -11,7 +11,7 @@ methods="${METHODS:-ps}"
 budget="${BUDGET:-1000}"
 ascai="${ASCAI:-$root/ascai}"   # a frozen build keeps long experiments independent of edits to src/
 threads=(${THREADS:+--threads "$THREADS"})   # THREADS=1 when two experiments share the 2 cores
-extra=(${EXTRA:-})   # EXTRA="--score genecai" etc.: more search options for the ascai strategy runs
+extra=(${EXTRA:-})   # EXTRA="--fill mean --score genecai" etc.: more search options for every run
 seeds=("$@"); [ ${#seeds[@]} -gt 0 ] || seeds=(0 1 2)
 for seed in "${seeds[@]}"; do
   for strategy in "${strategies[@]}"; do
@@ -21,7 +21,7 @@ for seed in "${seeds[@]}"; do
       "$ascai" search --resume "$out" "${threads[@]}"
     else
       "$ascai" search --model "$model" --methods "$methods" --max-drop 1 --budget "$budget" --strategy "$strategy" --seed "$seed" --out "$out" "${threads[@]}" \
-        $([ "$strategy" = ascai ] && printf '%s ' "${extra[@]}")
+        "${extra[@]}"
     fi
   done
 done

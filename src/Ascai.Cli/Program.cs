@@ -14,6 +14,7 @@ var root = new RootCommand("Ascai: learns how to compress a trained CNN layer by
     SearchCommand.Create(),
     FinetuneCommand.Create(),
     DemoCommand.Create(),
+    ReportCommand.Create(),
 };
 
 var parse = root.Parse(args);

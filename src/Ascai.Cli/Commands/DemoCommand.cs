@@ -3,6 +3,7 @@ using System.Diagnostics;
 using Ascai.Cost;
 using Ascai.Data;
 using Ascai.Evaluation;
+using Ascai.Reporting;
 using Ascai.Search;
 using Ascai.Serialization;
 using Spectre.Console;
@@ -12,7 +13,7 @@ namespace Ascai.Cli.Commands;
 /// <summary>
 /// <c>ascai demo</c>: the README's main job on the committed default Fashion-MNIST model: check the model end to
 /// end (validation and test accuracy, cost, inference speed), then an ASCAI channel-pruning search with a budget
-/// that finishes in a few minutes here, then its summary and the path of its run folder.
+/// that finishes in a few minutes here, then its summary and its report (<c>RUN_DIR/report/report.html</c>).
 /// </summary>
 internal static class DemoCommand
 {
@@ -58,7 +59,12 @@ internal static class DemoCommand
             };
             AnsiConsole.MarkupLine($"searching per-layer channel pruning (Ps) within 1 point of the validation accuracy, {config.Options.Budget} evaluations ...");
             var summary = SearchDisplay.Run(p => SearchRunner.Start(config, runDir, p, cancel));
-            return Task.FromResult(SearchDisplay.Finish(summary, runDir));
+            int exit = SearchDisplay.Finish(summary, runDir);
+            if (exit != 0 || cancel.IsCancellationRequested) return Task.FromResult(exit);
+            string reportDir = Path.Combine(runDir, "report");
+            ReportBuilder.Write([RunFolder.Load(runDir)], reportDir);
+            AnsiConsole.MarkupLine($"report: [bold]{Markup.Escape(Path.Combine(reportDir, ReportBuilder.HtmlFile))}[/] (and {ReportBuilder.MarkdownFile} with its figures)");
+            return Task.FromResult(0);
         });
         return command;
     }

@@ -54,6 +54,6 @@ internal static class SearchDisplay
         else
             table.AddRow("best feasible", "none above the floor", "", "", "", "");
         AnsiConsole.Write(table);
-        Console.WriteLine($"floor {s.AccThreshold:F2}% validation accuracy; run folder: {runDir} (summary.json, journal.jsonl, best-compact.ascai)");
+        Console.WriteLine($"floor {s.AccThreshold:F2}% validation accuracy; run folder: {runDir} (summary.json, journal.jsonl, best-compact.ascai); figures and report: ascai report {runDir}");
     }
 }

@@ -10,7 +10,8 @@ namespace Ascai.Search;
 
 /// <summary>
 /// Runs a search in a run folder: <c>config.json</c> (what to resume), <c>journal.jsonl</c> (every evaluation),
-/// <c>theta.json</c> (warm-start thresholds), <c>summary.json</c>, and the best model as <c>best.ascai</c>
+/// <c>theta.json</c> (warm-start thresholds), <c>populations.jsonl</c> (each generation's members), <c>summary.json</c>,
+/// and the best model as <c>best.ascai</c>
 /// (masks in place) and <c>best-compact.ascai</c>. Resuming replays the journal: with the same seed the run ends
 /// with the same result as an uninterrupted one (a wall-clock limit aside).
 /// </summary>
@@ -18,6 +19,7 @@ public static class SearchRunner
 {
     /// <summary>File names inside a run folder.</summary>
     public const string ConfigFile = "config.json", JournalFile = "journal.jsonl", ThetaFile = "theta.json", SummaryFile = "summary.json",
+        PopulationsFile = "populations.jsonl",
         BestFile = "best.ascai", BestCompactFile = "best-compact.ascai";
 
     /// <summary>Starts a new run in <paramref name="runDir"/> (which must not hold one already).</summary>
@@ -62,6 +64,7 @@ public static class SearchRunner
         }
 
         using var journal = new Journal(Path.Combine(runDir, JournalFile));
+        using var populations = new PopulationLog(Path.Combine(runDir, PopulationsFile));
         var run = new SearchRun(space, score, evaluator.BaseCost, config.Options, (genome, token) =>
         {
             var r = evaluator.Evaluate(genome, token);
@@ -69,7 +72,8 @@ public static class SearchRunner
         }, journal, progress, cancel);
         var strategy = SearchStrategies.Create(config.Strategy) is GeneticStrategy
             ? new GeneticStrategy { ThetaComputed = theta => AtomicFile.WriteText(Path.Combine(runDir, ThetaFile), JsonSerializer.Serialize(
-                space.Genes.Select((g, i) => new { layer = g.Layer, method = g.Method, kind = g.Kind, theta = theta[i] }), Json.Options)) }
+                space.Genes.Select((g, i) => new { layer = g.Layer, method = g.Method, kind = g.Kind, theta = theta[i] }), Json.Options)),
+                GenerationEvaluated = populations.Record }
             : SearchStrategies.Create(config.Strategy);
         try
         {

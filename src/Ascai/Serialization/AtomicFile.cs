@@ -29,4 +29,7 @@ public static class AtomicFile
     /// <summary>Writes text atomically.</summary>
     public static void WriteText(string path, string text) =>
         Write(path, s => { using var w = new StreamWriter(s, leaveOpen: true); w.Write(text); });
+
+    /// <summary>Writes bytes atomically.</summary>
+    public static void WriteBytes(string path, byte[] bytes) => Write(path, s => s.Write(bytes));
 }

@@ -10,7 +10,7 @@ public class SearchRunnerTests
     private static SearchConfig Config(string strategy = "ascai") => new()
     {
         Model = Repository.Model("vgg-small-fashion-mnist.ascai"), Methods = "ps", MaxDrop = 1, ValidationSize = 300, Strategy = strategy, // the first 300 of the same held-out shuffle
-        Include = ["conv5", "conv6", "fc1"], Options = new SearchOptions { Population = 4, Generations = 2, Budget = 24, Seed = 1 },
+        Include = ["conv5", "conv6", "fc1"], Options = new SearchOptions { Population = 4, Generations = 2, Budget = 60, Seed = 1 },
     };
 
     [Fact]
@@ -37,8 +37,17 @@ public class SearchRunnerTests
         using var best = ModelFile.Load(Path.Combine(runDir, SearchRunner.BestCompactFile));
         Assert.Equal(summary.Best.Macs, Ascai.Cost.CostModel.Profile(best.Graph).TotalMacs);
 
-        // Resuming a finished run evaluates nothing new and finds the same best.
+        // Each generation's population is logged by journal index, once.
+        string log = Path.Combine(runDir, SearchRunner.PopulationsFile);
+        var generations = PopulationLog.Read(log);
+        Assert.Equal("generations (2)", summary.StopReason);
+        Assert.Equal([0, 1], generations.Select(g => g.Generation));
+        Assert.All(generations, g => Assert.Equal(4, g.Members.Length));
+        string logged = File.ReadAllText(log);
+
+        // Resuming a finished run evaluates nothing new, finds the same best, and does not log generations again.
         var again = SearchRunner.Resume(runDir);
+        Assert.Equal(logged, File.ReadAllText(log));
         Assert.Equal(summary.Evaluations, again.Evaluations);
         Assert.Equal(summary.Best.Genome, again.Best!.Genome);
         Assert.Contains("--resume", Assert.Throws<AscaiException>(() => SearchRunner.Start(Config(), runDir)).Message);

@@ -21,6 +21,9 @@ public sealed class GeneticStrategy : ISearchStrategy
     /// <summary>Optional hook called with theta as soon as it is known (the CLI caches it in the run folder).</summary>
     public Action<double[]>? ThetaComputed { get; init; }
 
+    /// <summary>Optional hook called with each generation's fully evaluated population (the CLI logs it for reports).</summary>
+    public Action<int, IReadOnlyList<EvaluationRecord>>? GenerationEvaluated { get; init; }
+
     /// <inheritdoc/>
     public void Run(SearchRun run, Random random)
     {
@@ -40,6 +43,7 @@ public sealed class GeneticStrategy : ISearchStrategy
             run.Phase = "generation";
             var records = run.Evaluate(population, generation);
             if (records.Count < population.Length) break; // stopped mid-generation
+            GenerationEvaluated?.Invoke(generation, records);
             if (run.BestFeasible is { } best && best.Score > bestScore) { bestScore = best.Score; stale = 0; }
             else if (options.Stagnation is { } limit && ++stale >= limit) { run.Stop($"stagnation ({limit} generations)"); break; }
             if (generation == options.Generations - 1) { run.Stop($"generations ({options.Generations})"); break; }

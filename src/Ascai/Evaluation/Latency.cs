@@ -1,0 +1,30 @@
+using System.Diagnostics;
+using Ascai.Graph;
+using static TorchSharp.torch;
+
+namespace Ascai.Evaluation;
+
+/// <summary>Inference latency of a graph with TorchSharp on this machine's CPU.</summary>
+public static class Latency
+{
+    /// <summary>
+    /// Median wall time in milliseconds of one forward pass of a random batch of <paramref name="batch"/> inputs, over
+    /// <paramref name="repeats"/> timed runs after <paramref name="warmup"/> untimed ones (the first runs pick kernels
+    /// and allocate). Dense compute does not depend on the weights' values, only on the layers' shapes.
+    /// </summary>
+    public static double MedianMilliseconds(LayerGraph graph, int batch, int repeats = 15, int warmup = 3)
+    {
+        using var scope = NewDisposeScope();
+        using var _ = inference_mode();
+        var input = randn(graph.InputShape.WithBatch(batch));
+        var times = new double[repeats];
+        for (int i = -warmup; i < repeats; i++)
+        {
+            var clock = Stopwatch.StartNew();
+            graph.Forward(input).Dispose();
+            if (i >= 0) times[i] = clock.Elapsed.TotalMilliseconds;
+        }
+        Array.Sort(times);
+        return repeats % 2 == 1 ? times[repeats / 2] : (times[repeats / 2 - 1] + times[repeats / 2]) / 2;
+    }
+}

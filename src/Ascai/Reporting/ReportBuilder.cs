@@ -1,0 +1,154 @@
+using System.Globalization;
+using Ascai.Compression;
+using Ascai.Evaluation;
+using Ascai.Graph;
+using Ascai.Search;
+using Ascai.Serialization;
+
+namespace Ascai.Reporting;
+
+/// <summary>Options of a report.</summary>
+public sealed record ReportOptions
+{
+    /// <summary>Measure the inference latency of the original and the best model (TorchSharp, this machine).</summary>
+    public bool MeasureLatency { get; init; } = true;
+    /// <summary>Batch size of the second latency measurement (the first is batch 1).</summary>
+    public int LatencyBatch { get; init; } = 64;
+}
+
+/// <summary>
+/// Builds the report of one or several search runs: the setting, baseline against best (accuracy, MACs, params,
+/// latency), the per-layer table of the best individual and every figure; several runs also side by side.
+/// </summary>
+public static class ReportBuilder
+{
+    /// <summary>Report file names inside the output folder.</summary>
+    public const string MarkdownFile = "report.md", HtmlFile = "report.html";
+
+    /// <summary>Builds the report and writes report.md, its figures and report.html into <paramref name="outDir"/>.</summary>
+    public static ReportDocument Write(IReadOnlyList<RunFolder> runs, string outDir, ReportOptions? options = null, IProgress<string>? progress = null)
+    {
+        var document = Build(runs, options ?? new ReportOptions(), progress);
+        Directory.CreateDirectory(outDir);
+        foreach (var figure in document.Figures) AtomicFile.WriteBytes(Path.Combine(outDir, figure.File), figure.Png);
+        AtomicFile.WriteText(Path.Combine(outDir, MarkdownFile), document.ToMarkdown());
+        AtomicFile.WriteText(Path.Combine(outDir, HtmlFile), document.ToHtml());
+        return document;
+    }
+
+    /// <summary>The report of <paramref name="runs"/> as a document.</summary>
+    public static ReportDocument Build(IReadOnlyList<RunFolder> runs, ReportOptions options, IProgress<string>? progress = null)
+    {
+        if (runs.Count == 0) throw new AscaiException("no run to report");
+        var document = new ReportDocument(runs.Count == 1 ? $"Search report: {runs[0].Name}" : $"Search report: {runs.Count} runs");
+        if (runs.Count > 1)
+        {
+            document.Blocks.Add(new Heading(1, "Runs side by side"));
+            document.Blocks.Add(new Table(
+                ["run", "strategy", "methods", "seed", "evaluations", "best val acc (%)", "best test acc (%)", "best MACs ratio", "best params", "wall time"],
+                runs.Select(r => new[]
+                {
+                    r.Name, r.Summary.Strategy, r.Summary.Methods, I(r.Summary.Seed), I(r.Summary.Evaluations),
+                    r.Summary.Best is { } b ? F(b.ValAccuracy, 2) : "none feasible", r.Summary.Best is { } t ? F(t.TestAccuracy, 2) : "-",
+                    r.Summary.Best is { } m ? F(m.MacsRatio, 3) : "-", r.Summary.Best is { } p ? I(p.Params) : "-", Duration(r.Summary.WallSeconds),
+                }).ToList()));
+            document.Blocks.Add(new Figure("best-vs-evaluations.png", "Best feasible MACs ratio against evaluations spent, per run.", Figures.BestVsEvaluations(runs)));
+        }
+        for (int k = 0; k < runs.Count; k++)
+        {
+            progress?.Report(runs[k].Name);
+            string prefix = runs.Count == 1 ? "" : $"run{k + 1}-";
+            var uniform = runs.FirstOrDefault(u => u != runs[k] && u.Summary.Strategy == "uniform" && u.Config.Model == runs[k].Config.Model && u.Config.Methods == runs[k].Config.Methods);
+            AddRun(document, runs[k], uniform, prefix, options, runs.Count > 1);
+        }
+        return document;
+    }
+
+    private static void AddRun(ReportDocument document, RunFolder run, RunFolder? uniform, string prefix, ReportOptions options, bool several)
+    {
+        var (config, summary) = (run.Config, run.Summary);
+        if (several) document.Blocks.Add(new Heading(1, run.Name));
+        document.Blocks.Add(new Paragraph(
+            $"Model {config.Model}, data set {config.Dataset}, methods {config.Methods}, strategy {summary.Strategy}, seed {summary.Seed}, " +
+            $"floor {F(summary.AccThreshold, 2)}% validation accuracy ({FloorText(config)}), {summary.Evaluations} evaluations, " +
+            $"stopped by {summary.StopReason}, wall time {Duration(summary.WallSeconds)}. Run folder: {run.Path}."));
+        if (!File.Exists(config.Model)) throw new AscaiException($"{run.Path}: the run's model {config.Model} is missing");
+        using var model = ModelFile.Load(config.Model);
+        var space = SearchSpace.Build(model.Graph, config.Methods, config.Include, config.Exclude);
+
+        var best = summary.Best;
+        List<LayerRow>? layers = null;
+        (double One, double Many)? baseLatency = null, bestLatency = null;
+        if (options.MeasureLatency) baseLatency = MeasureLatency(model.Graph, options.LatencyBatch);
+        if (best?.Genome is { } genome)
+        {
+            // Costs and latency depend on how many channels are kept, not on which: L1 ranking and zero fill need no data.
+            var plan = space.Decode(genome);
+            using var masked = Compressor.Apply(model.Graph, plan, new CompressionContext { Importance = ImportanceCriterion.L1 });
+            layers = LayerTable.Of(model.Graph, masked, plan);
+            if (options.MeasureLatency)
+            {
+                using var compact = Compactor.Compact(masked);
+                bestLatency = MeasureLatency(compact, options.LatencyBatch);
+            }
+        }
+
+        document.Blocks.Add(new Heading(2, "Baseline and best feasible individual"));
+        var rows = new List<string[]>
+        {
+            new[] { "validation accuracy (%)", F(summary.Baseline.ValAccuracy, 2), best is null ? "none feasible" : F(best.ValAccuracy, 2) },
+            new[] { "test accuracy (%)", F(summary.Baseline.TestAccuracy, 2), best is null ? "-" : F(best.TestAccuracy, 2) },
+            new[] { "MACs", I(summary.Baseline.Macs), best is null ? "-" : $"{I(best.Macs)} ({F(100 * best.MacsRatio, 1)}%)" },
+            new[] { "parameters", I(summary.Baseline.Params), best is null ? "-" : $"{I(best.Params)} ({F(100.0 * best.Params / summary.Baseline.Params, 1)}%)" },
+        };
+        if (baseLatency is { } bl)
+        {
+            string Speed(double a, double b) => $"{F(b, 2)} ms ({(a >= b ? $"{F(a / b, 2)}x faster" : $"{F(b / a, 2)}x slower")})";
+            rows.Add(["latency, batch 1 (TorchSharp, this CPU)", $"{F(bl.One, 2)} ms", bestLatency is { } b1 ? Speed(bl.One, b1.One) : "-"]);
+            rows.Add([$"latency, batch {options.LatencyBatch}", $"{F(bl.Many, 2)} ms", bestLatency is { } bm ? Speed(bl.Many, bm.Many) : "-"]);
+        }
+        document.Blocks.Add(new Table(["", "original", "best"], rows));
+
+        if (layers is not null)
+        {
+            document.Blocks.Add(new Heading(2, "Best individual, layer by layer"));
+            document.Blocks.Add(new Table(["layer", "setting", "MACs before", "MACs after", "MACs removed", "params before", "params after"],
+                layers.Select(l => new[]
+                {
+                    l.Layer, l.Setting == "" ? "-" : l.Setting, I(l.BaseMacs), I(l.Macs), $"{F(100 * (1 - (double)l.Macs / l.BaseMacs), 1)}%", I(l.BaseParams), I(l.Params),
+                }).ToList()));
+        }
+
+        document.Blocks.Add(new Heading(2, "Figures"));
+        document.Blocks.Add(new Figure($"{prefix}accuracy-vs-macs.png",
+            "Validation accuracy against MACs ratio of every evaluated individual, the non-dominated front and the floor" +
+            (uniform is null ? " (report a uniform run of the same model with it to draw the uniform curve)." : $"; the uniform curve from {uniform.Name}."),
+            Figures.AccuracyVsMacs(run, uniform)));
+        var generations = run.Generations();
+        if (summary.Strategy == "ascai" && generations.Count > 0)
+        {
+            string note = run.Populations is null ? " (this run predates populations.jsonl: genomes first evaluated in that generation)" : "";
+            document.Blocks.Add(new Figure($"{prefix}population-first.png", $"Population of generation {generations[0].Generation}: share of each layer kept{note}.",
+                Figures.PopulationHeatmap($"{run.Name}: generation {generations[0].Generation}", space.Genes, generations[0].Members)));
+            document.Blocks.Add(new Figure($"{prefix}population-last.png", $"Population of generation {generations[^1].Generation}{note}.",
+                Figures.PopulationHeatmap($"{run.Name}: generation {generations[^1].Generation}", space.Genes, generations[^1].Members)));
+            document.Blocks.Add(new Figure($"{prefix}convergence.png", "MACs ratio of the individuals of each generation, their mean, and the best feasible individual so far.",
+                Figures.Convergence(run)));
+        }
+        if (layers is not null)
+            document.Blocks.Add(new Figure($"{prefix}layers.png", "Share of the original MACs per layer (bars) and share of each layer's MACs the best individual removes (line).",
+                Figures.LayerShares($"{run.Name}: where the MACs are, and what the best individual removes", layers)));
+        if (!several)
+            document.Blocks.Add(new Figure($"{prefix}best-vs-evaluations.png", "Best feasible MACs ratio against evaluations spent.", Figures.BestVsEvaluations([run])));
+    }
+
+    private static (double, double) MeasureLatency(LayerGraph graph, int batch) =>
+        (Latency.MedianMilliseconds(graph, 1, repeats: 31), Latency.MedianMilliseconds(graph, batch));
+
+    private static string FloorText(SearchConfig config) =>
+        config.AccThreshold is { } t ? $"--acc-threshold {F(t, 2)}" : $"base - {F(config.MaxDrop ?? 1, 2)} points";
+
+    private static string F(double v, int digits) => v.ToString("F" + digits, CultureInfo.InvariantCulture);
+    private static string I(long v) => v.ToString("N0", CultureInfo.InvariantCulture);
+    private static string Duration(double seconds) => TimeSpan.FromSeconds(Math.Round(seconds)).ToString(@"h\:mm\:ss", CultureInfo.InvariantCulture);
+}

@@ -1,0 +1,69 @@
+using System.Text.Json;
+using Ascai.Search;
+using Ascai.Serialization;
+
+namespace Ascai.Reporting;
+
+/// <summary>
+/// A finished search run read back from its folder: configuration, summary, every evaluation, and (for genetic
+/// runs that have them) each generation's population. What reports and figures are made from.
+/// </summary>
+public sealed record RunFolder(string Path, SearchConfig Config, SearchSummary Summary, IReadOnlyList<EvaluationRecord> Records,
+    IReadOnlyList<PopulationRecord>? Populations)
+{
+    /// <summary>A short label: the folder's name.</summary>
+    public string Name => System.IO.Path.GetFileName(System.IO.Path.TrimEndingDirectorySeparator(System.IO.Path.GetFullPath(Path)));
+
+    /// <summary>MACs of the uncompressed model.</summary>
+    public double BaseMacs => Summary.Baseline.Macs;
+
+    /// <summary>Reads a run folder; anything missing, empty or corrupt is one clear error.</summary>
+    public static RunFolder Load(string path)
+    {
+        if (!Directory.Exists(path)) throw new AscaiException($"{path}: no such run folder");
+        var config = ReadJson<SearchConfig>(path, SearchRunner.ConfigFile, "run configuration");
+        var summary = ReadJson<SearchSummary>(path, SearchRunner.SummaryFile, "run summary",
+            missing: "the run has not finished; resume it with `ascai search --resume`");
+        string journal = System.IO.Path.Combine(path, SearchRunner.JournalFile);
+        if (!File.Exists(journal)) throw new AscaiException($"{path}: no {SearchRunner.JournalFile}");
+        var records = Journal.Read(journal);
+        if (records.Count == 0) throw new AscaiException($"{journal}: the journal holds no evaluation");
+        string populations = System.IO.Path.Combine(path, SearchRunner.PopulationsFile);
+        var generations = File.Exists(populations) ? PopulationLog.Read(populations) : null;
+        if (generations?.SelectMany(g => g.Members).Any(i => i < 0 || i >= records.Count) == true)
+            throw new AscaiException($"{populations}: refers to evaluations the journal does not hold");
+        return new RunFolder(path, config, summary, records, generations is { Count: > 0 } ? generations : null);
+    }
+
+    private static T ReadJson<T>(string dir, string file, string what, string? missing = null)
+    {
+        string path = System.IO.Path.Combine(dir, file);
+        if (!File.Exists(path)) throw new AscaiException($"{dir}: no {file}{(missing is null ? "" : $" ({missing})")}");
+        try { return JsonSerializer.Deserialize<T>(File.ReadAllText(path), Json.Options) ?? throw new JsonException("empty"); }
+        catch (JsonException e) { throw new AscaiException($"{path}: corrupt {what} ({e.Message.Split('\n')[0]})"); }
+    }
+
+    /// <summary>
+    /// The individuals of each generation, first to last. From populations.jsonl when the run wrote it; otherwise
+    /// (older runs) the genomes first evaluated in each generation, which leaves out repeats served by the cache.
+    /// </summary>
+    public IReadOnlyList<(int Generation, IReadOnlyList<EvaluationRecord> Members)> Generations() =>
+        Populations is not null
+            ? Populations.Select(p => (p.Generation, (IReadOnlyList<EvaluationRecord>)p.Members.Select(i => Records[i]).ToList())).ToList()
+            : Records.Where(r => r.Generation >= 0).GroupBy(r => r.Generation).OrderBy(g => g.Key)
+                .Select(g => (g.Key, (IReadOnlyList<EvaluationRecord>)g.ToList())).ToList();
+
+    /// <summary>The best feasible MACs ratio after each evaluation (NaN until one is feasible), by the run's own score.</summary>
+    public double[] BestFeasibleRatioByEvaluation()
+    {
+        var result = new double[Records.Count];
+        EvaluationRecord? best = null;
+        for (int i = 0; i < Records.Count; i++)
+        {
+            var r = Records[i];
+            if (r.Feasible && (best is null || r.Score > best.Score)) best = r;
+            result[i] = best is null ? double.NaN : best.Macs / BaseMacs;
+        }
+        return result;
+    }
+}
