@@ -3,7 +3,6 @@ using System.Diagnostics;
 using Ascai.Cost;
 using Ascai.Data;
 using Ascai.Evaluation;
-using Ascai.Reporting;
 using Ascai.Search;
 using Ascai.Serialization;
 using Spectre.Console;
@@ -62,8 +61,8 @@ internal static class DemoCommand
             int exit = SearchDisplay.Finish(summary, runDir);
             if (exit != 0 || cancel.IsCancellationRequested) return Task.FromResult(exit);
             string reportDir = Path.Combine(runDir, "report");
-            ReportBuilder.Write([RunFolder.Load(runDir)], reportDir);
-            AnsiConsole.MarkupLine($"report: [bold]{Markup.Escape(Path.Combine(reportDir, ReportBuilder.HtmlFile))}[/] (and {ReportBuilder.MarkdownFile} with its figures)");
+            Reporting.ReportBuilder.Write([Reporting.RunFolder.Load(runDir)], reportDir);
+            AnsiConsole.MarkupLine($"report: [bold]{Markup.Escape(Path.Combine(reportDir, Reporting.ReportBuilder.HtmlFile))}[/] (and {Reporting.ReportBuilder.MarkdownFile} with its figures)");
             return Task.FromResult(0);
         });
         return command;
