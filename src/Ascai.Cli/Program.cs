@@ -15,6 +15,7 @@ var root = new RootCommand("Ascai: learns how to compress a trained CNN layer by
     FinetuneCommand.Create(),
     DemoCommand.Create(),
     ReportCommand.Create(),
+    BenchCommand.Create(),
 };
 
 var parse = root.Parse(args);

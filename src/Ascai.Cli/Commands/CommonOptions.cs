@@ -26,8 +26,8 @@ internal static class CommonOptions
     /// <summary>What replaces a structurally pruned channel in the layers that read it.</summary>
     public static Option<Ascai.Compression.PrunedChannelFill> Fill() => new("--fill")
     {
-        Description = "pruned channels (ps): zero (paper) or mean (their mean activation folded into the next layer's bias)",
-        DefaultValueFactory = _ => Ascai.Compression.PrunedChannelFill.Zero,
+        Description = "pruned channels (ps): mean (their mean activation folded into the next layer's bias) or zero (the paper's)",
+        DefaultValueFactory = _ => Ascai.Compression.PrunedChannelFill.Mean,
     };
 
     public static Option<int> Seed() => new("--seed") { Description = "random seed", DefaultValueFactory = _ => 0 };

@@ -29,7 +29,10 @@ public sealed record CompressionContext
     public Ascai.Graph.Normalization? Normalization { get; init; }
     /// <summary>Channel-importance criterion for structured pruning.</summary>
     public ImportanceCriterion Importance { get; init; } = ImportanceCriterion.Taylor;
-    /// <summary>What replaces a pruned channel in its consumers.</summary>
+    /// <summary>
+    /// What replaces a pruned channel in its consumers. Zero here, because a context without data cannot measure
+    /// means; the search and the CLI default to <see cref="PrunedChannelFill.Mean"/>.
+    /// </summary>
     public PrunedChannelFill Fill { get; init; } = PrunedChannelFill.Zero;
     /// <summary>Refine Tucker-2 factors with this many HOOI iterations (0 = plain HOSVD).</summary>
     public int HooiIterations { get; init; }

@@ -23,7 +23,7 @@ public sealed class CandidateEvaluator
 
     /// <summary>Prepares the evaluator (and channel importance and means, when the space prunes channels).</summary>
     public CandidateEvaluator(Model model, DatasetSplits data, SearchSpace space,
-        ImportanceCriterion importance = ImportanceCriterion.Taylor, PrunedChannelFill fill = PrunedChannelFill.Zero)
+        ImportanceCriterion importance = ImportanceCriterion.Taylor, PrunedChannelFill fill = PrunedChannelFill.Mean)
     {
         (_model, _data, _space) = (model, data, space);
         _context = new CompressionContext { Data = data, Normalization = model.Info.Normalization, Importance = importance, Fill = fill };
