@@ -4,6 +4,8 @@ using Ascai.Cli.Commands;
 
 // The native fixes (TorchSharp on Debian 12, malloc tuning) must precede the first tensor.
 Ascai.Runtime.NativeRuntime.Initialize();
+// Tables written to a file or a pipe (logs, CI) would otherwise wrap at 80 columns.
+if (Console.IsOutputRedirected) Spectre.Console.AnsiConsole.Profile.Width = 160;
 
 var root = new RootCommand("Ascai: learns how to compress a trained CNN layer by layer (ASCAI, arXiv 1911.06471).")
 {
@@ -16,6 +18,7 @@ var root = new RootCommand("Ascai: learns how to compress a trained CNN layer by
     DemoCommand.Create(),
     ReportCommand.Create(),
     BenchCommand.Create(),
+    ExportCommand.Create(),
 };
 
 var parse = root.Parse(args);

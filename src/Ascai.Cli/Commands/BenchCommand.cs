@@ -1,12 +1,16 @@
 using System.CommandLine;
 using Ascai.Cost;
 using Ascai.Evaluation;
+using Ascai.Onnx;
 using Ascai.Serialization;
 using Spectre.Console;
 
 namespace Ascai.Cli.Commands;
 
-/// <summary><c>ascai bench --model A [--model B ...]</c>: inference latency side by side, so a compressed model's real speed-up shows.</summary>
+/// <summary>
+/// <c>ascai bench --model A [--model B ...]</c>: inference latency with TorchSharp and with ONNX Runtime (the model
+/// exported in memory), side by side, so a compressed model's real speed-up shows; speed-ups are per engine, against the first model.
+/// </summary>
 internal static class BenchCommand
 {
     public static Command Create()
@@ -15,23 +19,34 @@ internal static class BenchCommand
         var batch = new Option<int>("--batch") { Description = "batch size of the second measurement (the first is batch 1)", DefaultValueFactory = _ => 64 };
         var repeats = new Option<int>("--repeats") { Description = "timed runs per measurement (the median is reported)", DefaultValueFactory = _ => 21 };
         var threads = CommonOptions.Threads();
-        var command = new Command("bench", "measure inference latency (TorchSharp, this CPU) at batch 1 and batch N") { models, batch, repeats, threads };
+        var command = new Command("bench", "measure inference latency (TorchSharp and ONNX Runtime, this CPU) at batch 1 and batch N") { models, batch, repeats, threads };
         command.SetAction((parse, cancel) =>
         {
             CommonOptions.ApplyThreads(parse.GetValue(threads));
             int n = parse.GetValue(batch), r = parse.GetValue(repeats);
             if (n < 1 || r < 1) throw new AscaiException("--batch and --repeats must be at least 1");
-            var table = new Table().AddColumns("model", "MACs", "params", "batch 1 (ms)", $"batch {n} (ms)", "images/s", "speed-up (batch 1 / N)");
-            (double One, double Many)? reference = null;
+            var table = new Table().AddColumns("model", "MACs", "params", "engine", "batch 1 (ms)", $"batch {n} (ms)", "images/s", "speed-up (batch 1 / N)");
+            var reference = new Dictionary<string, (double One, double Many)>();
             foreach (string path in parse.GetValue(models)!)
             {
                 cancel.ThrowIfCancellationRequested();
                 using var model = ModelFile.Load(path);
                 var profile = CostModel.Profile(model.Graph);
-                double one = Latency.MedianMilliseconds(model.Graph, 1, r), many = Latency.MedianMilliseconds(model.Graph, n, r);
-                reference ??= (one, many);
-                table.AddRow(Markup.Escape(Path.GetFileName(path)), $"{profile.TotalMacs:N0}", $"{profile.TotalParams:N0}", $"{one:F2}", $"{many:F2}",
-                    $"{n * 1000 / many:N0}", $"{reference.Value.One / one:F2}x / {reference.Value.Many / many:F2}x");
+                using var session = new OnnxRuntimeSession(OnnxExporter.Export(model.Graph), TorchSharp.torch.get_num_threads());
+                using var scope = TorchSharp.torch.NewDisposeScope();
+                var engines = new (string Name, Func<int, double> Measure)[]
+                {
+                    ("TorchSharp", b => Latency.MedianMilliseconds(model.Graph, b, r)),
+                    ("ONNX Runtime", b => session.MedianMilliseconds(TorchSharp.torch.randn(model.Graph.InputShape.WithBatch(b)), r)),
+                };
+                foreach (var (engine, measure) in engines)
+                {
+                    double one = measure(1), many = measure(n);
+                    if (!reference.ContainsKey(engine)) reference[engine] = (one, many);
+                    var first = reference[engine];
+                    table.AddRow(Markup.Escape(Path.GetFileName(path)), $"{profile.TotalMacs:N0}", $"{profile.TotalParams:N0}", engine, $"{one:F2}", $"{many:F2}",
+                        $"{n * 1000 / many:N0}", $"{first.One / one:F2}x / {first.Many / many:F2}x");
+                }
             }
             AnsiConsole.Write(table);
             Console.WriteLine($"median of {r} runs after 3 warm-up runs, {TorchSharp.torch.get_num_threads()} threads; random inputs (dense compute does not depend on values)");

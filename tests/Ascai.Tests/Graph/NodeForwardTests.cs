@@ -64,6 +64,25 @@ public class NodeForwardTests
         TensorAssert.RelativelyClose(expected, node.Forward([x], false), 1e-5);
     }
 
+    [Theory]
+    [InlineData(64, 40, 1)]
+    [InlineData(64, 24, 1)]
+    [InlineData(20, 32, 3)]
+    [InlineData(48, 40, 3)]
+    public void Conv2dIsRightOnChannelsLastInputs(int inChannels, int outChannels, int kernel)
+    {
+        // An earlier oneDNN convolution can hand on its output in channels-last order; found by comparing exported
+        // compressed models with ONNX Runtime (a 1x1 conv from 64 to 40 channels was off by 40%).
+        using var scope = NewDisposeScope();
+        int pad = kernel / 2;
+        var node = WithTensors(new Conv2dNode { Name = "c", Inputs = ["x"], InChannels = inChannels, OutChannels = outChannels, Kernel = [kernel, kernel], Stride = [1, 1], Padding = [pad, pad], HasBias = true });
+        var x = randn(2, 14, 14, inChannels).permute(0, 3, 1, 2); // N, C, H, W with channels-last strides
+        Assert.False(x.is_contiguous());
+        var expected = ConvByUnfold(x.contiguous(), node.Parameters["weight"], node.Parameters["bias"], 1, pad, 1, 1, 14, 14);
+        using var _ = inference_mode();
+        TensorAssert.RelativelyClose(expected, node.Forward([x], false), 1e-5);
+    }
+
     [Fact]
     public void LinearIsMatrixProductPlusBias()
     {

@@ -55,7 +55,10 @@ public sealed class Conv2dNode : Node
     /// <inheritdoc/>
     public override Tensor Forward(IReadOnlyList<Tensor> inputs, bool training)
     {
-        var x = inputs[0];
+        // Why contiguous: libtorch's oneDNN convolution also returns wrong values for some channel counts when its
+        // input is in channels-last order (which an earlier oneDNN convolution can hand on), e.g. a 1x1 conv from 64
+        // to 40 channels; in plain NCHW order those shapes are right. ONNX Runtime's outputs caught this.
+        var x = inputs[0].contiguous();
         var weight = P("weight");
         // Why: libtorch 2.10's oneDNN kxk convolution (TorchSharp 0.107) returns wrong values when the input
         // channels exceed one kernel block and are not a multiple of it (e.g. 18 or 40 channels, not 16 or 32),
