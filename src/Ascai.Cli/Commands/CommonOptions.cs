@@ -30,6 +30,18 @@ internal static class CommonOptions
         DefaultValueFactory = _ => Ascai.Compression.PrunedChannelFill.Mean,
     };
 
+    /// <summary>Rounding of the channels structured pruning keeps.</summary>
+    public static Option<int> ChannelMultiple()
+    {
+        var option = new Option<int>("--channel-multiple")
+        {
+            Description = "ps keeps a multiple of this many channels per layer (8 or 16 match the CPU kernels' blocks; 1 = exact)",
+            DefaultValueFactory = _ => 1,
+        };
+        option.Validators.Add(r => { if (r.GetValueOrDefault<int>() < 1) r.AddError("--channel-multiple must be at least 1"); });
+        return option;
+    }
+
     public static Option<int> Seed() => new("--seed") { Description = "random seed", DefaultValueFactory = _ => 0 };
 
     public static Option<int> Threads() => new("--threads")

@@ -20,6 +20,7 @@ internal static class CompressCommand
         var compact = new Option<bool>("--compact") { Description = "physically remove masked channels" };
         var importance = new Option<ImportanceCriterion>("--importance") { Description = "channel ranking for ps: taylor (needs the data set) or l1", DefaultValueFactory = _ => ImportanceCriterion.Taylor };
         var fill = CommonOptions.Fill();
+        var multiple = CommonOptions.ChannelMultiple();
         var hooi = new Option<int>("--hooi") { Description = "HOOI refinement iterations for tucker2 (0 = HOSVD)", DefaultValueFactory = _ => 0 };
         var evaluate = new Option<bool>("--evaluate") { Description = "also print validation accuracy before and after" };
         var dataset = CommonOptions.Dataset();
@@ -27,7 +28,7 @@ internal static class CompressCommand
         var threads = CommonOptions.Threads();
         var command = new Command("compress", "apply an explicit per-layer compression setting")
         {
-            model, settings, output, compact, importance, fill, hooi, evaluate, dataset, dataDir, threads,
+            model, settings, output, compact, importance, fill, multiple, hooi, evaluate, dataset, dataDir, threads,
         };
         command.SetAction((parse, cancel) =>
         {
@@ -38,7 +39,7 @@ internal static class CompressCommand
             var data = needsData ? DatasetCatalog.Load(parse.GetValue(dataset)!, parse.GetValue(dataDir)) : null;
             var context = new CompressionContext
             {
-                Data = data, Normalization = loaded.Info.Normalization, Importance = parse.GetValue(importance), Fill = parse.GetValue(fill), HooiIterations = parse.GetValue(hooi),
+                Data = data, Normalization = loaded.Info.Normalization, Importance = parse.GetValue(importance), Fill = parse.GetValue(fill), ChannelMultiple = parse.GetValue(multiple), HooiIterations = parse.GetValue(hooi),
             };
             var compressed = Compressor.Apply(loaded.Graph, plan, context);
             if (parse.GetValue(compact))

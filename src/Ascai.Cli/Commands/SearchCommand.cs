@@ -26,6 +26,7 @@ internal static class SearchCommand
         var score = new Option<ScoreForm>("--score") { Description = "ascai (s/PEN) or genecai (exp(100 s)/PEN)", DefaultValueFactory = _ => ScoreForm.Ascai };
         var importance = new Option<ImportanceCriterion>("--importance") { Description = "channel ranking for ps: taylor or l1", DefaultValueFactory = _ => ImportanceCriterion.Taylor };
         var fill = CommonOptions.Fill();
+        var multiple = CommonOptions.ChannelMultiple();
         var include = new Option<string[]>("--include") { Description = "only layers matching these globs", AllowMultipleArgumentsPerToken = true };
         var exclude = new Option<string[]>("--exclude") { Description = "leave layers matching these globs alone", AllowMultipleArgumentsPerToken = true };
         var pCross = new Option<double>("--p-cross") { DefaultValueFactory = _ => 0.8, Description = "crossover probability of a pair" };
@@ -42,7 +43,7 @@ internal static class SearchCommand
         var command = new Command("search", "search per-layer compression settings (ASCAI genetic algorithm, or a baseline)")
         {
             model, dataset, dataDir, methods, maxDrop, threshold, population, generations, budget, timeLimit, stagnation, strategy, init, repair, score,
-            importance, fill, include, exclude, pCross, pSwap, pMutate, pTweak, seed, output, resume, valSize, threads,
+            importance, fill, multiple, include, exclude, pCross, pSwap, pMutate, pTweak, seed, output, resume, valSize, threads,
         };
         command.SetAction((parse, cancel) =>
         {
@@ -64,7 +65,7 @@ internal static class SearchCommand
                     Dataset = parse.GetValue(dataset)!, DataDir = parse.GetValue(dataDir), ValidationSize = parse.GetValue(valSize),
                     Methods = parse.GetValue(methods)!, Include = parse.GetValue(include) ?? [], Exclude = parse.GetValue(exclude) ?? [],
                     AccThreshold = parse.GetValue(threshold), MaxDrop = parse.GetValue(maxDrop), Strategy = parse.GetValue(strategy)!,
-                    Importance = parse.GetValue(importance), Fill = parse.GetValue(fill),
+                    Importance = parse.GetValue(importance), Fill = parse.GetValue(fill), ChannelMultiple = parse.GetValue(multiple),
                     Options = new SearchOptions
                     {
                         Population = parse.GetValue(population), Generations = parse.GetValue(generations), Budget = parse.GetValue(budget),

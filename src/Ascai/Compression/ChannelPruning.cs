@@ -25,8 +25,18 @@ public sealed class ChannelPruning : ICompressionMethod
         return groups.Select(g => g.Source).Concat(groups.Select(g => g.Producers[0]));
     }
 
-    /// <summary>Number of channels a ratio prunes out of <paramref name="channels"/>: floor(p * C), at most C - 1.</summary>
-    public static int PrunedCount(double ratio, int channels) => Math.Min((int)Math.Floor(ratio * channels), channels - 1);
+    /// <summary>
+    /// Number of channels a ratio prunes out of <paramref name="channels"/>: floor(p * C), at most C - 1; with
+    /// <paramref name="multiple"/> m > 1, the channels kept are rounded up to a multiple of m (or all C when C is
+    /// not larger than m), because convolution kernels run blocks of 8 or 16 channels and odd counts run slower.
+    /// </summary>
+    public static int PrunedCount(double ratio, int channels, int multiple = 1)
+    {
+        int pruned = Math.Min((int)Math.Floor(ratio * channels), channels - 1);
+        if (multiple <= 1) return pruned;
+        int kept = Math.Min(channels, (channels - pruned + multiple - 1) / multiple * multiple);
+        return channels - kept;
+    }
 
     /// <summary>The mask group of a layer name: its source, or a decomposed layer's last factor.</summary>
     public static ChannelGroup GroupOf(IReadOnlyList<ChannelGroup> groups, string layer) =>
@@ -42,7 +52,7 @@ public sealed class ChannelPruning : ICompressionMethod
         var group = GroupOf(groups, layer);
         var scores = context.ImportanceOf(graph)[group.Mask];
         var mask = (ChannelMaskNode)graph[group.Mask];
-        int pruned = PrunedCount(p, mask.Channels);
+        int pruned = PrunedCount(p, mask.Channels, context.ChannelMultiple);
         // Lowest importance first; ties by channel index, so the choice is deterministic.
         var removed = Enumerable.Range(0, mask.Channels).OrderBy(c => scores[c]).ThenBy(c => c).Take(pruned).ToList();
         var values = Enumerable.Repeat(1f, mask.Channels).ToArray();

@@ -34,6 +34,8 @@ public sealed record CompressionContext
     /// means; the search and the CLI default to <see cref="PrunedChannelFill.Mean"/>.
     /// </summary>
     public PrunedChannelFill Fill { get; init; } = PrunedChannelFill.Zero;
+    /// <summary>Channels kept by structured pruning are rounded up to a multiple of this (1 = exact floor(p * C)).</summary>
+    public int ChannelMultiple { get; init; } = 1;
     /// <summary>Refine Tucker-2 factors with this many HOOI iterations (0 = plain HOSVD).</summary>
     public int HooiIterations { get; init; }
 

@@ -21,12 +21,15 @@ public sealed class CandidateEvaluator
     private readonly SearchSpace _space;
     private readonly CompressionContext _context;
 
-    /// <summary>Prepares the evaluator (and channel importance and means, when the space prunes channels).</summary>
-    public CandidateEvaluator(Model model, DatasetSplits data, SearchSpace space,
-        ImportanceCriterion importance = ImportanceCriterion.Taylor, PrunedChannelFill fill = PrunedChannelFill.Mean)
+    /// <summary>
+    /// Prepares the evaluator (and channel importance and means, when the space prunes channels). The compression
+    /// options (importance, fill, channel multiple, HOOI) come from <paramref name="options"/>; data and normalisation
+    /// are the evaluator's own.
+    /// </summary>
+    public CandidateEvaluator(Model model, DatasetSplits data, SearchSpace space, CompressionContext? options = null)
     {
         (_model, _data, _space) = (model, data, space);
-        _context = new CompressionContext { Data = data, Normalization = model.Info.Normalization, Importance = importance, Fill = fill };
+        _context = (options ?? new CompressionContext { Fill = PrunedChannelFill.Mean }) with { Data = data, Normalization = model.Info.Normalization };
         if (space.Genes.Any(g => g.Method == "ps")) _context.Prepare(model.Graph);
         var profile = CostModel.Profile(model.Graph);
         BaseMacs = profile.TotalMacs;

@@ -29,6 +29,8 @@ public sealed record SearchConfig
     public ImportanceCriterion Importance { get; init; } = ImportanceCriterion.Taylor;
     /// <summary>What replaces a pruned channel (ps): its mean by default (measured: far more accurate without fine-tuning); zero is the paper's.</summary>
     public PrunedChannelFill Fill { get; init; } = PrunedChannelFill.Mean;
+    /// <summary>Channels kept by ps rounded up to a multiple of this (1 = exact).</summary>
+    public int ChannelMultiple { get; init; } = 1;
     /// <summary>GA settings, budgets and seed.</summary>
     public SearchOptions Options { get; init; } = new();
 

@@ -53,7 +53,8 @@ public static class SearchRunner
         if (!model.Graph.InputShape.Equals(data.InputShape))
             throw new AscaiException($"the model takes {model.Graph.InputShape} inputs but {data.Name} images are {data.InputShape}");
         var space = SearchSpace.Build(model.Graph, config.Methods, config.Include, config.Exclude);
-        var evaluator = new CandidateEvaluator(model, data, space, config.Importance, config.Fill);
+        var evaluator = new CandidateEvaluator(model, data, space,
+            new CompressionContext { Importance = config.Importance, Fill = config.Fill, ChannelMultiple = config.ChannelMultiple });
         double baseAccuracy = evaluator.BaseAccuracy();
         double floor = config.Floor(baseAccuracy);
         var score = new ScoreFunction(config.Options.Score, baseAccuracy, floor);

@@ -27,6 +27,18 @@ public class PruningTests
     }
 
     [Theory]
+    [InlineData(0.2, 128, 8, 24)]   // floor(25.6) = 25 pruned, 103 kept -> 104
+    [InlineData(0.2, 32, 8, 0)]     // 26 kept -> 32: the whole layer
+    [InlineData(0.3, 64, 16, 16)]   // 45 kept -> 48
+    [InlineData(0.99, 32, 8, 24)]   // 1 kept -> 8, never fewer than one block
+    [InlineData(0.9, 6, 8, 0)]      // a layer smaller than the block stays whole
+    public void ChannelMultipleRoundsTheKeptChannelsUp(double p, int channels, int multiple, int pruned)
+    {
+        Assert.Equal(pruned, ChannelPruning.PrunedCount(p, channels, multiple));
+        Assert.True((channels - pruned) % multiple == 0 || channels - pruned == channels);
+    }
+
+    [Theory]
     [InlineData(0.5, 16, 8)]
     [InlineData(0.99, 16, 15)]
     [InlineData(0.1, 6, 0)]
