@@ -1,0 +1,274 @@
+using Ascai.Graph;
+using Ascai.Graph.Nodes;
+using Ascai.Onnx.Proto;
+using Google.Protobuf;
+using static TorchSharp.torch;
+
+namespace Ascai.Onnx;
+
+/// <summary>
+/// Reads an ONNX CNN classifier, as PyTorch exports one (opset 11-17), into a layer graph with its weights: Conv,
+/// Gemm, MatMul (+ Add of a constant), Relu, Clip(0, 6), BatchNormalization, MaxPool, AveragePool,
+/// GlobalAveragePool, Add, Concat, Flatten, Reshape to (N, -1), Dropout, Identity, Constant. A conv whose batch-norm
+/// was folded into it (torch.onnx.export in eval mode) is a conv with a bias, and compresses like any conv. Anything
+/// else is one clear error naming the op and the node; no partial graph is returned.
+/// </summary>
+public static class OnnxImporter
+{
+    /// <summary>The ops the importer understands.</summary>
+    public static readonly string[] SupportedOps =
+    [
+        "Conv", "Gemm", "MatMul", "Add", "Relu", "Clip", "BatchNormalization", "MaxPool", "AveragePool", "GlobalAveragePool",
+        "Concat", "Flatten", "Reshape", "Dropout", "Identity", "Constant",
+    ];
+
+    /// <summary>The graph of the ONNX file at <paramref name="path"/>.</summary>
+    public static LayerGraph Load(string path)
+    {
+        if (!File.Exists(path)) throw new AscaiException($"{path}: no such file");
+        return Import(File.ReadAllBytes(path), path);
+    }
+
+    /// <summary>The graph of ONNX bytes (<paramref name="source"/> names them in errors).</summary>
+    public static LayerGraph Import(byte[] bytes, string source = "ONNX model")
+    {
+        ModelProto model;
+        try { model = ModelProto.Parser.ParseFrom(bytes); }
+        catch (InvalidProtocolBufferException e) { throw new AscaiException($"{source}: not an ONNX model, or a truncated one ({e.Message.Split('\n')[0]})"); }
+        if (model.Graph is null || model.Graph.Node.Count == 0 || model.Graph.Output.Count == 0)
+            throw new AscaiException($"{source}: not an ONNX model (no graph)");
+        long opset = model.OpsetImport.Where(o => o.Domain is "" or "ai.onnx").Select(o => o.Version).DefaultIfEmpty(0).Max();
+        if (opset is < 7 or > 21) throw new AscaiException($"{source}: opset {opset} is not supported (7-21; PyTorch exports 11-17)");
+        var builder = new Builder(model.Graph, source);
+        try { return builder.Build(); }
+        catch { builder.Graph.Dispose(); throw; }
+    }
+
+    private sealed class Builder(GraphProto onnx, string source)
+    {
+        public LayerGraph Graph { get; } = new();
+        private readonly Dictionary<string, Tensor> _constants = onnx.Initializer.ToDictionary(t => t.Name, ToTensor);
+        private readonly Dictionary<string, string> _alias = new();   // ONNX tensor name -> graph node name
+        private readonly Dictionary<string, Shape> _shapes = new();
+        private readonly HashSet<string> _names = [];
+
+        public LayerGraph Build()
+        {
+            using var scope = NewDisposeScope();
+            var input = onnx.Input.FirstOrDefault(i => !_constants.ContainsKey(i.Name)) ?? throw new AscaiException($"{source}: the graph has no input");
+            var dims = input.Type?.TensorType?.Shape?.Dim.Select(d => d.HasDimValue ? d.DimValue : -1).ToArray() ?? [];
+            if (dims.Length != 4 || dims[1..].Any(d => d < 1))
+                throw new AscaiException($"{source}: input '{input.Name}' must be an image batch N x C x H x W with fixed C, H, W (got [{string.Join(", ", dims)}])");
+            var inputNode = new InputNode { Name = Unique("input"), Shape = dims[1..].Select(d => (int)d).ToArray() };
+            Add(input.Name, inputNode);
+            foreach (var node in onnx.Node) Convert(node);
+            string output = onnx.Output[0].Name;
+            Graph.Output = _alias.TryGetValue(output, out var o) ? o : throw new AscaiException($"{source}: output '{output}' is not computed by the supported ops");
+            Graph.Validate();
+            return Graph;
+        }
+
+        private void Convert(NodeProto node)
+        {
+            string where = $"{source}: node '{(node.Name == "" ? node.Output.FirstOrDefault() : node.Name)}' ({node.OpType})";
+            string name = Unique(node.Name != "" ? node.Name : $"{node.OpType}_{Graph.Nodes.Count}");
+            string X(int i = 0) => _alias.TryGetValue(node.Input[i], out var a) ? a : throw new AscaiException($"{where}: input '{node.Input[i]}' is not computed by a supported op");
+            Tensor C(int i) => _constants.TryGetValue(node.Input[i], out var c) ? c : throw new AscaiException($"{where}: input {i} ('{node.Input[i]}') must be a constant");
+            bool IsConstant(int i) => i < node.Input.Count && node.Input[i] != "" && _constants.ContainsKey(node.Input[i]);
+            long Int(string attribute, long fallback) => node.Attribute.FirstOrDefault(a => a.Name == attribute) is { } a ? a.I : fallback;
+            float Float(string attribute, float fallback) => node.Attribute.FirstOrDefault(a => a.Name == attribute) is { } a ? a.F : fallback;
+            int[]? Ints(string attribute) => node.Attribute.FirstOrDefault(a => a.Name == attribute)?.Ints.Select(v => (int)v).ToArray();
+            string Str(string attribute) => node.Attribute.FirstOrDefault(a => a.Name == attribute)?.S.ToStringUtf8() ?? "NOTSET";
+            int[] Pads(int[] kernel, int[] stride, int[] dilation, Shape input)
+            {
+                string autoPad = Str("auto_pad");
+                if (autoPad is "SAME_UPPER" or "SAME_LOWER")
+                {
+                    // Symmetric only when the total padding is even.
+                    var total = Enumerable.Range(0, 2).Select(a =>
+                    {
+                        int size = a == 0 ? input.Height : input.Width, outSize = (size + stride[a] - 1) / stride[a];
+                        return Math.Max(0, (outSize - 1) * stride[a] + dilation[a] * (kernel[a] - 1) + 1 - size);
+                    }).ToArray();
+                    if (total.Any(t => t % 2 != 0)) throw new AscaiException($"{where}: asymmetric {autoPad} padding is not supported");
+                    return [total[0] / 2, total[1] / 2];
+                }
+                if (autoPad == "VALID") return [0, 0];
+                var pads = Ints("pads") ?? [0, 0, 0, 0];
+                if (pads.Length != 4 || pads[0] != pads[2] || pads[1] != pads[3])
+                    throw new AscaiException($"{where}: only symmetric 2-D pads are supported, got [{string.Join(", ", pads)}]");
+                return [pads[0], pads[1]];
+            }
+
+            switch (node.OpType)
+            {
+                case "Constant":
+                    var value = node.Attribute.FirstOrDefault(a => a.Name == "value")?.T ?? throw new AscaiException($"{where}: only tensor constants are supported");
+                    _constants[node.Output[0]] = ToTensor(value);
+                    return;
+                case "Identity" or "Dropout":
+                    if (IsConstant(0)) { _constants[node.Output[0]] = C(0); return; }
+                    _alias[node.Output[0]] = X();
+                    return;
+                case "Conv":
+                {
+                    var w = C(1);
+                    if (w.dim() != 4) throw new AscaiException($"{where}: only 2-D convolutions are supported");
+                    int groups = (int)Int("group", 1);
+                    int[] kernel = [(int)w.shape[2], (int)w.shape[3]], stride = Ints("strides") ?? [1, 1], dilation = Ints("dilations") ?? [1, 1];
+                    var conv = new Conv2dNode
+                    {
+                        Name = name, Inputs = [X()], InChannels = (int)w.shape[1] * groups, OutChannels = (int)w.shape[0], Kernel = kernel, Stride = stride,
+                        Padding = Pads(kernel, stride, dilation, _shapes[X()]), Dilation = dilation, Groups = groups, HasBias = IsConstant(2),
+                    };
+                    conv.SetTensor("weight", w);
+                    if (conv.HasBias) conv.SetTensor("bias", C(2));
+                    Add(node.Output[0], conv);
+                    return;
+                }
+                case "Gemm":
+                {
+                    if (Int("transA", 0) != 0 || Float("alpha", 1) != 1 || Float("beta", 1) != 1)
+                        throw new AscaiException($"{where}: only Gemm with transA = 0, alpha = beta = 1 is supported");
+                    var w = Int("transB", 0) != 0 ? C(1) : C(1).t();
+                    bool bias = IsConstant(2);
+                    if (bias && C(2).numel() != w.shape[0]) throw new AscaiException($"{where}: only a per-output bias is supported");
+                    var linear = new LinearNode { Name = name, Inputs = [X()], InFeatures = (int)w.shape[1], OutFeatures = (int)w.shape[0], HasBias = bias };
+                    linear.SetTensor("weight", w);
+                    if (bias) linear.SetTensor("bias", C(2).reshape(-1));
+                    Add(node.Output[0], linear);
+                    return;
+                }
+                case "MatMul":
+                {
+                    var w = C(1).t(); // x (N, in) @ W (in, out)
+                    var linear = new LinearNode { Name = name, Inputs = [X()], InFeatures = (int)w.shape[1], OutFeatures = (int)w.shape[0], HasBias = false };
+                    linear.SetTensor("weight", w);
+                    Add(node.Output[0], linear);
+                    return;
+                }
+                case "Add" when IsConstant(0) || IsConstant(1):
+                {
+                    // MatMul + Add(bias): the bias of the linear layer the MatMul made.
+                    int c = IsConstant(1) ? 1 : 0;
+                    string from = X(1 - c);
+                    if (Graph[from] is not LinearNode { HasBias: false } l || Graph.Consumers(from).Any())
+                        throw new AscaiException($"{where}: adding a constant is supported only as the bias of a MatMul");
+                    var biased = l.Resized(l.InFeatures, l.OutFeatures, hasBias: true);
+                    biased.SetTensor("weight", l.Parameters["weight"]);
+                    biased.SetTensor("bias", C(c).reshape(-1));
+                    Graph.Replace(from, [biased]);
+                    _alias[node.Output[0]] = from;
+                    return;
+                }
+                case "Add":
+                    Add(node.Output[0], new AddNode { Name = name, Inputs = [X(0), X(1)] });
+                    return;
+                case "Relu":
+                    Add(node.Output[0], new ActivationNode { Name = name, Inputs = [X()], Function = ActivationFunction.Relu });
+                    return;
+                case "Clip":
+                {
+                    float min = IsConstant(1) ? C(1).item<float>() : Float("min", float.MinValue), max = IsConstant(2) ? C(2).item<float>() : Float("max", float.MaxValue);
+                    var function = (min, max) switch
+                    {
+                        (0, 6) => ActivationFunction.Relu6,
+                        (0, float.MaxValue) => ActivationFunction.Relu,
+                        _ => throw new AscaiException($"{where}: only Clip(0, 6) (ReLU6) and Clip(0) (ReLU) are supported, got Clip({min}, {max})"),
+                    };
+                    Add(node.Output[0], new ActivationNode { Name = name, Inputs = [X()], Function = function });
+                    return;
+                }
+                case "BatchNormalization":
+                {
+                    var bn = new BatchNormNode { Name = name, Inputs = [X()], Channels = (int)C(1).numel(), Epsilon = Float("epsilon", 1e-5f) };
+                    bn.SetTensor("weight", C(1));
+                    bn.SetTensor("bias", C(2));
+                    bn.SetTensor("running_mean", C(3));
+                    bn.SetTensor("running_var", C(4));
+                    Add(node.Output[0], bn);
+                    return;
+                }
+                case "MaxPool" or "AveragePool":
+                {
+                    int[] kernel = Ints("kernel_shape") ?? throw new AscaiException($"{where}: kernel_shape is required");
+                    int[] stride = Ints("strides") ?? [1, 1];
+                    var pads = Pads(kernel, stride, [1, 1], _shapes[X()]);
+                    if (node.OpType == "AveragePool" && pads.Any(p => p > 0) && Int("count_include_pad", 0) == 0)
+                        throw new AscaiException($"{where}: padded AveragePool is supported with count_include_pad = 1 only");
+                    if ((Ints("dilations") ?? [1, 1]).Any(d => d != 1)) throw new AscaiException($"{where}: dilated pooling is not supported");
+                    bool ceil = Int("ceil_mode", 0) != 0;
+                    Pool2dNode pool = node.OpType == "MaxPool"
+                        ? new MaxPoolNode { Name = name, Inputs = [X()], Kernel = kernel, Stride = stride, Padding = pads, CeilMode = ceil }
+                        : new AvgPoolNode { Name = name, Inputs = [X()], Kernel = kernel, Stride = stride, Padding = pads, CeilMode = ceil };
+                    Add(node.Output[0], pool);
+                    return;
+                }
+                case "GlobalAveragePool":
+                    Add(node.Output[0], new GlobalAvgPoolNode { Name = name, Inputs = [X()] });
+                    return;
+                case "Concat":
+                    if (Int("axis", 1) != 1) throw new AscaiException($"{where}: only channel concatenation (axis 1) is supported");
+                    Add(node.Output[0], new ConcatNode { Name = name, Inputs = node.Input.Select((_, i) => X(i)).ToArray() });
+                    return;
+                case "Flatten":
+                    if (Int("axis", 1) != 1) throw new AscaiException($"{where}: only Flatten(axis = 1) is supported");
+                    Add(node.Output[0], new FlattenNode { Name = name, Inputs = [X()] });
+                    return;
+                case "Reshape":
+                {
+                    var shape = C(1).to_type(ScalarType.Int64).data<long>().ToArray();
+                    long elements = _shapes[X()].Elements;
+                    if (shape.Length != 2 || shape[0] is not (-1 or 0 or 1) && shape[0] > 0 || shape[1] != -1 && shape[1] != elements)
+                        throw new AscaiException($"{where}: only a Reshape to (N, -1) (a flatten) is supported, got [{string.Join(", ", shape)}]");
+                    Add(node.Output[0], new FlattenNode { Name = name, Inputs = [X()] });
+                    return;
+                }
+                default:
+                    throw new AscaiException($"{where}: op {node.OpType} is not supported (supported: {string.Join(", ", SupportedOps)})");
+            }
+        }
+
+        private void Add(string tensor, Node node)
+        {
+            Graph.Add(node);
+            _alias[tensor] = node.Name;
+            _shapes[node.Name] = node is InputNode i ? new Shape(i.Shape) : node.InferShape(node.Inputs.Select(n => _shapes[n]).ToList());
+        }
+
+        private string Unique(string name)
+        {
+            string candidate = name;
+            for (int k = 2; !_names.Add(candidate); k++) candidate = $"{name}_{k}";
+            return candidate;
+        }
+    }
+
+    private static Tensor ToTensor(TensorProto t)
+    {
+        long[] dims = [.. t.Dims];
+        var type = (TensorProto.Types.DataType)t.DataType;
+        if (t.HasRawData && t.RawData.Length > 0)
+        {
+            var raw = t.RawData.ToByteArray();
+            return type switch
+            {
+                TensorProto.Types.DataType.Float => tensor(MemoryMarshalCast<float>(raw), dims),
+                TensorProto.Types.DataType.Int64 => tensor(MemoryMarshalCast<long>(raw), dims),
+                TensorProto.Types.DataType.Int32 => tensor(MemoryMarshalCast<int>(raw), dims),
+                TensorProto.Types.DataType.Double => tensor(MemoryMarshalCast<double>(raw), dims).to_type(ScalarType.Float32),
+                _ => throw new AscaiException($"tensor '{t.Name}': data type {type} is not supported"),
+            };
+        }
+        return type switch
+        {
+            TensorProto.Types.DataType.Float => tensor(t.FloatData.ToArray(), dims),
+            TensorProto.Types.DataType.Int64 => tensor(t.Int64Data.ToArray(), dims),
+            TensorProto.Types.DataType.Int32 => tensor(t.Int32Data.ToArray(), dims),
+            TensorProto.Types.DataType.Double => tensor(t.DoubleData.ToArray(), dims).to_type(ScalarType.Float32),
+            _ => throw new AscaiException($"tensor '{t.Name}': data type {type} is not supported"),
+        };
+    }
+
+    private static T[] MemoryMarshalCast<T>(byte[] bytes) where T : struct => System.Runtime.InteropServices.MemoryMarshal.Cast<byte, T>(bytes).ToArray();
+}
