@@ -12,7 +12,7 @@ namespace Ascai.Search;
 /// Runs a search in a run folder: <c>config.json</c> (what to resume), <c>journal.jsonl</c> (every evaluation),
 /// <c>theta.json</c> (warm-start thresholds), <c>populations.jsonl</c> (each generation's members), <c>summary.json</c>,
 /// and the best model as <c>best.ascai</c>
-/// (masks in place) and <c>best-compact.ascai</c>. Resuming replays the journal: with the same seed the run ends
+/// (masks in place), <c>best-compact.ascai</c> and <c>best-compact.onnx</c>. Resuming replays the journal: with the same seed the run ends
 /// with the same result as an uninterrupted one (a wall-clock limit aside).
 /// </summary>
 public static class SearchRunner
@@ -20,7 +20,7 @@ public static class SearchRunner
     /// <summary>File names inside a run folder.</summary>
     public const string ConfigFile = "config.json", JournalFile = "journal.jsonl", ThetaFile = "theta.json", SummaryFile = "summary.json",
         PopulationsFile = "populations.jsonl",
-        BestFile = "best.ascai", BestCompactFile = "best-compact.ascai";
+        BestFile = "best.ascai", BestCompactFile = "best-compact.ascai", BestOnnxFile = "best-compact.onnx";
 
     /// <summary>Starts a new run in <paramref name="runDir"/> (which must not hold one already).</summary>
     public static SearchSummary Start(SearchConfig config, string runDir, IProgress<SearchProgress>? progress = null, CancellationToken cancel = default)
@@ -101,7 +101,9 @@ public static class SearchRunner
             using var compact = Compactor.Compact(masked);
             var info = model.Info with { Compression = new CompressionRecord { BaseMacs = evaluator.BaseMacs, BaseParams = evaluator.BaseParams, Settings = plan.ToJson() } };
             ModelFile.Save(new Model(masked, info), Path.Combine(runDir, BestFile));
-            ModelFile.Save(new Model(compact, info with { Compression = info.Compression! with { Compact = true } }), Path.Combine(runDir, BestCompactFile));
+            var compactModel = new Model(compact, info with { Compression = info.Compression! with { Compact = true } });
+            ModelFile.Save(compactModel, Path.Combine(runDir, BestCompactFile));
+            ModelFile.Save(compactModel, Path.Combine(runDir, BestOnnxFile));
             best = new SummaryModel
             {
                 ValAccuracy = b.ValAccuracy, TestAccuracy = Test(compact), Macs = b.Macs, MacsRatio = (double)b.Macs / evaluator.BaseMacs,

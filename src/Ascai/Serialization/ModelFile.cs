@@ -22,9 +22,20 @@ public static class ModelFile
 
     private sealed record Document(string Format, int Version, ModelInfo Info, string Output, List<Node> Nodes, List<TensorEntry> Tensors);
 
-    /// <summary>Saves atomically; an existing file is replaced only once the new one is complete.</summary>
+    /// <summary>Whether a path names an ONNX file (by its extension), which Load and Save handle through ONNX.</summary>
+    public static bool IsOnnx(string path) => path.EndsWith(".onnx", StringComparison.OrdinalIgnoreCase);
+
+    /// <summary>
+    /// Saves atomically; an existing file is replaced only once the new one is complete. A path ending in .onnx is
+    /// written as ONNX (the graph and weights; ONNX has no place for the normalisation and history).
+    /// </summary>
     public static void Save(Model model, string path)
     {
+        if (IsOnnx(path))
+        {
+            AtomicFile.WriteBytes(path, Onnx.OnnxExporter.Export(model.Graph, model.Info.Architecture));
+            return;
+        }
         model.Graph.Validate();
         var entries = new List<TensorEntry>();
         var tensors = new List<Tensor>();
@@ -54,6 +65,7 @@ public static class ModelFile
     public static Model Load(string path)
     {
         if (!File.Exists(path)) throw new AscaiException($"{path}: no such model file");
+        if (IsOnnx(path)) return LoadOnnx(path);
         try
         {
             using var zip = ZipFile.OpenRead(path);
@@ -100,5 +112,20 @@ public static class ModelFile
             bin.ReadExactly(MemoryMarshal.AsBytes(values.AsSpan()));
             graph[entry.Node].SetTensor(entry.Name, tensor(values, entry.Shape));
         }
+    }
+
+    /// <summary>
+    /// An ONNX classifier as a model. ONNX carries no input normalisation: 1-channel inputs get Fashion-MNIST's
+    /// statistics and 3-channel inputs CIFAR-10's (the data sets Ascai reads), which the model then records.
+    /// </summary>
+    private static Model LoadOnnx(string path)
+    {
+        var graph = Onnx.OnnxImporter.Load(path);
+        var shapes = graph.InferShapes();
+        var normalization = graph.InputShape.Channels == 3 ? Normalization.Cifar10 : Normalization.FashionMnist;
+        return new Model(graph, new ModelInfo
+        {
+            Architecture = Path.GetFileNameWithoutExtension(path), NumClasses = (int)shapes[graph.Output].Elements, Normalization = normalization,
+        });
     }
 }

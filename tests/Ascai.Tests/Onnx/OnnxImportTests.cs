@@ -29,4 +29,19 @@ public class OnnxImportTests
         Assert.Contains("not an ONNX model", Assert.Throws<AscaiException>(() => OnnxImporter.Import(onnx[..(onnx.Length / 2)], "cut.onnx")).Message);
         Assert.Contains("not an ONNX model", Assert.Throws<AscaiException>(() => OnnxImporter.Import("hello, world"u8.ToArray(), "text.onnx")).Message);
     }
+
+    [Fact]
+    public void OnnxFilesLoadAndSaveAsModels()
+    {
+        using var dir = new TempDirectory();
+        using var graph = ZooGraphs.Create("vgg-small", "1x28x28");
+        Ascai.Serialization.ModelFile.Save(new Ascai.Graph.Model(graph.Clone(), new Ascai.Graph.ModelInfo { Architecture = "vgg-small" }), dir.File("m.onnx"));
+        using var loaded = Ascai.Serialization.ModelFile.Load(dir.File("m.onnx"));
+        Assert.Equal(10, loaded.Info.NumClasses);
+        Assert.Equal(Ascai.Graph.Normalization.FashionMnist, loaded.Info.Normalization);
+        using var scope = NewDisposeScope();
+        var x = ZooGraphs.Input("1x28x28");
+        using (inference_mode())
+            TensorAssert.RelativelyClose(graph.Forward(x), loaded.Graph.Forward(x), 1e-6);
+    }
 }

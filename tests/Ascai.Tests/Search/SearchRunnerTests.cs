@@ -19,7 +19,7 @@ public class SearchRunnerTests
         using var dir = new TempDirectory();
         string runDir = Path.Combine(dir.Path, "run");
         var summary = SearchRunner.Start(Config(), runDir);
-        foreach (string file in new[] { SearchRunner.ConfigFile, SearchRunner.JournalFile, SearchRunner.ThetaFile, SearchRunner.SummaryFile, SearchRunner.BestFile, SearchRunner.BestCompactFile })
+        foreach (string file in new[] { SearchRunner.ConfigFile, SearchRunner.JournalFile, SearchRunner.ThetaFile, SearchRunner.SummaryFile, SearchRunner.BestFile, SearchRunner.BestCompactFile, SearchRunner.BestOnnxFile })
             Assert.True(File.Exists(Path.Combine(runDir, file)), $"{file} missing");
         Assert.Equal(3, summary.Genes);
         Assert.Equal(Journal.Read(Path.Combine(runDir, SearchRunner.JournalFile)).Count, summary.Evaluations);
@@ -36,6 +36,16 @@ public class SearchRunnerTests
         }
         using var best = ModelFile.Load(Path.Combine(runDir, SearchRunner.BestCompactFile));
         Assert.Equal(summary.Best.Macs, Ascai.Cost.CostModel.Profile(best.Graph).TotalMacs);
+
+        // The ONNX copy of the best model, run by ONNX Runtime, scores what the summary says.
+        var data = Ascai.Data.DatasetCatalog.Load("fashion-mnist", null, 300);
+        using (var session = new Ascai.Onnx.OnnxRuntimeSession(File.ReadAllBytes(Path.Combine(runDir, SearchRunner.BestOnnxFile))))
+        using (var scope = TorchSharp.torch.NewDisposeScope())
+        {
+            var (images, labels) = new Ascai.Data.BatchLoader(data.Train, best.Info.Normalization).Make(data.ValidationIndices);
+            double onnxAccuracy = 100.0 * session.Run(images).argmax(1).eq(labels).sum().item<long>() / labels.shape[0];
+            Assert.Equal(summary.Best.ValAccuracy, onnxAccuracy, 6);
+        }
 
         // Each generation's population is logged by journal index, once.
         string log = Path.Combine(runDir, SearchRunner.PopulationsFile);
