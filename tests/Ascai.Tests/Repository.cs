@@ -7,6 +7,8 @@ internal static class Repository
 
     public static string Model(string name) => Path.Combine(Root, "models", name);
 
+    public static string Fixture(string path) => Path.Combine(Root, "tests", "fixtures", path);
+
     private static string FindRoot()
     {
         for (var dir = new DirectoryInfo(AppContext.BaseDirectory); dir is not null; dir = dir.Parent)

@@ -7,6 +7,44 @@ namespace Ascai.Tests.Onnx;
 
 public class OnnxImportTests
 {
+    /// <summary>
+    /// Models exported by Debian's PyTorch (tests/fixtures/onnx/make_fixtures.py: batch-norms folded into convs,
+    /// torchvision's MobileNetV2 and ResNet-18 definitions): Ascai's outputs equal PyTorch's and ONNX Runtime's.
+    /// </summary>
+    [Theory]
+    [InlineData("vgg-bn", "1x28x28")]
+    [InlineData("cifar-resnet", "3x32x32")]
+    [InlineData("mobilenet-v2", "3x32x32")]
+    [InlineData("resnet18", "3x32x32")]
+    public void PyTorchExportsComputeWhatPyTorchComputed(string name, string input)
+    {
+        string path = Repository.Fixture($"onnx/{name}.onnx");
+        byte[] onnx = File.Exists(path) ? File.ReadAllBytes(path) : Gunzip(path + ".gz");
+        using var graph = OnnxImporter.Import(onnx, name);
+        Assert.Equal(Ascai.Graph.Shape.Parse(input), graph.InputShape);
+        var io = System.Runtime.InteropServices.MemoryMarshal.Cast<byte, float>(File.ReadAllBytes(Repository.Fixture($"onnx/{name}.io.bin"))).ToArray();
+        int inputs = 2 * (int)graph.InputShape.Elements;
+        using var scope = NewDisposeScope();
+        var x = tensor(io[..inputs], graph.InputShape.WithBatch(2));
+        var expected = tensor(io[inputs..], [2, 10]);
+        using var session = new OnnxRuntimeSession(onnx);
+        using (inference_mode())
+        {
+            TensorAssert.Close(expected, graph.Forward(x), 1e-4);
+            TensorAssert.Close(session.Run(x), graph.Forward(x), 1e-4);
+        }
+        // Folded batch-norms leave convs with biases that structured pruning treats like any conv.
+        Assert.NotEmpty(new Ascai.Compression.ChannelPruning().Targets(graph));
+    }
+
+    private static byte[] Gunzip(string path)
+    {
+        using var gz = new System.IO.Compression.GZipStream(File.OpenRead(path), System.IO.Compression.CompressionMode.Decompress);
+        using var memory = new MemoryStream();
+        gz.CopyTo(memory);
+        return memory.ToArray();
+    }
+
     [Theory]
     [MemberData(nameof(ZooGraphs.All), MemberType = typeof(ZooGraphs))]
     public void RoundTripKeepsOutputsAndCost(string name, string input)
