@@ -67,9 +67,5 @@ esac
 mkdir -p "$out"
 "$ascai" report "$runs"/*/ --out "$out" "${threads[@]}"
 # Keep the evidence small enough to commit: configs, summaries and journals beside the report, not the models.
-for dir in "$runs"/*/; do
-  name="$(basename "$dir")"; mkdir -p "$out/runs/$name"
-  cp "$dir"/{config.json,summary.json,journal.jsonl} "$out/runs/$name/"
-  for f in theta.json populations.jsonl finetune.log; do [ -f "$dir/$f" ] && cp "$dir/$f" "$out/runs/$name/"; done
-done
+"$root/experiments/keep-evidence.sh" "$out/runs" "$runs"/*/
 echo "study $study on $model_name: $out/report.md"
