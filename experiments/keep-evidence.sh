@@ -7,6 +7,6 @@ for dir in "$@"; do
   [ -f "$dir/summary.json" ] || continue
   name="$(basename "$dir")"; mkdir -p "$dest/$name"
   for f in config.json summary.json journal.jsonl theta.json populations.jsonl finetune.log; do
-    [ -f "$dir/$f" ] && cp "$dir/$f" "$dest/$name/"
+    if [ -f "$dir/$f" ]; then cp "$dir/$f" "$dest/$name/"; fi
   done
 done
