@@ -61,6 +61,25 @@ public static class OnnxExporter
             case ActivationNode { Function: ActivationFunction.Relu6 }:
                 onnx.Node.Add(Op("Clip", node.Name, [x, Init("min", tensor(0f)), Init("max", tensor(6f))]));
                 break;
+            case ActivationNode { Function: ActivationFunction.LeakyRelu } a:
+                onnx.Node.Add(Op("LeakyRelu", node.Name, [x], Float("alpha", (float)a.Alpha)));
+                break;
+            case ActivationNode { Function: ActivationFunction.Sigmoid }:
+                onnx.Node.Add(Op("Sigmoid", node.Name, [x]));
+                break;
+            case ActivationNode { Function: ActivationFunction.HardSigmoid } a:
+                onnx.Node.Add(Op("HardSigmoid", node.Name, [x], Float("alpha", (float)a.Alpha), Float("beta", (float)a.Beta)));
+                break;
+            case ActivationNode { Function: ActivationFunction.HardSwish }:
+                onnx.Node.Add(Op("HardSwish", node.Name, [x]));
+                break;
+            case ActivationNode { Function: ActivationFunction.Silu }:
+                onnx.Node.Add(Op("Sigmoid", node.Name + ".sigmoid", [x]));
+                onnx.Node.Add(Op("Mul", node.Name, [x, node.Name + ".sigmoid"]));
+                break;
+            case MulNode:
+                onnx.Node.Add(Op("Mul", node.Name, node.Inputs));
+                break;
             case MaxPoolNode or AvgPoolNode:
                 var p = (Pool2dNode)node;
                 var attributes = new List<AttributeProto>

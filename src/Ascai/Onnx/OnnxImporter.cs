@@ -8,8 +8,9 @@ namespace Ascai.Onnx;
 
 /// <summary>
 /// Reads an ONNX CNN classifier, as PyTorch exports one (opset 11-17), into a layer graph with its weights: Conv,
-/// Gemm, MatMul (+ Add of a constant), Relu, Clip(0, 6), BatchNormalization, MaxPool, AveragePool,
-/// GlobalAveragePool, Add, Concat, Flatten, Reshape to (N, -1), Dropout, Identity, Constant. A conv whose batch-norm
+/// Gemm, MatMul (+ Add of a constant), Relu, Clip(0, 6), LeakyRelu, Sigmoid, HardSigmoid, HardSwish, Mul (x *
+/// sigmoid(x) becomes SiLU; otherwise a broadcast product, as in squeeze-and-excitation), BatchNormalization,
+/// MaxPool, AveragePool, GlobalAveragePool, Add, Concat, Flatten, Reshape to (N, -1), Dropout, Identity, Constant. A conv whose batch-norm
 /// was folded into it (torch.onnx.export in eval mode) is a conv with a bias, and compresses like any conv. Anything
 /// else is one clear error naming the op and the node; no partial graph is returned.
 /// </summary>
@@ -18,7 +19,7 @@ public static class OnnxImporter
     /// <summary>The ops the importer understands.</summary>
     public static readonly string[] SupportedOps =
     [
-        "Conv", "Gemm", "MatMul", "Add", "Relu", "Clip", "BatchNormalization", "MaxPool", "AveragePool", "GlobalAveragePool",
+        "Conv", "Gemm", "MatMul", "Add", "Relu", "Clip", "LeakyRelu", "Sigmoid", "HardSigmoid", "HardSwish", "Mul", "BatchNormalization", "MaxPool", "AveragePool", "GlobalAveragePool",
         "Concat", "Flatten", "Reshape", "Dropout", "Identity", "Constant",
     ];
 
@@ -167,6 +168,36 @@ public static class OnnxImporter
                 case "Relu":
                     Add(node.Output[0], new ActivationNode { Name = name, Inputs = [X()], Function = ActivationFunction.Relu });
                     return;
+                case "LeakyRelu":
+                    Add(node.Output[0], new ActivationNode { Name = name, Inputs = [X()], Function = ActivationFunction.LeakyRelu, Alpha = Float("alpha", 0.01f) });
+                    return;
+                case "Sigmoid":
+                    Add(node.Output[0], new ActivationNode { Name = name, Inputs = [X()], Function = ActivationFunction.Sigmoid });
+                    return;
+                case "HardSigmoid":
+                    Add(node.Output[0], new ActivationNode
+                    {
+                        Name = name, Inputs = [X()], Function = ActivationFunction.HardSigmoid, Alpha = Float("alpha", 0.2f), Beta = Float("beta", 0.5f),
+                    });
+                    return;
+                case "HardSwish":
+                    Add(node.Output[0], new ActivationNode { Name = name, Inputs = [X()], Function = ActivationFunction.HardSwish });
+                    return;
+                case "Mul" when IsConstant(0) || IsConstant(1):
+                    throw new AscaiException($"{where}: multiplying by a constant is not supported");
+                case "Mul":
+                {
+                    // x * sigmoid(x), the sigmoid read by nothing else: one SiLU activation (prunable like any activation).
+                    foreach (var (a, b) in new[] { (X(0), X(1)), (X(1), X(0)) })
+                        if (Graph[b] is ActivationNode { Function: ActivationFunction.Sigmoid } sigmoid && sigmoid.Inputs[0] == a && !Graph.Consumers(b).Any())
+                        {
+                            Graph.Replace(b, [new ActivationNode { Name = b, Inputs = [a], Function = ActivationFunction.Silu }]);
+                            _alias[node.Output[0]] = b;
+                            return;
+                        }
+                    Add(node.Output[0], new MulNode { Name = name, Inputs = [X(0), X(1)] });
+                    return;
+                }
                 case "Clip":
                 {
                     float min = IsConstant(1) ? C(1).item<float>() : Float("min", float.MinValue), max = IsConstant(2) ? C(2).item<float>() : Float("max", float.MaxValue);

@@ -16,6 +16,7 @@ public class OnnxImportTests
     [InlineData("cifar-resnet", "3x32x32")]
     [InlineData("mobilenet-v2", "3x32x32")]
     [InlineData("resnet18", "3x32x32")]
+    [InlineData("activations", "3x16x16")]   // LeakyRelu, HardSwish, squeeze-excite (HardSigmoid, Mul), SiLU, Sigmoid
     public void PyTorchExportsComputeWhatPyTorchComputed(string name, string input)
     {
         string path = Repository.Fixture($"onnx/{name}.onnx");

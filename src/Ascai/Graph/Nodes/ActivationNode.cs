@@ -9,6 +9,16 @@ public enum ActivationFunction
     Relu,
     /// <summary>min(max(0, x), 6), as in MobileNetV2.</summary>
     Relu6,
+    /// <summary>x for x &gt; 0, alpha x otherwise.</summary>
+    LeakyRelu,
+    /// <summary>1 / (1 + exp(-x)).</summary>
+    Sigmoid,
+    /// <summary>max(0, min(1, alpha x + beta)) (ONNX's HardSigmoid; PyTorch's is alpha = 1/6, beta = 0.5).</summary>
+    HardSigmoid,
+    /// <summary>x * relu6(x + 3) / 6.</summary>
+    HardSwish,
+    /// <summary>x * sigmoid(x) (SiLU, Swish).</summary>
+    Silu,
 }
 
 /// <summary>An element-wise, shape-preserving activation without parameters.</summary>
@@ -17,6 +27,10 @@ public sealed class ActivationNode : Node
 {
     /// <summary>Which function.</summary>
     public ActivationFunction Function { get; init; } = ActivationFunction.Relu;
+    /// <summary>Slope of LeakyRelu, or the scale of HardSigmoid.</summary>
+    public double Alpha { get; init; } = 0.01;
+    /// <summary>Offset of HardSigmoid.</summary>
+    public double Beta { get; init; } = 0.5;
 
     /// <inheritdoc/>
     public override Shape InferShape(IReadOnlyList<Shape> inputs)
@@ -30,6 +44,11 @@ public sealed class ActivationNode : Node
     {
         ActivationFunction.Relu => nn.functional.relu(inputs[0]),
         ActivationFunction.Relu6 => nn.functional.relu6(inputs[0]),
+        ActivationFunction.LeakyRelu => nn.functional.leaky_relu(inputs[0], Alpha),
+        ActivationFunction.Sigmoid => inputs[0].sigmoid(),
+        ActivationFunction.HardSigmoid => (inputs[0] * Alpha + Beta).clamp(0, 1),
+        ActivationFunction.HardSwish => nn.functional.hardswish(inputs[0]),
+        ActivationFunction.Silu => nn.functional.silu(inputs[0]),
         _ => throw new InvalidOperationException($"unknown activation {Function}"),
     };
 }
