@@ -42,6 +42,27 @@ internal static class CommonOptions
         return option;
     }
 
+    /// <summary>Per-channel input mean of a model that does not record it (ONNX).</summary>
+    public static Option<float[]> Mean() => new("--mean")
+    {
+        Description = "input mean per channel (an ONNX model has none; default: the data set's)", AllowMultipleArgumentsPerToken = true,
+    };
+
+    /// <summary>Per-channel input standard deviation of a model that does not record it (ONNX).</summary>
+    public static Option<float[]> Std() => new("--std")
+    {
+        Description = "input standard deviation per channel (default: the data set's)", AllowMultipleArgumentsPerToken = true,
+    };
+
+    /// <summary>The normalisation --mean and --std give, or null when neither is given.</summary>
+    public static Ascai.Graph.Normalization? Normalization(System.CommandLine.ParseResult parse, Option<float[]> mean, Option<float[]> std)
+    {
+        float[]? m = parse.GetValue(mean), s = parse.GetValue(std);
+        if ((m is null || m.Length == 0) && (s is null || s.Length == 0)) return null;
+        if (m is null || s is null || m.Length == 0 || s.Length == 0) throw new AscaiException("give both --mean and --std (one value per input channel)");
+        return new Ascai.Graph.Normalization(m, s);
+    }
+
     public static Option<int> Seed() => new("--seed") { Description = "random seed", DefaultValueFactory = _ => 0 };
 
     public static Option<int> Threads() => new("--threads")

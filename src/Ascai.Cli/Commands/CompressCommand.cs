@@ -26,9 +26,11 @@ internal static class CompressCommand
         var dataset = CommonOptions.Dataset();
         var dataDir = CommonOptions.DataDir();
         var threads = CommonOptions.Threads();
+        var mean = CommonOptions.Mean();
+        var std = CommonOptions.Std();
         var command = new Command("compress", "apply an explicit per-layer compression setting")
         {
-            model, settings, output, compact, importance, fill, multiple, hooi, evaluate, dataset, dataDir, threads,
+            model, settings, output, compact, importance, fill, multiple, hooi, evaluate, dataset, dataDir, threads, mean, std,
         };
         command.SetAction((parse, cancel) =>
         {
@@ -37,6 +39,7 @@ internal static class CompressCommand
             var plan = CompressionPlan.Load(parse.GetValue(settings)!);
             bool needsData = parse.GetValue(evaluate) || ((parse.GetValue(importance) == ImportanceCriterion.Taylor || parse.GetValue(fill) == PrunedChannelFill.Mean) && plan.Layers.Values.Any(s => s.Method == "ps"));
             var data = needsData ? DatasetCatalog.Load(parse.GetValue(dataset)!, parse.GetValue(dataDir)) : null;
+            ModelFile.ResolveNormalization(loaded, parse.GetValue(model)!, data?.Normalization ?? loaded.Info.Normalization, CommonOptions.Normalization(parse, mean, std));
             var context = new CompressionContext
             {
                 Data = data, Normalization = loaded.Info.Normalization, Importance = parse.GetValue(importance), Fill = parse.GetValue(fill), ChannelMultiple = parse.GetValue(multiple), HooiIterations = parse.GetValue(hooi),

@@ -18,12 +18,15 @@ internal static class EvalCommand
         var valSize = CommonOptions.ValidationSize();
         var seed = CommonOptions.Seed();
         var threads = CommonOptions.Threads();
-        var command = new Command("eval", "print a model's top-1 accuracy") { model, dataset, dataDir, split, valSize, seed, threads };
+        var mean = CommonOptions.Mean();
+        var std = CommonOptions.Std();
+        var command = new Command("eval", "print a model's top-1 accuracy") { model, dataset, dataDir, split, valSize, seed, threads, mean, std };
         command.SetAction((parse, cancel) =>
         {
             CommonOptions.ApplyThreads(parse.GetValue(threads));
             using var loaded = ModelFile.Load(parse.GetValue(model)!);
             var data = DatasetCatalog.Load(parse.GetValue(dataset)!, parse.GetValue(dataDir), parse.GetValue(valSize), parse.GetValue(seed));
+            ModelFile.ResolveNormalization(loaded, parse.GetValue(model)!, data.Normalization, CommonOptions.Normalization(parse, mean, std));
             if (!loaded.Graph.InputShape.Equals(data.InputShape))
                 throw new AscaiException($"the model takes {loaded.Graph.InputShape} inputs but {data.Name} images are {data.InputShape}");
             bool test = parse.GetValue(split) == "test";

@@ -25,12 +25,15 @@ internal static class FinetuneCommand
         var dataDir = CommonOptions.DataDir();
         var seed = CommonOptions.Seed();
         var threads = CommonOptions.Threads();
-        var command = new Command("finetune", "train a model file for a few more epochs") { model, output, epochs, lr, batch, dataset, dataDir, seed, threads };
+        var mean = CommonOptions.Mean();
+        var std = CommonOptions.Std();
+        var command = new Command("finetune", "train a model file for a few more epochs") { model, output, epochs, lr, batch, dataset, dataDir, seed, threads, mean, std };
         command.SetAction((parse, cancel) =>
         {
             CommonOptions.ApplyThreads(parse.GetValue(threads));
             using var loaded = ModelFile.Load(parse.GetValue(model)!);
             var data = DatasetCatalog.Load(parse.GetValue(dataset)!, parse.GetValue(dataDir), seed: parse.GetValue(seed));
+            ModelFile.ResolveNormalization(loaded, parse.GetValue(model)!, data.Normalization, CommonOptions.Normalization(parse, mean, std));
             var options = new TrainOptions { Epochs = parse.GetValue(epochs), LearningRate = parse.GetValue(lr), BatchSize = parse.GetValue(batch), Seed = parse.GetValue(seed) };
             var before = Evaluator.Evaluate(loaded.Graph, data.Train, data.ValidationIndices, loaded.Info.Normalization, cancel: cancel);
             var results = ProgressDisplay.Train(loaded.Graph, data with { Normalization = loaded.Info.Normalization }, options, cancel);

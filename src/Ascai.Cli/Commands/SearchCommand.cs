@@ -40,10 +40,12 @@ internal static class SearchCommand
         var valSize = CommonOptions.ValidationSize();
         var seed = CommonOptions.Seed();
         var threads = CommonOptions.Threads();
+        var mean = CommonOptions.Mean();
+        var std = CommonOptions.Std();
         var command = new Command("search", "search per-layer compression settings (ASCAI genetic algorithm, or a baseline)")
         {
             model, dataset, dataDir, methods, maxDrop, threshold, population, generations, budget, timeLimit, stagnation, strategy, init, repair, score,
-            importance, fill, multiple, include, exclude, pCross, pSwap, pMutate, pTweak, seed, output, resume, valSize, threads,
+            importance, fill, multiple, include, exclude, pCross, pSwap, pMutate, pTweak, seed, output, resume, valSize, threads, mean, std,
         };
         command.SetAction((parse, cancel) =>
         {
@@ -66,6 +68,7 @@ internal static class SearchCommand
                     Methods = parse.GetValue(methods)!, Include = parse.GetValue(include) ?? [], Exclude = parse.GetValue(exclude) ?? [],
                     AccThreshold = parse.GetValue(threshold), MaxDrop = parse.GetValue(maxDrop), Strategy = parse.GetValue(strategy)!,
                     Importance = parse.GetValue(importance), Fill = parse.GetValue(fill), ChannelMultiple = parse.GetValue(multiple),
+                    Normalization = CommonOptions.Normalization(parse, mean, std),
                     Options = new SearchOptions
                     {
                         Population = parse.GetValue(population), Generations = parse.GetValue(generations), Budget = parse.GetValue(budget),

@@ -29,6 +29,8 @@ public sealed record SearchConfig
     public ImportanceCriterion Importance { get; init; } = ImportanceCriterion.Taylor;
     /// <summary>What replaces a pruned channel (ps): its mean by default (measured: far more accurate without fine-tuning); zero is the paper's.</summary>
     public PrunedChannelFill Fill { get; init; } = PrunedChannelFill.Mean;
+    /// <summary>Input normalisation given with the model (--mean / --std), or null: the model's own, or the data set's for ONNX.</summary>
+    public Ascai.Graph.Normalization? Normalization { get; init; }
     /// <summary>Channels kept by ps rounded up to a multiple of this (1 = exact).</summary>
     public int ChannelMultiple { get; init; } = 1;
     /// <summary>GA settings, budgets and seed.</summary>

@@ -50,6 +50,7 @@ public static class SearchRunner
         // The validation images must be the ones held out when the model was trained: same split seed.
         int splitSeed = model.Info.Training.FirstOrDefault()?.Seed ?? 0;
         var data = DatasetCatalog.Load(config.Dataset, config.DataDir, config.ValidationSize, splitSeed);
+        ModelFile.ResolveNormalization(model, config.Model, data.Normalization, config.Normalization);
         if (!model.Graph.InputShape.Equals(data.InputShape))
             throw new AscaiException($"the model takes {model.Graph.InputShape} inputs but {data.Name} images are {data.InputShape}");
         var space = SearchSpace.Build(model.Graph, config.Methods, config.Include, config.Exclude);

@@ -115,6 +115,20 @@ public static class ModelFile
     }
 
     /// <summary>
+    /// Settles the input normalisation of a loaded model: an explicit one (--mean / --std) wins; otherwise a model
+    /// read from ONNX, which carries none, takes the data set's standard one; an Ascai model keeps its own.
+    /// </summary>
+    public static void ResolveNormalization(Model model, string path, Normalization dataset, Normalization? explicitValue = null)
+    {
+        var chosen = explicitValue ?? (IsOnnx(path) ? dataset : null);
+        if (chosen is null) return;
+        if (chosen.Mean.Length != model.Graph.InputShape.Channels || chosen.Std.Length != model.Graph.InputShape.Channels)
+            throw new AscaiException($"{path}: the normalisation has {chosen.Mean.Length} mean and {chosen.Std.Length} std values for {model.Graph.InputShape.Channels} input channels");
+        if (chosen.Std.Any(v => v <= 0)) throw new AscaiException("--std values must be positive");
+        model.Info = model.Info with { Normalization = chosen };
+    }
+
+    /// <summary>
     /// An ONNX classifier as a model. ONNX carries no input normalisation: 1-channel inputs get Fashion-MNIST's
     /// statistics and 3-channel inputs CIFAR-10's (the data sets Ascai reads), which the model then records.
     /// </summary>

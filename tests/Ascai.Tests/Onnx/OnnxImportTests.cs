@@ -61,6 +61,16 @@ public class OnnxImportTests
     }
 
     [Fact]
+    public void UnsupportedOpIsOneClearErrorNamingIt()
+    {
+        var e = Assert.Throws<AscaiException>(() => OnnxImporter.Load(Repository.Fixture("onnx/unsupported.onnx")));
+        Assert.Contains("op Resize is not supported", e.Message);
+        Assert.Contains("node '", e.Message);
+        Assert.Contains("supported: Conv, Gemm", e.Message);
+        Assert.DoesNotContain("\n", e.Message);
+    }
+
+    [Fact]
     public void NonOnnxAndTruncatedFilesAreOneClearError()
     {
         using var graph = ZooGraphs.Create("lenet5", "1x28x28");
