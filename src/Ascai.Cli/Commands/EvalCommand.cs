@@ -12,6 +12,8 @@ internal static class EvalCommand
     {
         var model = new Option<string>("--model") { Description = "model file", Required = true };
         var split = new Option<string>("--split") { Description = "val or test", DefaultValueFactory = _ => "test" };
+        var engine = new Option<string>("--engine") { Description = "torchsharp, or onnxruntime (the model exported to ONNX and run by ONNX Runtime)", DefaultValueFactory = _ => "torchsharp" };
+        engine.AcceptOnlyFromAmong("torchsharp", "onnxruntime");
         split.AcceptOnlyFromAmong("val", "test");
         var dataset = CommonOptions.Dataset();
         var dataDir = CommonOptions.DataDir();
@@ -20,7 +22,7 @@ internal static class EvalCommand
         var threads = CommonOptions.Threads();
         var mean = CommonOptions.Mean();
         var std = CommonOptions.Std();
-        var command = new Command("eval", "print a model's top-1 accuracy") { model, dataset, dataDir, split, valSize, seed, threads, mean, std };
+        var command = new Command("eval", "print a model's top-1 accuracy") { model, dataset, dataDir, split, engine, valSize, seed, threads, mean, std };
         command.SetAction((parse, cancel) =>
         {
             CommonOptions.ApplyThreads(parse.GetValue(threads));
@@ -30,10 +32,12 @@ internal static class EvalCommand
             if (!loaded.Graph.InputShape.Equals(data.InputShape))
                 throw new AscaiException($"the model takes {loaded.Graph.InputShape} inputs but {data.Name} images are {data.InputShape}");
             bool test = parse.GetValue(split) == "test";
+            using var session = parse.GetValue(engine) == "onnxruntime" ? new Ascai.Onnx.OnnxRuntimeSession(Ascai.Onnx.OnnxExporter.Export(loaded.Graph)) : null;
+            Func<TorchSharp.torch.Tensor, TorchSharp.torch.Tensor> forward = session is null ? x => loaded.Graph.Forward(x) : session.Run;
             var result = test
-                ? Evaluator.Evaluate(loaded.Graph, data.Test, data.TestIndices, loaded.Info.Normalization, cancel: cancel)
-                : Evaluator.Evaluate(loaded.Graph, data.Train, data.ValidationIndices, loaded.Info.Normalization, cancel: cancel);
-            Console.WriteLine($"{(test ? "test" : "val")} accuracy {result.Accuracy:F2}% ({result.Correct}/{result.Total}), mean loss {result.MeanLoss:F4}");
+                ? Evaluator.Evaluate(forward, data.Test, data.TestIndices, loaded.Info.Normalization, cancel: cancel)
+                : Evaluator.Evaluate(forward, data.Train, data.ValidationIndices, loaded.Info.Normalization, cancel: cancel);
+            Console.WriteLine($"{(session is null ? "" : "ONNX Runtime: ")}{(test ? "test" : "val")} accuracy {result.Accuracy:F2}% ({result.Correct}/{result.Total}), mean loss {result.MeanLoss:F4}");
             return Task.FromResult(0);
         });
         return command;

@@ -11,7 +11,7 @@ public sealed record EvaluationResult(int Correct, int Total, double MeanLoss)
     public double Accuracy => Total == 0 ? 0 : 100.0 * Correct / Total;
 }
 
-/// <summary>Runs a graph in inference mode over image batches and scores its predictions.</summary>
+/// <summary>Runs a model in inference mode over image batches and scores its predictions.</summary>
 public static class Evaluator
 {
     /// <summary>Default inference batch: a few hundred images keep both cores busy without large buffers.</summary>
@@ -19,6 +19,11 @@ public static class Evaluator
 
     /// <summary>Accuracy of <paramref name="graph"/> on the images <paramref name="indices"/> of <paramref name="data"/>.</summary>
     public static EvaluationResult Evaluate(LayerGraph graph, ImageDataset data, IReadOnlyList<int> indices,
+        Normalization normalization, int batchSize = DefaultBatchSize, CancellationToken cancel = default) =>
+        Evaluate(x => graph.Forward(x), data, indices, normalization, batchSize, cancel);
+
+    /// <summary>Accuracy of any forward function (e.g. an ONNX Runtime session) on the images <paramref name="indices"/>.</summary>
+    public static EvaluationResult Evaluate(Func<Tensor, Tensor> forward, ImageDataset data, IReadOnlyList<int> indices,
         Normalization normalization, int batchSize = DefaultBatchSize, CancellationToken cancel = default)
     {
         var loader = new BatchLoader(data, normalization);
@@ -29,7 +34,7 @@ public static class Evaluator
         {
             cancel.ThrowIfCancellationRequested();
             using var scope = NewDisposeScope();
-            var logits = graph.Forward(images);
+            var logits = forward(images);
             correct += (int)logits.argmax(1).eq(labels).sum().item<long>();
             loss += nn.functional.cross_entropy(logits, labels, reduction: nn.Reduction.Sum).item<float>();
         }
