@@ -19,6 +19,7 @@ var root = new RootCommand("Ascai: learns how to compress a trained CNN layer by
     ReportCommand.Create(),
     BenchCommand.Create(),
     ExportCommand.Create(),
+    SplitCommand.Create(),
 };
 
 var parse = root.Parse(args);
