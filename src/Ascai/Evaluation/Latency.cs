@@ -17,11 +17,17 @@ public static class Latency
         using var scope = NewDisposeScope();
         using var _ = inference_mode();
         var input = randn(graph.InputShape.WithBatch(batch));
+        return Median(() => graph.Forward(input).Dispose(), repeats, warmup);
+    }
+
+    /// <summary>Median wall time in milliseconds of <paramref name="run"/> over <paramref name="repeats"/> timed calls after <paramref name="warmup"/> untimed ones.</summary>
+    public static double Median(Action run, int repeats = 15, int warmup = 3)
+    {
         var times = new double[repeats];
         for (int i = -warmup; i < repeats; i++)
         {
             var clock = Stopwatch.StartNew();
-            graph.Forward(input).Dispose();
+            run();
             if (i >= 0) times[i] = clock.Elapsed.TotalMilliseconds;
         }
         Array.Sort(times);

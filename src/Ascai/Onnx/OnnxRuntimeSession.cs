@@ -1,4 +1,3 @@
-using System.Diagnostics;
 using Microsoft.ML.OnnxRuntime;
 using DenseTensor = Microsoft.ML.OnnxRuntime.Tensors.DenseTensor<float>;
 using Tensor = TorchSharp.torch.Tensor;
@@ -27,10 +26,7 @@ public sealed class OnnxRuntimeSession : IDisposable
     /// <summary>Runs a float32 batch and returns the first output as a tensor.</summary>
     public Tensor Run(Tensor input)
     {
-        using var contiguous = input.detach().to_type(ScalarType.Float32).contiguous();
-        var dims = contiguous.shape.Select(d => (int)d).ToArray();
-        var data = new DenseTensor(contiguous.data<float>().ToArray(), dims);
-        using var results = _session.Run([NamedOnnxValue.CreateFromTensor(_input, data)]);
+        using var results = _session.Run(Inputs(input));
         var output = results.First().AsTensor<float>();
         return tensor(output.ToArray(), output.Dimensions.ToArray().Select(d => (long)d).ToArray());
     }
@@ -38,18 +34,15 @@ public sealed class OnnxRuntimeSession : IDisposable
     /// <summary>Median milliseconds of one run of <paramref name="input"/> over <paramref name="repeats"/> runs after 3 warm-up runs.</summary>
     public double MedianMilliseconds(Tensor input, int repeats = 15)
     {
+        var values = Inputs(input);
+        return Evaluation.Latency.Median(() => { using (_session.Run(values)) { } }, repeats);
+    }
+
+    private NamedOnnxValue[] Inputs(Tensor input)
+    {
         using var contiguous = input.detach().to_type(ScalarType.Float32).contiguous();
         var dims = contiguous.shape.Select(d => (int)d).ToArray();
-        var values = new[] { NamedOnnxValue.CreateFromTensor(_input, new DenseTensor(contiguous.data<float>().ToArray(), dims)) };
-        var times = new double[repeats];
-        for (int i = -3; i < repeats; i++)
-        {
-            var clock = Stopwatch.StartNew();
-            using (_session.Run(values)) { }
-            if (i >= 0) times[i] = clock.Elapsed.TotalMilliseconds;
-        }
-        Array.Sort(times);
-        return times[repeats / 2];
+        return [NamedOnnxValue.CreateFromTensor(_input, new DenseTensor(contiguous.data<float>().ToArray(), dims))];
     }
 
     /// <summary>Releases the session.</summary>
