@@ -16,6 +16,7 @@ public static class Latency
     {
         using var scope = NewDisposeScope();
         using var _ = inference_mode();
+        using var quiet = Runtime.NativeStderr.Silence(); // libtorch's NNPACK warning, once per batch-1 conv
         var input = randn(graph.InputShape.WithBatch(batch));
         return Median(() => graph.Forward(input).Dispose(), repeats, warmup);
     }
