@@ -184,7 +184,19 @@ public static class OnnxImporter
                     Add(node.Output[0], new ActivationNode { Name = name, Inputs = [X()], Function = ActivationFunction.HardSwish });
                     return;
                 case "Mul" when IsConstant(0) || IsConstant(1):
-                    throw new AscaiException($"{where}: multiplying by a constant is not supported");
+                {
+                    // A per-channel 0/1 constant is a channel mask (how Ascai exports a masked, not compacted, model).
+                    var c = C(IsConstant(1) ? 1 : 0);
+                    string from = X(IsConstant(1) ? 0 : 1);
+                    int channels = _shapes[from].Channels;
+                    bool perChannel = c.dim() >= 2 && c.shape[0] == 1 && c.shape[1] == channels && c.numel() == channels;
+                    if (!perChannel || c.ne(0).logical_and(c.ne(1)).any().item<bool>())
+                        throw new AscaiException($"{where}: multiplying by a constant is supported only for a per-channel 0/1 mask");
+                    var mask = new ChannelMaskNode { Name = name, Inputs = [from], Channels = channels };
+                    mask.SetTensor("mask", c.reshape(-1));
+                    Add(node.Output[0], mask);
+                    return;
+                }
                 case "Mul":
                 {
                     // x * sigmoid(x), the sigmoid read by nothing else: one SiLU activation (prunable like any activation).

@@ -84,7 +84,8 @@ public class ReportTests
         string markdown = File.ReadAllText(Path.Combine(outDir, ReportBuilder.MarkdownFile));
         foreach (string file in files) Assert.Contains($"]({file})", markdown);
         foreach (string layer in new[] { "conv1", "conv2", "fc1", "fc2", "fc3" }) Assert.Contains($"| {layer} |", markdown);
-        Assert.Contains("latency, batch 1", markdown);
+        Assert.Contains("latency, batch 1 (TorchSharp", markdown);
+        Assert.Contains("latency, batch 4 (ONNX Runtime)", markdown);
 
         // Self-contained: every figure inline, nothing fetched from anywhere.
         string html = File.ReadAllText(Path.Combine(outDir, ReportBuilder.HtmlFile));
