@@ -9,10 +9,11 @@ namespace Ascai.Onnx;
 /// <summary>
 /// Reads an ONNX CNN classifier, as PyTorch exports one (opset 11-17), into a layer graph with its weights: Conv,
 /// Gemm, MatMul (+ Add of a constant), Relu, Clip(0, 6), LeakyRelu, Sigmoid, HardSigmoid, HardSwish, Mul (x *
-/// sigmoid(x) becomes SiLU; otherwise a broadcast product, as in squeeze-and-excitation), BatchNormalization,
-/// MaxPool, AveragePool, GlobalAveragePool, Add, Concat, Flatten, Reshape to (N, -1), Dropout, Identity, Constant. A conv whose batch-norm
-/// was folded into it (torch.onnx.export in eval mode) is a conv with a bias, and compresses like any conv. Anything
-/// else is one clear error naming the op and the node; no partial graph is returned.
+/// sigmoid(x) becomes SiLU; by a per-channel 0/1 constant, a channel mask; otherwise a broadcast product, as in
+/// squeeze-and-excitation), BatchNormalization, MaxPool, AveragePool, GlobalAveragePool, Add, Concat, Flatten,
+/// Reshape to (N, -1), Dropout, Identity, Constant. A conv whose batch-norm was folded into it (torch.onnx.export in
+/// eval mode) is a conv with a bias, and compresses like any conv. Anything else is one clear error naming the op
+/// and the node; no partial graph is returned.
 /// </summary>
 public static class OnnxImporter
 {
