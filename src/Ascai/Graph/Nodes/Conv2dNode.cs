@@ -70,9 +70,23 @@ public sealed class Conv2dNode : Node
             x = nn.functional.pad(x, [0, 0, 0, 0, 0, missing]);
             weight = nn.functional.pad(weight, [0, 0, 0, 0, 0, missing]);
         }
-        return nn.functional.conv2d(x, weight, HasBias ? P("bias") : null,
+        var bias = HasBias ? P("bias") : null;
+        // Why: the backward pass (gradient of the input) has the same oneDNN error with the roles swapped, i.e. when
+        // the OUTPUT channels exceed a block and are not a multiple of it (NaN gradients seen when fine-tuning a
+        // compact model with 23 output channels). When gradients are needed, compute zero extra output channels and
+        // drop them.
+        int extra = (KernelChannelBlock - OutChannels % KernelChannelBlock) % KernelChannelBlock;
+        bool padOutputs = Groups == 1 && OutChannels > KernelChannelBlock && extra > 0 && (Kernel[0] > 1 || Kernel[1] > 1)
+            && is_grad_enabled() && (x.requires_grad || weight.requires_grad);
+        if (padOutputs)
+        {
+            weight = nn.functional.pad(weight, [0, 0, 0, 0, 0, 0, 0, extra]);
+            if (bias is not null) bias = nn.functional.pad(bias, [0, extra]);
+        }
+        var y = nn.functional.conv2d(x, weight, bias,
             strides: [Stride[0], Stride[1]], padding: [Padding[0], Padding[1]],
             dilation: [Dilation[0], Dilation[1]], groups: Groups);
+        return padOutputs ? y.narrow(1, 0, OutChannels) : y;
     }
 
     // Costs follow the shapes, not the attributes, so the cost model can price a masked graph by its effective
