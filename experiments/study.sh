@@ -36,17 +36,28 @@ search() {
   else "$ascai" search --model "$model" --max-drop 1 --out "$dir" "${threads[@]}" "$@"; fi
 }
 
+# default_run NAME SEED: the default ASCAI Ps search of a seed (warm start, ascai score, budget), which the init,
+# score and baselines studies all compare against: run once, linked into each study's folder as NAME.
+default_run() {
+  local shared="$root/runs/studies/default/$model_name/ascai-seed$2"
+  mkdir -p "$runs" "$(dirname "$shared")"
+  # Two studies running side by side wait for each other here instead of starting the same run twice.
+  ( runs="$(dirname "$shared")"; flock 9; search "ascai-seed$2" --methods ps --budget "$budget" --seed "$2" ) 9>"$shared.lock"
+  ln -sfn "$shared" "$runs/$1"
+}
+
 case "$study" in
   init)
     for s in "${seeds[@]}"; do
-      search "warm-seed$s" --methods ps --budget "$budget" --seed "$s" --init warm
+      default_run "warm-seed$s" "$s"
       search "naive-seed$s" --methods ps --budget "$budget" --seed "$s" --init naive
     done ;;
   population)
     # Equal generations, so the budget grows with N (no evaluation budget).
     for n in 10 20 50; do search "population-$n" --methods ps --population "$n" --generations "${GENERATIONS:-20}" --seed "${seeds[0]}"; done ;;
   methods)
-    for m in pn ps d d+ps; do search "${m/+/}" --methods "$m" --budget "$budget" --seed "${seeds[0]}"; done
+    for m in pn d d+ps; do search "${m/+/}" --methods "$m" --budget "$budget" --seed "${seeds[0]}"; done
+    default_run ps "${seeds[0]}"
     for m in ps d dps; do
       tuned="$runs/$m/best-finetuned.ascai"
       [ -f "$tuned" ] || [ ! -f "$runs/$m/best-compact.ascai" ] || \
@@ -54,12 +65,13 @@ case "$study" in
     done ;;
   score)
     for s in "${seeds[@]}"; do
-      search "ascai-seed$s" --methods ps --budget "$budget" --seed "$s" --score ascai
+      default_run "ascai-seed$s" "$s"
       search "genecai-seed$s" --methods ps --budget "$budget" --seed "$s" --score genecai
     done ;;
   baselines)
     for s in "${seeds[@]}"; do
-      for strategy in ascai uniform random; do search "$strategy-seed$s" --methods ps --budget "$budget" --seed "$s" --strategy "$strategy"; done
+      default_run "ascai-seed$s" "$s"
+      for strategy in uniform random; do search "$strategy-seed$s" --methods ps --budget "$budget" --seed "$s" --strategy "$strategy"; done
     done ;;
   *) echo "error: unknown study '$study' (init, population, methods, score, baselines)" >&2; exit 2 ;;
 esac
