@@ -26,7 +26,7 @@ internal static class SearchDisplay
 
     private static string Line(SearchProgress p)
     {
-        string best = p.BestFeasible is { } b ? $"best feasible {100.0 * b.Macs / Math.Max(1, p.BaseCost):F1}% MACs at {b.ValAccuracy:F2}%" : "no feasible yet";
+        string best = p.BestFeasible is { } b ? $"best feasible {100.0 * p.BestCostRatio:F1}% {(p.ByParameters ? "params" : "MACs")} at {b.ValAccuracy:F2}%" : "no feasible yet";
         string eta = p.Budget is { } budget && p.EvaluationsPerSecond > 0 ? $", eta {TimeSpan.FromSeconds((budget - p.Evaluations) / p.EvaluationsPerSecond):hh\\:mm\\:ss}" : "";
         string generation = p.Phase == "generation" ? $"generation {p.Generation}" : p.Phase;
         return $"{generation}: {p.Evaluations} evaluations{(p.Budget is { } bb ? $"/{bb}" : "")}, {best}, {p.EvaluationsPerSecond:F2} eval/s, {p.Elapsed:hh\\:mm\\:ss}{eta}";

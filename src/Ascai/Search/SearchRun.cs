@@ -4,7 +4,11 @@ namespace Ascai.Search;
 
 /// <summary>Progress of a search after each evaluation.</summary>
 public sealed record SearchProgress(int Generation, int Evaluations, int? Budget, EvaluationRecord? BestFeasible, double BaseCost,
-    TimeSpan Elapsed, double EvaluationsPerSecond, string Phase);
+    TimeSpan Elapsed, double EvaluationsPerSecond, string Phase, bool ByParameters = false)
+{
+    /// <summary>The best feasible individual's cost relative to the original (parameters for pn, MACs otherwise), or null.</summary>
+    public double? BestCostRatio => BestFeasible is { } b ? (ByParameters ? b.Params : b.Macs) / Math.Max(1, BaseCost) : null;
+}
 
 /// <summary>
 /// The stateful heart of a search: evaluates genomes for a strategy through the cache and the journal, enforces
@@ -109,7 +113,7 @@ public sealed class SearchRun
     {
         if (record.Feasible && (BestFeasible is null || record.Score > BestFeasible.Score)) BestFeasible = record;
         double rate = Evaluations / Math.Max(Elapsed.TotalSeconds, 1e-9);
-        _progress?.Report(new SearchProgress(record.Generation, Evaluations, Options.Budget, BestFeasible, BaseCost, Elapsed, rate, Phase));
+        _progress?.Report(new SearchProgress(record.Generation, Evaluations, Options.Budget, BestFeasible, BaseCost, Elapsed, rate, Phase, Space.CountsParameters));
     }
 
     /// <summary>
