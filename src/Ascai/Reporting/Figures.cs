@@ -28,22 +28,22 @@ public static class Figures
         {
             var list = records.ToList();
             if (list.Count == 0) return;
-            var points = plot.Add.ScatterPoints(list.Select(r => r.Macs / run.BaseMacs).ToArray(), list.Select(r => r.ValAccuracy).ToArray());
+            var points = plot.Add.ScatterPoints(list.Select(run.CostRatio).ToArray(), list.Select(r => r.ValAccuracy).ToArray());
             points.Color = color;
             points.MarkerSize = 4;
             points.LegendText = label;
         }
         Points(run.Records.Where(r => !r.Feasible), Infeasible, "below the floor");
         Points(run.Records.Where(r => r.Feasible), Feasible, "feasible");
-        var front = SearchRun.Pareto(run.Records, byParameters: false);
-        var frontLine = plot.Add.ScatterLine(front.Select(r => r.Macs / run.BaseMacs).ToArray(), front.Select(r => r.ValAccuracy).ToArray());
+        var front = SearchRun.Pareto(run.Records, run.ByParameters);
+        var frontLine = plot.Add.ScatterLine(front.Select(run.CostRatio).ToArray(), front.Select(r => r.ValAccuracy).ToArray());
         frontLine.Color = Front;
         frontLine.LineWidth = 2;
         frontLine.LegendText = "non-dominated front";
         if (uniform is not null)
         {
-            var sweep = uniform.Records.OrderBy(r => r.Macs).ToList();
-            var curve = plot.Add.Scatter(sweep.Select(r => r.Macs / uniform.BaseMacs).ToArray(), sweep.Select(r => r.ValAccuracy).ToArray());
+            var sweep = uniform.Records.OrderBy(uniform.CostRatio).ToList();
+            var curve = plot.Add.Scatter(sweep.Select(uniform.CostRatio).ToArray(), sweep.Select(r => r.ValAccuracy).ToArray());
             curve.Color = Uniform;
             curve.MarkerSize = 3;
             curve.LegendText = "uniform (same ratio every layer)";
@@ -52,8 +52,8 @@ public static class Figures
         floor.Color = Colors.Black;
         floor.LinePattern = LinePattern.Dashed;
         floor.LegendText = $"floor {run.Summary.AccThreshold:F2}%";
-        plot.Title($"{run.Name}: accuracy vs MACs ({run.Records.Count} evaluations)");
-        plot.XLabel("MACs ratio (compressed / original)");
+        plot.Title($"{run.Name}: accuracy vs {run.CostName} ({run.Records.Count} evaluations)");
+        plot.XLabel($"{run.CostName} ratio (compressed / original)");
         plot.YLabel("validation accuracy (%)");
         // Candidates far below the floor would flatten the interesting band: show 15 points under it.
         plot.Axes.SetLimits(0, 1.02, run.Summary.AccThreshold - 15, Math.Max(run.Summary.Baseline.ValAccuracy, run.Records.Max(r => r.ValAccuracy)) + 1);
@@ -111,13 +111,13 @@ public static class Figures
         var plot = new Plot();
         var generations = run.Generations();
         var xs = generations.SelectMany(g => g.Members.Select(_ => (double)g.Generation)).ToArray();
-        var ys = generations.SelectMany(g => g.Members.Select(m => m.Macs / run.BaseMacs)).ToArray();
+        var ys = generations.SelectMany(g => g.Members.Select(run.CostRatio)).ToArray();
         var dots = plot.Add.ScatterPoints(xs, ys);
         dots.Color = Feasible.WithAlpha(0.35);
         dots.MarkerSize = 4;
         dots.LegendText = "individuals";
         var gx = generations.Select(g => (double)g.Generation).ToArray();
-        var mean = plot.Add.ScatterLine(gx, generations.Select(g => g.Members.Average(m => m.Macs / run.BaseMacs)).ToArray());
+        var mean = plot.Add.ScatterLine(gx, generations.Select(g => g.Members.Average(run.CostRatio)).ToArray());
         mean.Color = Colors.Black;
         mean.LineWidth = 2;
         mean.LegendText = "generation mean";
@@ -126,9 +126,9 @@ public static class Figures
         best.Color = Front;
         best.LineWidth = 2;
         best.LegendText = "best feasible so far";
-        plot.Title($"{run.Name}: MACs ratio per generation{(run.Populations is null ? " (first evaluations only)" : "")}");
+        plot.Title($"{run.Name}: {run.CostName} ratio per generation{(run.Populations is null ? " (first evaluations only)" : "")}");
         plot.XLabel("generation");
-        plot.YLabel("MACs ratio");
+        plot.YLabel($"{run.CostName} ratio");
         plot.ShowLegend(Alignment.UpperRight);
         return Png(plot);
     }
@@ -151,7 +151,7 @@ public static class Figures
         }
         plot.Title("best feasible individual vs evaluations");
         plot.XLabel("evaluations");
-        plot.YLabel("MACs ratio of the best feasible");
+        plot.YLabel(runs.All(r => r.ByParameters) ? "params ratio of the best feasible" : "cost ratio of the best feasible (MACs; params for pn)");
         plot.ShowLegend(Alignment.UpperRight);
         return Png(plot);
     }

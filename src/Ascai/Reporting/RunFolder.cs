@@ -14,8 +14,16 @@ public sealed record RunFolder(string Path, SearchConfig Config, SearchSummary S
     /// <summary>A short label: the folder's name.</summary>
     public string Name => System.IO.Path.GetFileName(System.IO.Path.TrimEndingDirectorySeparator(System.IO.Path.GetFullPath(Path)));
 
-    /// <summary>MACs of the uncompressed model.</summary>
-    public double BaseMacs => Summary.Baseline.Macs;
+    /// <summary>Whether the run measures savings in parameters (pn), not MACs.</summary>
+    public bool ByParameters => Summary.Methods == "pn";
+
+    /// <summary>What the run's savings are measured in: "params" for pn, "MACs" otherwise.</summary>
+    public string CostName => ByParameters ? "params" : "MACs";
+
+    /// <summary>A record's cost relative to the uncompressed model, in the run's own unit (parameters for pn, MACs otherwise).</summary>
+    public double CostRatio(EvaluationRecord r) => ByParameters
+        ? r.Params / (double)Math.Max(1, Summary.Baseline.Params)
+        : r.Macs / (double)Math.Max(1, Summary.Baseline.Macs);
 
     /// <summary>Reads a run folder; anything missing, empty or corrupt is one clear error.</summary>
     public static RunFolder Load(string path)
@@ -53,7 +61,7 @@ public sealed record RunFolder(string Path, SearchConfig Config, SearchSummary S
             : Records.Where(r => r.Generation >= 0).GroupBy(r => r.Generation).OrderBy(g => g.Key)
                 .Select(g => (g.Key, (IReadOnlyList<EvaluationRecord>)g.ToList())).ToList();
 
-    /// <summary>The best feasible MACs ratio after each evaluation (NaN until one is feasible), by the run's own score.</summary>
+    /// <summary>The best feasible cost ratio after each evaluation (NaN until one is feasible), by the run's own score.</summary>
     public double[] BestFeasibleRatioByEvaluation()
     {
         var result = new double[Records.Count];
@@ -62,7 +70,7 @@ public sealed record RunFolder(string Path, SearchConfig Config, SearchSummary S
         {
             var r = Records[i];
             if (r.Feasible && (best is null || r.Score > best.Score)) best = r;
-            result[i] = best is null ? double.NaN : best.Macs / BaseMacs;
+            result[i] = best is null ? double.NaN : CostRatio(best);
         }
         return result;
     }
