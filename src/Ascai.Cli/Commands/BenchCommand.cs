@@ -1,7 +1,6 @@
 using System.CommandLine;
 using Ascai.Cost;
 using Ascai.Evaluation;
-using Ascai.Onnx;
 using Ascai.Serialization;
 using Spectre.Console;
 
@@ -32,16 +31,9 @@ internal static class BenchCommand
                 cancel.ThrowIfCancellationRequested();
                 using var model = ModelFile.Load(path);
                 var profile = CostModel.Profile(model.Graph);
-                using var session = new OnnxRuntimeSession(OnnxExporter.Export(model.Graph), TorchSharp.torch.get_num_threads());
-                using var scope = TorchSharp.torch.NewDisposeScope();
-                var engines = new (string Name, Func<int, double> Measure)[]
+                var latency = Latency.Profile(model.Graph, n, r, r);
+                foreach (var (engine, one, many) in new[] { ("TorchSharp", latency.TorchOne, latency.TorchMany), ("ONNX Runtime", latency.OrtOne, latency.OrtMany) })
                 {
-                    ("TorchSharp", b => Latency.MedianMilliseconds(model.Graph, b, r)),
-                    ("ONNX Runtime", b => session.MedianMilliseconds(TorchSharp.torch.randn(model.Graph.InputShape.WithBatch(b)), r)),
-                };
-                foreach (var (engine, measure) in engines)
-                {
-                    double one = measure(1), many = measure(n);
                     if (!reference.ContainsKey(engine)) reference[engine] = (one, many);
                     var first = reference[engine];
                     table.AddRow(Markup.Escape(Path.GetFileName(path)), $"{profile.TotalMacs:N0}", $"{profile.TotalParams:N0}", engine, $"{one:F2}", $"{many:F2}",

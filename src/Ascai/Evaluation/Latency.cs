@@ -4,9 +4,26 @@ using static TorchSharp.torch;
 
 namespace Ascai.Evaluation;
 
-/// <summary>Inference latency of a graph with TorchSharp on this machine's CPU.</summary>
+/// <summary>Median milliseconds of one graph's forward pass at batch 1 and batch N, with TorchSharp and with ONNX Runtime.</summary>
+public sealed record LatencyProfile(double TorchOne, double TorchMany, double OrtOne, double OrtMany);
+
+/// <summary>Inference latency of a graph on this machine's CPU.</summary>
 public static class Latency
 {
+    /// <summary>
+    /// Latency at batch 1 and at <paramref name="batch"/> with TorchSharp, then with ONNX Runtime (the graph exported
+    /// in memory, as many threads as TorchSharp), each the median of its repeats.
+    /// </summary>
+    public static LatencyProfile Profile(LayerGraph graph, int batch, int repeatsOne, int repeatsMany)
+    {
+        double torchOne = MedianMilliseconds(graph, 1, repeatsOne), torchMany = MedianMilliseconds(graph, batch, repeatsMany);
+        using var session = new Onnx.OnnxRuntimeSession(Onnx.OnnxExporter.Export(graph), get_num_threads());
+        using var scope = NewDisposeScope();
+        return new LatencyProfile(torchOne, torchMany,
+            session.MedianMilliseconds(randn(graph.InputShape.WithBatch(1)), repeatsOne),
+            session.MedianMilliseconds(randn(graph.InputShape.WithBatch(batch)), repeatsMany));
+    }
+
     /// <summary>
     /// Median wall time in milliseconds of one forward pass of a random batch of <paramref name="batch"/> inputs, over
     /// <paramref name="repeats"/> timed runs after <paramref name="warmup"/> untimed ones (the first runs pick kernels

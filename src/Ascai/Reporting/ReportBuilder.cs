@@ -78,7 +78,7 @@ public static class ReportBuilder
 
         var best = summary.Best;
         List<LayerRow>? layers = null;
-        (double One, double Many, double OrtOne, double OrtMany)? baseLatency = null, bestLatency = null;
+        LatencyProfile? baseLatency = null, bestLatency = null;
         if (options.MeasureLatency) baseLatency = MeasureLatency(model.Graph, options.LatencyBatch);
         if (best?.Genome is { } genome)
         {
@@ -104,8 +104,8 @@ public static class ReportBuilder
         if (baseLatency is { } bl)
         {
             string Speed(double a, double b) => $"{F(b, 2)} ms ({(a >= b ? $"{F(a / b, 2)}x faster" : $"{F(b / a, 2)}x slower")})";
-            rows.Add(["latency, batch 1 (TorchSharp, this CPU)", $"{F(bl.One, 2)} ms", bestLatency is { } b1 ? Speed(bl.One, b1.One) : "-"]);
-            rows.Add([$"latency, batch {options.LatencyBatch} (TorchSharp)", $"{F(bl.Many, 2)} ms", bestLatency is { } bm ? Speed(bl.Many, bm.Many) : "-"]);
+            rows.Add(["latency, batch 1 (TorchSharp, this CPU)", $"{F(bl.TorchOne, 2)} ms", bestLatency is { } b1 ? Speed(bl.TorchOne, b1.TorchOne) : "-"]);
+            rows.Add([$"latency, batch {options.LatencyBatch} (TorchSharp)", $"{F(bl.TorchMany, 2)} ms", bestLatency is { } bm ? Speed(bl.TorchMany, bm.TorchMany) : "-"]);
             rows.Add(["latency, batch 1 (ONNX Runtime)", $"{F(bl.OrtOne, 2)} ms", bestLatency is { } o1 ? Speed(bl.OrtOne, o1.OrtOne) : "-"]);
             rows.Add([$"latency, batch {options.LatencyBatch} (ONNX Runtime)", $"{F(bl.OrtMany, 2)} ms", bestLatency is { } om ? Speed(bl.OrtMany, om.OrtMany) : "-"]);
         }
@@ -144,14 +144,7 @@ public static class ReportBuilder
             document.Blocks.Add(new Figure($"{prefix}best-vs-evaluations.png", "Best feasible MACs ratio against evaluations spent.", Figures.BestVsEvaluations([run])));
     }
 
-    private static (double One, double Many, double OrtOne, double OrtMany) MeasureLatency(LayerGraph graph, int batch)
-    {
-        using var session = new Onnx.OnnxRuntimeSession(Onnx.OnnxExporter.Export(graph), TorchSharp.torch.get_num_threads());
-        using var scope = TorchSharp.torch.NewDisposeScope();
-        return (Latency.MedianMilliseconds(graph, 1, repeats: 31), Latency.MedianMilliseconds(graph, batch),
-            session.MedianMilliseconds(TorchSharp.torch.randn(graph.InputShape.WithBatch(1)), 31),
-            session.MedianMilliseconds(TorchSharp.torch.randn(graph.InputShape.WithBatch(batch))));
-    }
+    private static LatencyProfile MeasureLatency(LayerGraph graph, int batch) => Latency.Profile(graph, batch, repeatsOne: 31, repeatsMany: 15);
 
     private static string FloorText(SearchConfig config) =>
         config.AccThreshold is { } t ? $"--acc-threshold {F(t, 2)}" : $"base - {F(config.MaxDrop ?? 1, 2)} points";
