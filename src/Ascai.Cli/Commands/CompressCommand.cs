@@ -45,12 +45,7 @@ internal static class CompressCommand
                 Data = data, Normalization = loaded.Info.Normalization, Importance = parse.GetValue(importance), Fill = parse.GetValue(fill), ChannelMultiple = parse.GetValue(multiple), HooiIterations = parse.GetValue(hooi),
             };
             var compressed = Compressor.Apply(loaded.Graph, plan, context);
-            if (parse.GetValue(compact))
-            {
-                var smaller = Compactor.Compact(compressed);
-                compressed.Dispose();
-                compressed = smaller;
-            }
+            if (parse.GetValue(compact)) compressed = Compactor.CompactOwned(compressed);
             var baseProfile = CostModel.Profile(loaded.Graph);
             var profile = CostModel.Profile(compressed);
             var origin = loaded.Info.Compression ?? new CompressionRecord { BaseMacs = baseProfile.TotalMacs, BaseParams = baseProfile.TotalParams };

@@ -13,23 +13,27 @@ namespace Ascai.Compression;
 public static class Compactor
 {
     /// <summary>A compact copy of <paramref name="graph"/>; the input graph is not changed.</summary>
-    public static LayerGraph Compact(LayerGraph graph)
+    public static LayerGraph Compact(LayerGraph graph) => CompactOwned(graph.Clone());
+
+    /// <summary>
+    /// Compacts a graph the caller hands over, in place (no copy: for graphs that are already private copies), and
+    /// returns it; if compaction fails the graph is disposed.
+    /// </summary>
+    public static LayerGraph CompactOwned(LayerGraph graph)
     {
-        var compact = graph.Clone();
         try
         {
-            CompactInPlace(compact);
-            return compact;
+            CompactInPlace(graph);
+            return graph;
         }
         catch
         {
-            compact.Dispose();
+            graph.Dispose();
             throw;
         }
     }
 
-    /// <summary>Compacts a graph the caller owns, in place (no copy: for graphs that are already private copies).</summary>
-    public static void CompactInPlace(LayerGraph compact)
+    private static void CompactInPlace(LayerGraph compact)
     {
         using var scope = NewDisposeScope();
         var shapes = compact.InferShapes();

@@ -61,21 +61,9 @@ public sealed class CandidateEvaluator
     }
 
     /// <summary>The compact compressed graph of a genome (the caller disposes it).</summary>
-    public LayerGraph Build(double[] genome)
-    {
+    public LayerGraph Build(double[] genome) =>
         // The compressed graph is already a private copy: compact it in place rather than copying it again.
-        var graph = BuildMasked(genome);
-        try
-        {
-            Compactor.CompactInPlace(graph);
-            return graph;
-        }
-        catch
-        {
-            graph.Dispose();
-            throw;
-        }
-    }
+        Compactor.CompactOwned(BuildMasked(genome));
 
     /// <summary>The compressed graph with its masks in place (the caller disposes it).</summary>
     public LayerGraph BuildMasked(double[] genome) => Compressor.Apply(_model.Graph, _space.Decode(genome), _context);
