@@ -41,6 +41,7 @@ public sealed record CompressionContext
 
     private Dictionary<string, float[]>? _importance;
     private Dictionary<string, float[]>? _means;
+    private Ascai.Graph.LayerGraph? _preparedFor;
 
     /// <summary>
     /// Measures what structured pruning needs (importance, and channel means for <see cref="PrunedChannelFill.Mean"/>)
@@ -49,10 +50,13 @@ public sealed record CompressionContext
     /// </summary>
     public void Prepare(Ascai.Graph.LayerGraph graph)
     {
+        // Compressor.Apply prepares before every plan: a search must not copy the whole model per candidate for it.
+        if (ReferenceEquals(graph, _preparedFor)) return;
         using var masked = graph.Clone();
         MaskPlacement.Ensure(masked);
         ImportanceOf(masked);
         if (Fill == PrunedChannelFill.Mean) MeansOf(masked);
+        _preparedFor = graph;
     }
 
     /// <summary>Channel means (<see cref="ChannelMeans"/>), measured on the first call and reused like the importance.</summary>
