@@ -55,8 +55,8 @@ public static class OnnxExporter
                     [x, Init("weight", b.Parameters["weight"]), Init("bias", b.Parameters["bias"]), Init("running_mean", b.Buffers["running_mean"]), Init("running_var", b.Buffers["running_var"])],
                     Float("epsilon", (float)b.Epsilon)));
                 break;
-            case ActivationNode { Function: ActivationFunction.Relu }:
-                onnx.Node.Add(Op("Relu", node.Name, [x]));
+            case ActivationNode { Function: ActivationFunction.Relu or ActivationFunction.Sigmoid or ActivationFunction.HardSwish } a:
+                onnx.Node.Add(Op(a.Function.ToString(), node.Name, [x])); // parameterless ONNX ops of the same name
                 break;
             case ActivationNode { Function: ActivationFunction.Relu6 }:
                 onnx.Node.Add(Op("Clip", node.Name, [x, Init("min", tensor(0f)), Init("max", tensor(6f))]));
@@ -64,14 +64,8 @@ public static class OnnxExporter
             case ActivationNode { Function: ActivationFunction.LeakyRelu } a:
                 onnx.Node.Add(Op("LeakyRelu", node.Name, [x], Float("alpha", (float)a.Alpha)));
                 break;
-            case ActivationNode { Function: ActivationFunction.Sigmoid }:
-                onnx.Node.Add(Op("Sigmoid", node.Name, [x]));
-                break;
             case ActivationNode { Function: ActivationFunction.HardSigmoid } a:
                 onnx.Node.Add(Op("HardSigmoid", node.Name, [x], Float("alpha", (float)a.Alpha), Float("beta", (float)a.Beta)));
-                break;
-            case ActivationNode { Function: ActivationFunction.HardSwish }:
-                onnx.Node.Add(Op("HardSwish", node.Name, [x]));
                 break;
             case ActivationNode { Function: ActivationFunction.Silu }:
                 onnx.Node.Add(Op("Sigmoid", node.Name + ".sigmoid", [x]));

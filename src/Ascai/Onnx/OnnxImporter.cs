@@ -166,23 +166,17 @@ public static class OnnxImporter
                 case "Add":
                     Add(node.Output[0], new AddNode { Name = name, Inputs = [X(0), X(1)] });
                     return;
-                case "Relu":
-                    Add(node.Output[0], new ActivationNode { Name = name, Inputs = [X()], Function = ActivationFunction.Relu });
+                case "Relu" or "Sigmoid" or "HardSwish": // parameterless: the activation function bears the op's name
+                    Add(node.Output[0], new ActivationNode { Name = name, Inputs = [X()], Function = Enum.Parse<ActivationFunction>(node.OpType) });
                     return;
                 case "LeakyRelu":
                     Add(node.Output[0], new ActivationNode { Name = name, Inputs = [X()], Function = ActivationFunction.LeakyRelu, Alpha = Float("alpha", 0.01f) });
-                    return;
-                case "Sigmoid":
-                    Add(node.Output[0], new ActivationNode { Name = name, Inputs = [X()], Function = ActivationFunction.Sigmoid });
                     return;
                 case "HardSigmoid":
                     Add(node.Output[0], new ActivationNode
                     {
                         Name = name, Inputs = [X()], Function = ActivationFunction.HardSigmoid, Alpha = Float("alpha", 0.2f), Beta = Float("beta", 0.5f),
                     });
-                    return;
-                case "HardSwish":
-                    Add(node.Output[0], new ActivationNode { Name = name, Inputs = [X()], Function = ActivationFunction.HardSwish });
                     return;
                 case "Mul" when IsConstant(0) || IsConstant(1):
                 {

@@ -12,12 +12,12 @@ public sealed record PopulationRecord(int Generation, int[] Members);
 /// </summary>
 public sealed class PopulationLog(string path) : JsonLinesFile<PopulationRecord>(path, "population log")
 {
-    private int _last = -1;
+    private int? _last; // the last generation in the file, once known
 
     /// <summary>Appends a generation unless it is already in the file.</summary>
     public void Record(int generation, IEnumerable<EvaluationRecord> members)
     {
-        _last = Math.Max(_last, Existing.Count > 0 ? Existing[^1].Generation : -1);
+        _last ??= Existing.Count > 0 ? Existing[^1].Generation : -1;
         if (generation <= _last) return;
         Append(new PopulationRecord(generation, members.Select(m => m.Index).ToArray()));
         _last = generation;
