@@ -69,9 +69,11 @@ case "$study" in
       search "genecai-seed$s" --methods ps --budget "$budget" --seed "$s" --score genecai
     done ;;
   baselines)
+    # The uniform sweep draws nothing at random: one run serves every seed.
+    search uniform --methods ps --budget "$budget" --strategy uniform
     for s in "${seeds[@]}"; do
       default_run "ascai-seed$s" "$s"
-      for strategy in uniform random; do search "$strategy-seed$s" --methods ps --budget "$budget" --seed "$s" --strategy "$strategy"; done
+      search "random-seed$s" --methods ps --budget "$budget" --seed "$s" --strategy random
     done ;;
   *) echo "error: unknown study '$study' (init, population, methods, score, baselines)" >&2; exit 2 ;;
 esac

@@ -38,6 +38,11 @@ public sealed record CompressionContext
     public int ChannelMultiple { get; init; } = 1;
     /// <summary>Refine Tucker-2 factors with this many HOOI iterations (0 = plain HOSVD).</summary>
     public int HooiIterations { get; init; }
+    /// <summary>
+    /// Where decompositions keep each layer's full factorisation to slice it per rank (null = factorise every time).
+    /// Copies of a context made with <c>with</c> share it.
+    /// </summary>
+    public FactorCache? Factors { get; init; } = new();
 
     private Dictionary<string, float[]>? _importance;
     private Dictionary<string, float[]>? _means;

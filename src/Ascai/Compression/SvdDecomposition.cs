@@ -32,9 +32,19 @@ public sealed class SvdDecomposition : ICompressionMethod
         graph.Nodes.Where(n => n is LinearNode or Conv2dNode { Groups: 1, Kernel: [1, 1] }).Select(n => n.Name);
 
     /// <summary>Truncated SVD of <paramref name="w"/> (m x n): returns (first r x n, second m x r), second @ first ~ w.</summary>
-    public static (Tensor First, Tensor Second) Factorize(Tensor w, int rank)
+    public static (Tensor First, Tensor Second) Factorize(Tensor w, int rank) => Truncate(FullSvd(w), rank);
+
+    /// <summary>The thin SVD of <paramref name="w"/> as [U, S, V^T]: every rank is a slice of it.</summary>
+    public static Tensor[] FullSvd(Tensor w)
     {
         var (u, s, vh) = linalg.svd(w, fullMatrices: false);
+        return [u, s, vh];
+    }
+
+    /// <summary>The rank-<paramref name="rank"/> factors (first r x n, second m x r) from a thin SVD [U, S, V^T].</summary>
+    public static (Tensor First, Tensor Second) Truncate(Tensor[] svd, int rank)
+    {
+        var (u, s, vh) = (svd[0], svd[1], svd[2]);
         var root = s.narrow(0, 0, rank).sqrt();
         return (root.unsqueeze(1) * vh.narrow(0, 0, rank), u.narrow(1, 0, rank) * root.unsqueeze(0));
     }
@@ -51,7 +61,8 @@ public sealed class SvdDecomposition : ICompressionMethod
         long m = weight.shape[0], n = weight.shape[1];
         if (!Reduces(m, n, rank))
             throw new AscaiException($"layer '{layer}': SVD rank {rank} of a {m}x{n} weight does not reduce its cost (needs r(m+n) < mn, r <= {(m * n - 1) / (m + n)})");
-        var (first, second) = Factorize(weight.reshape(m, n), rank);
+        var matrix = weight.reshape(m, n);
+        var (first, second) = Truncate(context.Factors?.GetOrAdd(layer, Name, matrix, FullSvd) ?? FullSvd(matrix), rank);
         Node a, b;
         switch (node)
         {

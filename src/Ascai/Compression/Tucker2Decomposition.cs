@@ -21,22 +21,29 @@ public sealed class Tucker2Decomposition : ICompressionMethod
     public IEnumerable<string> Targets(LayerGraph graph) =>
         graph.Nodes.OfType<Conv2dNode>().Where(c => c.Groups == 1 && (c.Kernel[0] > 1 || c.Kernel[1] > 1)).Select(c => c.Name);
 
-    /// <summary>Leading <paramref name="rank"/> left singular vectors of the mode-<paramref name="mode"/> unfolding of a 4-way tensor.</summary>
-    private static Tensor Leading(Tensor w, int mode, int rank)
+    /// <summary>Left singular vectors of the mode-<paramref name="mode"/> unfolding of a 4-way tensor.</summary>
+    private static Tensor LeftSingularVectors(Tensor w, int mode)
     {
         var unfolded = (mode == 0 ? w : w.transpose(0, 1)).flatten(1);
         var (u, _, _) = linalg.svd(unfolded, fullMatrices: false);
-        return u.narrow(1, 0, rank);
+        return u;
     }
+
+    private static Tensor Leading(Tensor w, int mode, int rank) => LeftSingularVectors(w, mode).narrow(1, 0, rank);
+
+    /// <summary>The HOSVD bases of a kernel, [output, input] channel singular vectors: every rank pair is a slice of them.</summary>
+    public static Tensor[] HosvdBases(Tensor w) => [LeftSingularVectors(w, 0), LeftSingularVectors(w, 1)];
 
     /// <summary>
     /// Tucker-2 factors of <paramref name="w"/> (m, n, k, k): (U_out m x r_out, core r_out x r_in x k x k, U_in n x r_in),
-    /// with w ~ core x_0 U_out x_1 U_in. HOSVD, then <paramref name="hooiIterations"/> HOOI refinements.
+    /// with w ~ core x_0 U_out x_1 U_in. HOSVD (from <paramref name="bases"/> when already computed), then
+    /// <paramref name="hooiIterations"/> HOOI refinements.
     /// </summary>
-    public static (Tensor UOut, Tensor Core, Tensor UIn) Factorize(Tensor w, int rankOut, int rankIn, int hooiIterations = 0)
+    public static (Tensor UOut, Tensor Core, Tensor UIn) Factorize(Tensor w, int rankOut, int rankIn, int hooiIterations = 0, Tensor[]? bases = null)
     {
-        var uOut = Leading(w, 0, rankOut);
-        var uIn = Leading(w, 1, rankIn);
+        bases ??= HosvdBases(w);
+        var uOut = bases[0].narrow(1, 0, rankOut);
+        var uIn = bases[1].narrow(1, 0, rankIn);
         for (int i = 0; i < hooiIterations; i++)
         {
             uOut = Leading(einsum("oihw,is->oshw", w, uIn), 0, rankOut);
@@ -66,7 +73,8 @@ public sealed class Tucker2Decomposition : ICompressionMethod
             throw new AscaiException($"layer '{layer}': Tucker-2 ranks [{rankOut}, {rankIn}] do not reduce its cost");
 
         using var scope = NewDisposeScope();
-        var (uOut, core, uIn) = Factorize(c.Parameters["weight"].detach(), rankOut, rankIn, context.HooiIterations);
+        var weight = c.Parameters["weight"].detach();
+        var (uOut, core, uIn) = Factorize(weight, rankOut, rankIn, context.HooiIterations, context.Factors?.GetOrAdd(layer, Name, weight, HosvdBases));
         var first = new Conv2dNode { Name = layer + ".tucker.in", Inputs = [.. c.Inputs], InChannels = c.InChannels, OutChannels = rankIn, Kernel = [1, 1] };
         var middle = new Conv2dNode
         {

@@ -86,4 +86,36 @@ public class DecompositionTests
         Assert.Equal(new[] { "conv.tucker.in", "conv.tucker.core", "conv.tucker.out" }, tucker.Nodes.Skip(1).Select(n => n.Name));
         Assert.Equal(8L * 3 * 81 + 3 * 9 * 4 * 25 + 4 * 16 * 25, CostModel.Profile(tucker).TotalMacs);
     }
+
+    [Fact]
+    public void CachedFactorisationsGiveTheSameLayersAsFreshOnesAtEveryRank()
+    {
+        using var scope = NewDisposeScope();
+        using var graph = ZooGraphs.Create("resnet20", "3x16x16");
+        var cached = new CompressionContext();
+        var fresh = new CompressionContext { Factors = null };
+        var x = ZooGraphs.Input("3x16x16");
+        string conv = new Tucker2Decomposition().Targets(graph).Last();
+        string fc = new SvdDecomposition().Targets(graph).Last();
+        foreach (var (bins, rank) in new[] { (new[] { 3, 5 }, 2), (new[] { 8, 1 }, 7), (new[] { 3, 5 }, 2) })
+        {
+            var plan = new CompressionPlan
+            {
+                Layers = { [conv] = new LayerSetting { Method = "tucker2", Bins = bins }, [fc] = new LayerSetting { Method = "svd", Rank = rank } },
+            };
+            using var a = Compressor.Apply(graph, plan, cached);
+            using var b = Compressor.Apply(graph, plan, fresh);
+            Assert.True(a.Forward(x).eq(b.Forward(x)).all().item<bool>(), $"bins {string.Join(",", bins)}, rank {rank}");
+        }
+        Assert.Equal((2, 4), (cached.Factors!.Misses, cached.Factors.Hits));
+
+        // A different weight under the same layer name is factorised afresh, not served from the cache.
+        using var other = ZooGraphs.Create("resnet20", "3x16x16");
+        other[fc].SetTensor("weight", other[fc].Parameters["weight"] * 2);
+        var svdOnly = new CompressionPlan { Layers = { [fc] = new LayerSetting { Method = "svd", Rank = 3 } } };
+        using var c = Compressor.Apply(other, svdOnly, cached);
+        using var d = Compressor.Apply(other, svdOnly, fresh);
+        Assert.True(c.Forward(x).eq(d.Forward(x)).all().item<bool>());
+        Assert.Equal(3, cached.Factors.Misses);
+    }
 }
