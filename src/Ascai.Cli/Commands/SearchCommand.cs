@@ -1,6 +1,7 @@
 using System.CommandLine;
 using System.Globalization;
 using Ascai.Compression;
+using Ascai.Evaluation;
 using Ascai.Search;
 using Spectre.Console;
 
@@ -33,6 +34,8 @@ internal static class SearchCommand
         var pSwap = new Option<double>("--p-swap") { DefaultValueFactory = _ => 0.2, Description = "swap probability of an element" };
         var pMutate = new Option<double>("--p-mutate") { DefaultValueFactory = _ => 0.8, Description = "mutation probability of an individual" };
         var pTweak = new Option<double>("--p-tweak") { DefaultValueFactory = _ => 0.05, Description = "tweak probability of an element" };
+        var engine = new Option<EvaluationEngine>("--engine") { Description = "runtime of the candidates' forward passes: torchsharp or onnxruntime (same accuracies)", DefaultValueFactory = _ => EvaluationEngine.TorchSharp };
+        var workers = new Option<int>("--workers") { Description = "candidates evaluated at once; the threads are shared among them (same result for any number)", DefaultValueFactory = _ => 1 };
         var output = new Option<string?>("--out") { Description = "run folder to create" };
         var resume = new Option<string?>("--resume") { Description = "run folder to continue (its config.json is used)" };
         var dataset = CommonOptions.Dataset();
@@ -46,17 +49,22 @@ internal static class SearchCommand
         {
             model, dataset, dataDir, methods, maxDrop, threshold, population, generations, budget, timeLimit, stagnation, strategy, init, repair, score,
             importance, fill, multiple, include, exclude, pCross, pSwap, pMutate, pTweak, seed, output, resume, valSize, threads, mean, std,
+            engine, workers,
         };
         command.SetAction((parse, cancel) =>
         {
+            int workerCount = parse.GetValue(workers);
+            if (workerCount < 1) throw new AscaiException($"--workers must be at least 1, got {workerCount}");
+            // Each worker runs its forward passes on its share of the threads: more would only fight over the cores.
             CommonOptions.ApplyThreads(parse.GetValue(threads));
+            if (workerCount > 1) CommonOptions.ApplyThreads(Math.Max(1, parse.GetValue(threads) / workerCount));
             string? resumeDir = parse.GetValue(resume);
             SearchSummary summary;
             string runDir;
             if (resumeDir is not null)
             {
                 runDir = resumeDir;
-                summary = SearchDisplay.Run(p => SearchRunner.Resume(runDir, p, cancel));
+                summary = SearchDisplay.Run(p => SearchRunner.Resume(runDir, p, cancel, workerCount));
             }
             else
             {
@@ -68,7 +76,7 @@ internal static class SearchCommand
                     Methods = parse.GetValue(methods)!, Include = parse.GetValue(include) ?? [], Exclude = parse.GetValue(exclude) ?? [],
                     AccThreshold = parse.GetValue(threshold), MaxDrop = parse.GetValue(maxDrop), Strategy = parse.GetValue(strategy)!,
                     Importance = parse.GetValue(importance), Fill = parse.GetValue(fill), ChannelMultiple = parse.GetValue(multiple),
-                    Normalization = CommonOptions.Normalization(parse, mean, std),
+                    Normalization = CommonOptions.Normalization(parse, mean, std), Engine = parse.GetValue(engine),
                     Options = new SearchOptions
                     {
                         Population = parse.GetValue(population), Generations = parse.GetValue(generations), Budget = parse.GetValue(budget),
@@ -77,7 +85,7 @@ internal static class SearchCommand
                         SwapProbability = parse.GetValue(pSwap), MutationProbability = parse.GetValue(pMutate), TweakProbability = parse.GetValue(pTweak),
                     },
                 };
-                summary = SearchDisplay.Run(p => SearchRunner.Start(config, runDir, p, cancel));
+                summary = SearchDisplay.Run(p => SearchRunner.Start(config, runDir, p, cancel, workerCount));
             }
             return Task.FromResult(SearchDisplay.Finish(summary, runDir));
         });

@@ -2,7 +2,10 @@ using Ascai.Compression;
 using Ascai.Cost;
 using Ascai.Data;
 using Ascai.Graph;
+using Ascai.Onnx;
 using Ascai.Search;
+using System.Diagnostics;
+using static TorchSharp.torch;
 
 namespace Ascai.Evaluation;
 
@@ -12,28 +15,36 @@ public sealed record CandidateResult(double ValAccuracy, long Macs, long Params)
 /// <summary>
 /// Scores genomes of one search space on one model: compress, compact (so the forward pass costs what the
 /// candidate costs), measure validation accuracy and cost. A pure function of (model, genome, validation images):
-/// channel importance is measured once, on the base model, before the first candidate.
+/// channel importance is measured once, on the base model, before the first candidate; the validation batches are
+/// made once; decompositions slice factorisations computed once per layer (<see cref="FactorCache"/>).
+/// Thread-safe: independent candidates may be evaluated in parallel.
 /// </summary>
 public sealed class CandidateEvaluator
 {
     private readonly Model _model;
-    private readonly DatasetSplits _data;
     private readonly SearchSpace _space;
     private readonly CompressionContext _context;
+    private readonly List<(Tensor Images, Tensor Labels)> _validation;
 
     /// <summary>
     /// Prepares the evaluator (and channel importance and means, when the space prunes channels). The compression
-    /// options (importance, fill, channel multiple, HOOI) come from <paramref name="options"/>; data and normalisation
-    /// are the evaluator's own.
+    /// options (importance, fill, channel multiple, HOOI, factor cache) come from <paramref name="options"/>; data
+    /// and normalisation are the evaluator's own. <paramref name="compact"/> false runs the full-size masked model
+    /// (the straightforward way, for comparison); <paramref name="engine"/> picks the runtime of the forward pass.
     /// </summary>
-    public CandidateEvaluator(Model model, DatasetSplits data, SearchSpace space, CompressionContext? options = null)
+    public CandidateEvaluator(Model model, DatasetSplits data, SearchSpace space, CompressionContext? options = null,
+        EvaluationEngine engine = EvaluationEngine.TorchSharp, bool compact = true)
     {
-        (_model, _data, _space) = (model, data, space);
+        (_model, _space, Engine, Compacts) = (model, space, engine, compact);
         _context = (options ?? new CompressionContext { Fill = PrunedChannelFill.Mean }) with { Data = data, Normalization = model.Info.Normalization };
         if (space.Genes.Any(g => g.Method == "ps")) _context.Prepare(model.Graph);
         var profile = CostModel.Profile(model.Graph);
         BaseMacs = profile.TotalMacs;
         BaseParams = profile.TotalParams;
+        ValidationImages = data.ValidationIndices.Length;
+        // Every candidate sees the same images: normalise them once, not once per candidate.
+        _validation = new BatchLoader(data.Train, model.Info.Normalization).Batches(data.ValidationIndices, Evaluator.DefaultBatchSize)
+            .Select(b => (b.Images.DetachFromDisposeScope(), b.Labels.DetachFromDisposeScope())).ToList();
     }
 
     /// <summary>MACs of the uncompressed model.</summary>
@@ -42,6 +53,21 @@ public sealed class CandidateEvaluator
     /// <summary>Parameters of the uncompressed model.</summary>
     public long BaseParams { get; }
 
+    /// <summary>Number of validation images each candidate is scored on.</summary>
+    public int ValidationImages { get; }
+
+    /// <summary>The runtime of the forward passes.</summary>
+    public EvaluationEngine Engine { get; }
+
+    /// <summary>Whether candidates run compacted (true) or as full-size masked models.</summary>
+    public bool Compacts { get; }
+
+    /// <summary>Where the evaluations' time went.</summary>
+    public CandidateTimings Timings { get; } = new();
+
+    /// <summary>The factorisation cache the decompositions use (null when disabled).</summary>
+    public FactorCache? Factors => _context.Factors;
+
     /// <summary>The base cost the saving is measured against: parameters for pn, MACs otherwise.</summary>
     public long BaseCost => _space.CountsParameters ? BaseParams : BaseMacs;
 
@@ -49,21 +75,28 @@ public sealed class CandidateEvaluator
     public long CostOf(CandidateResult result) => _space.CountsParameters ? result.Params : result.Macs;
 
     /// <summary>Validation accuracy of the uncompressed model.</summary>
-    public double BaseAccuracy() => Evaluator.Evaluate(_model.Graph, _data.Train, _data.ValidationIndices, _model.Info.Normalization).Accuracy;
+    public double BaseAccuracy() => Evaluator.Evaluate(x => _model.Graph.Forward(x), _validation).Accuracy;
 
-    /// <summary>Compresses by <paramref name="genome"/> (compact form) and measures it.</summary>
+    /// <summary>Compresses by <paramref name="genome"/> (compact form unless disabled) and measures it.</summary>
     public CandidateResult Evaluate(double[] genome, CancellationToken cancel = default)
     {
-        using var graph = Build(genome);
+        var clock = Stopwatch.StartNew();
+        var compressed = BuildMasked(genome);
+        double compress = clock.Elapsed.TotalSeconds;
+        // The compressed graph is already a private copy: compact it in place rather than copying it again.
+        using var graph = Compacts ? Compactor.CompactOwned(compressed) : compressed;
+        using var session = Engine == EvaluationEngine.OnnxRuntime ? new OnnxRuntimeSession(OnnxExporter.Export(graph), get_num_threads()) : null;
+        double build = clock.Elapsed.TotalSeconds;
+        double accuracy = Evaluator.Evaluate(session is null ? x => graph.Forward(x) : session.Run, _validation, cancel).Accuracy;
+        double forward = clock.Elapsed.TotalSeconds;
         var profile = CostModel.Profile(graph);
-        double accuracy = Evaluator.Evaluate(graph, _data.Train, _data.ValidationIndices, _model.Info.Normalization, cancel: cancel).Accuracy;
-        return new CandidateResult(accuracy, profile.TotalMacs, _space.CountsParameters ? profile.TotalNonZeroParams : profile.TotalParams);
+        var result = new CandidateResult(accuracy, profile.TotalMacs, _space.CountsParameters ? profile.TotalNonZeroParams : profile.TotalParams);
+        Timings.Add(compress, build - compress, forward - build, clock.Elapsed.TotalSeconds - forward);
+        return result;
     }
 
     /// <summary>The compact compressed graph of a genome (the caller disposes it).</summary>
-    public LayerGraph Build(double[] genome) =>
-        // The compressed graph is already a private copy: compact it in place rather than copying it again.
-        Compactor.CompactOwned(BuildMasked(genome));
+    public LayerGraph Build(double[] genome) => Compactor.CompactOwned(BuildMasked(genome));
 
     /// <summary>The compressed graph with its masks in place (the caller disposes it).</summary>
     public LayerGraph BuildMasked(double[] genome) => Compressor.Apply(_model.Graph, _space.Decode(genome), _context);

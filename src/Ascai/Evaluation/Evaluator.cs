@@ -24,20 +24,31 @@ public static class Evaluator
 
     /// <summary>Accuracy of any forward function (e.g. an ONNX Runtime session) on the images <paramref name="indices"/>.</summary>
     public static EvaluationResult Evaluate(Func<Tensor, Tensor> forward, ImageDataset data, IReadOnlyList<int> indices,
-        Normalization normalization, int batchSize = DefaultBatchSize, CancellationToken cancel = default)
+        Normalization normalization, int batchSize = DefaultBatchSize, CancellationToken cancel = default) =>
+        Evaluate(forward, new BatchLoader(data, normalization).Batches(indices, batchSize), cancel);
+
+    /// <summary>
+    /// Accuracy of a forward function on labelled batches. Batches made while enumerating are disposed after use;
+    /// batches made beforehand (kept by a caller that evaluates many models on the same images) are left alone.
+    /// </summary>
+    public static EvaluationResult Evaluate(Func<Tensor, Tensor> forward, IEnumerable<(Tensor Images, Tensor Labels)> batches,
+        CancellationToken cancel = default)
     {
-        var loader = new BatchLoader(data, normalization);
-        int correct = 0;
+        int correct = 0, total = 0;
         double loss = 0;
         using var _ = inference_mode();
-        foreach (var (images, labels) in loader.Batches(indices, batchSize))
+        using var batch = batches.GetEnumerator();
+        while (true)
         {
             cancel.ThrowIfCancellationRequested();
             using var scope = NewDisposeScope();
+            if (!batch.MoveNext()) break;
+            var (images, labels) = batch.Current;
             var logits = forward(images);
             correct += (int)logits.argmax(1).eq(labels).sum().item<long>();
             loss += nn.functional.cross_entropy(logits, labels, reduction: nn.Reduction.Sum).item<float>();
+            total += (int)labels.shape[0];
         }
-        return new EvaluationResult(correct, indices.Count, indices.Count == 0 ? 0 : loss / indices.Count);
+        return new EvaluationResult(correct, total, total == 0 ? 0 : loss / total);
     }
 }

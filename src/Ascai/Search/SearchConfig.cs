@@ -33,6 +33,8 @@ public sealed record SearchConfig
     public Ascai.Graph.Normalization? Normalization { get; init; }
     /// <summary>Channels kept by ps rounded up to a multiple of this (1 = exact).</summary>
     public int ChannelMultiple { get; init; } = 1;
+    /// <summary>Runtime of the candidates' forward passes (the accuracies are the same; only the speed differs).</summary>
+    public Ascai.Evaluation.EvaluationEngine Engine { get; init; } = Ascai.Evaluation.EvaluationEngine.TorchSharp;
     /// <summary>GA settings, budgets and seed.</summary>
     public SearchOptions Options { get; init; } = new();
 

@@ -75,12 +75,21 @@ public sealed class SearchRun
     public void Stop(string reason) => StopReason ??= reason;
 
     /// <summary>
+    /// How many candidates are evaluated at once (default 1). Above 1 the evaluate function must be thread-safe;
+    /// results are still committed to the journal in order, so the run is the same whatever the number.
+    /// </summary>
+    public int Workers { get; init; } = 1;
+
+    /// <summary>
     /// Evaluates genomes in order (cached ones are free), stopping early when the run must stop; returns one record
     /// per genome evaluated or served from the cache, so a caller can tell an incomplete batch by its length.
     /// </summary>
     public IReadOnlyList<EvaluationRecord> Evaluate(IReadOnlyList<double[]> genomes, int generation)
     {
-        var results = new List<EvaluationRecord>(genomes.Count);
+        // In order: cached genomes (replayed journal lines among them) and the distinct new ones, up to the budget.
+        var keys = new List<string>(genomes.Count);
+        var pending = new List<(double[] Genome, string Key)>();
+        var pendingKeys = new HashSet<string>();
         foreach (var raw in genomes)
         {
             var genome = Space.Clip(raw);
@@ -88,25 +97,79 @@ public sealed class SearchRun
             if (_cache.TryGetValue(key, out var known))
             {
                 if (_replayed < (_journal?.Existing.Count ?? 0) && known.Index == _records.Count) { _records.Add(known); _replayed++; Track(known); }
-                results.Add(known);
-                continue;
             }
-            if (ShouldStop) break;
-            var clock = Stopwatch.StartNew();
-            var (accuracy, macs, parameters, cost) = _evaluate(genome, _cancel);
-            double saving = 1 - cost / BaseCost;
-            var record = new EvaluationRecord
+            else if (!pendingKeys.Contains(key))
             {
-                Index = _records.Count, Generation = generation, Genome = genome, ValAccuracy = accuracy, Macs = macs, Params = parameters,
-                Score = Score.Score(saving, accuracy), Feasible = Score.Feasible(accuracy), Seed = Options.Seed, Seconds = clock.Elapsed.TotalSeconds,
-            };
-            _journal?.Append(record);
-            _cache[key] = record;
-            _records.Add(record);
-            Track(record);
+                if (ShouldStop || Options.Budget is { } budget && Evaluations + pending.Count >= budget) break;
+                pending.Add((genome, key));
+                pendingKeys.Add(key);
+            }
+            keys.Add(key);
+        }
+        if (Workers <= 1)
+            foreach (var (genome, key) in pending)
+            {
+                if (ShouldStop) break;
+                var clock = Stopwatch.StartNew();
+                Commit(genome, key, generation, _evaluate(genome, _cancel), clock.Elapsed.TotalSeconds);
+            }
+        else
+            EvaluateInParallel(pending, generation);
+        var results = new List<EvaluationRecord>(keys.Count);
+        foreach (string key in keys)
+        {
+            if (!_cache.TryGetValue(key, out var record)) break; // not evaluated: the run stopped
             results.Add(record);
         }
         return results;
+    }
+
+    /// <summary>
+    /// <see cref="Workers"/> threads claim the pending genomes in order and evaluate them; each result is committed
+    /// as soon as every earlier one is, so the journal is always a prefix of the sequential run's.
+    /// </summary>
+    private void EvaluateInParallel(List<(double[] Genome, string Key)> pending, int generation)
+    {
+        var done = new ((double, long, long, long) Result, double Seconds)?[pending.Count];
+        int claimed = -1, committed = 0;
+        var commit = new Lock();
+        bool stop = false;
+        void Work()
+        {
+            while (!Volatile.Read(ref stop) && !_cancel.IsCancellationRequested && !(Options.TimeLimit is { } t && Elapsed >= t))
+            {
+                int i = Interlocked.Increment(ref claimed);
+                if (i >= pending.Count) return;
+                var clock = Stopwatch.StartNew();
+                try { done[i] = (_evaluate(pending[i].Genome, _cancel), clock.Elapsed.TotalSeconds); }
+                catch { Volatile.Write(ref stop, true); throw; }
+                lock (commit)
+                    for (; committed < pending.Count && done[committed] is { } d; committed++)
+                        Commit(pending[committed].Genome, pending[committed].Key, generation, d.Result, d.Seconds);
+            }
+        }
+        var workers = Enumerable.Range(0, Workers).Select(_ => Task.Factory.StartNew(Work, TaskCreationOptions.LongRunning)).ToArray();
+        try { Task.WaitAll(workers); }
+        catch (AggregateException e)
+        {
+            var error = e.Flatten().InnerExceptions.FirstOrDefault(x => x is not OperationCanceledException) ?? e.Flatten().InnerExceptions[0];
+            System.Runtime.ExceptionServices.ExceptionDispatchInfo.Capture(error).Throw();
+        }
+    }
+
+    private void Commit(double[] genome, string key, int generation, (double Accuracy, long Macs, long Params, long Cost) result, double seconds)
+    {
+        var (accuracy, macs, parameters, cost) = result;
+        double saving = 1 - cost / BaseCost;
+        var record = new EvaluationRecord
+        {
+            Index = _records.Count, Generation = generation, Genome = genome, ValAccuracy = accuracy, Macs = macs, Params = parameters,
+            Score = Score.Score(saving, accuracy), Feasible = Score.Feasible(accuracy), Seed = Options.Seed, Seconds = seconds,
+        };
+        _journal?.Append(record);
+        _cache[key] = record;
+        _records.Add(record);
+        Track(record);
     }
 
     private void Track(EvaluationRecord record)

@@ -23,29 +23,30 @@ public static class SearchRunner
         BestFile = "best.ascai", BestCompactFile = "best-compact.ascai", BestOnnxFile = "best-compact.onnx";
 
     /// <summary>Starts a new run in <paramref name="runDir"/> (which must not hold one already).</summary>
-    public static SearchSummary Start(SearchConfig config, string runDir, IProgress<SearchProgress>? progress = null, CancellationToken cancel = default)
+    public static SearchSummary Start(SearchConfig config, string runDir, IProgress<SearchProgress>? progress = null, CancellationToken cancel = default, int workers = 1)
     {
         config.Options.Validate();
         SearchStrategies.Create(config.Strategy);
         if (File.Exists(Path.Combine(runDir, JournalFile)))
             throw new AscaiException($"{runDir} already holds a run; use --resume {runDir} to continue it, or another --out");
         var absolute = config with { Model = Path.GetFullPath(config.Model), DataDir = config.DataDir is null ? null : Path.GetFullPath(config.DataDir) };
-        return Execute(absolute, runDir, progress, cancel, isNew: true);
+        return Execute(absolute, runDir, progress, cancel, isNew: true, workers);
     }
 
     /// <summary>Continues the run in <paramref name="runDir"/> from its journal.</summary>
-    public static SearchSummary Resume(string runDir, IProgress<SearchProgress>? progress = null, CancellationToken cancel = default)
+    public static SearchSummary Resume(string runDir, IProgress<SearchProgress>? progress = null, CancellationToken cancel = default, int workers = 1)
     {
         string path = Path.Combine(runDir, ConfigFile);
         if (!File.Exists(path)) throw new AscaiException($"{runDir}: not a run folder (no {ConfigFile})");
         SearchConfig config;
         try { config = JsonSerializer.Deserialize<SearchConfig>(File.ReadAllText(path), Json.Options) ?? throw new JsonException("empty"); }
         catch (JsonException e) { throw new AscaiException($"{path}: corrupt run configuration ({e.Message.Split('\n')[0]})"); }
-        return Execute(config, runDir, progress, cancel, isNew: false);
+        return Execute(config, runDir, progress, cancel, isNew: false, workers);
     }
 
-    private static SearchSummary Execute(SearchConfig config, string runDir, IProgress<SearchProgress>? progress, CancellationToken cancel, bool isNew)
+    private static SearchSummary Execute(SearchConfig config, string runDir, IProgress<SearchProgress>? progress, CancellationToken cancel, bool isNew, int workers)
     {
+        if (workers < 1) throw new AscaiException($"--workers must be at least 1, got {workers}");
         using var model = ModelFile.Load(config.Model);
         // The validation images must be the ones held out when the model was trained: same split seed.
         int splitSeed = model.Info.Training.FirstOrDefault()?.Seed ?? 0;
@@ -55,7 +56,7 @@ public static class SearchRunner
             throw new AscaiException($"the model takes {model.Graph.InputShape} inputs but {data.Name} images are {data.InputShape}");
         var space = SearchSpace.Build(model.Graph, config.Methods, config.Include, config.Exclude);
         var evaluator = new CandidateEvaluator(model, data, space,
-            new CompressionContext { Importance = config.Importance, Fill = config.Fill, ChannelMultiple = config.ChannelMultiple });
+            new CompressionContext { Importance = config.Importance, Fill = config.Fill, ChannelMultiple = config.ChannelMultiple }, config.Engine);
         double baseAccuracy = evaluator.BaseAccuracy();
         double floor = config.Floor(baseAccuracy);
         var score = new ScoreFunction(config.Options.Score, baseAccuracy, floor);
@@ -71,7 +72,7 @@ public static class SearchRunner
         {
             var r = evaluator.Evaluate(genome, token);
             return (r.ValAccuracy, r.Macs, r.Params, evaluator.CostOf(r));
-        }, journal, progress, cancel);
+        }, journal, progress, cancel) { Workers = workers };
         var strategy = SearchStrategies.Create(config.Strategy) is GeneticStrategy
             ? new GeneticStrategy { ThetaComputed = theta => AtomicFile.WriteText(Path.Combine(runDir, ThetaFile), JsonSerializer.Serialize(
                 space.Genes.Select((g, i) => new { layer = g.Layer, method = g.Method, kind = g.Kind, theta = theta[i] }), Json.Options)),

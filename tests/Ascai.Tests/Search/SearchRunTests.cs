@@ -26,6 +26,43 @@ public class SearchRunTests
         Assert.NotEqual(StripTimes(dir.File("a.jsonl")), StripTimes(dir.File("c.jsonl")));
     }
 
+    [Theory]
+    [InlineData(null)]
+    [InlineData(30)]
+    public void WorkersDoNotChangeTheJournalNorTheResume(int? budget)
+    {
+        using var dir = new TempDirectory();
+        var options = Small with { Budget = budget };
+        var space = SyntheticSearch.Space(4);
+        var score = new ScoreFunction(options.Score, 95, 94);
+        // Evaluations finish out of order: later ones are sometimes faster.
+        static (double, long, long, long) Jittered(double[] g, CancellationToken t)
+        {
+            Thread.Sleep((int)(g[0] * 1000) % 7);
+            return SyntheticSearch.Evaluate(g, t);
+        }
+        SearchRun Search(string file, int workers, CancellationToken cancel = default, Func<double[], CancellationToken, (double, long, long, long)>? evaluate = null)
+        {
+            using var journal = new Journal(dir.File(file));
+            var run = new SearchRun(space, score, 1_000_000, options, evaluate ?? Jittered, journal, cancel: cancel) { Workers = workers };
+            try { new GeneticStrategy().Run(run, new Random(options.Seed)); } catch (OperationCanceledException) { }
+            return run;
+        }
+        var one = Search("one.jsonl", 1);
+        var three = Search("three.jsonl", 3);
+        Assert.Equal(StripTimes(dir.File("one.jsonl")), StripTimes(dir.File("three.jsonl")));
+        Assert.Equal(one.BestFeasible!.Genome, three.BestFeasible!.Genome);
+
+        using (var cancel = new CancellationTokenSource())
+        {
+            int calls = 0;
+            Search("cut.jsonl", 2, cancel.Token, (g, t) => { if (Interlocked.Increment(ref calls) > 17) cancel.Cancel(); return Jittered(g, t); });
+        }
+        Assert.InRange(Journal.Read(dir.File("cut.jsonl")).Count, 10, 19);
+        Search("cut.jsonl", 2);
+        Assert.Equal(StripTimes(dir.File("one.jsonl")), StripTimes(dir.File("cut.jsonl")));
+    }
+
     private static string[] StripTimes(string path) =>
         Journal.Read(path).Select(r => System.Text.Json.JsonSerializer.Serialize(r with { Seconds = 0 })).ToArray();
 

@@ -1,0 +1,10 @@
+namespace Ascai.Evaluation;
+
+/// <summary>Which runtime computes a candidate's validation accuracy.</summary>
+public enum EvaluationEngine
+{
+    /// <summary>TorchSharp (libtorch), the engine the graph itself runs on.</summary>
+    TorchSharp,
+    /// <summary>ONNX Runtime on the candidate exported in memory (the deployment engine; faster on small CNNs here).</summary>
+    OnnxRuntime,
+}

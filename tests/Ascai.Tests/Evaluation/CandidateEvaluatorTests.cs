@@ -1,0 +1,40 @@
+using Ascai.Compression;
+using Ascai.Data;
+using Ascai.Evaluation;
+using Ascai.Search;
+using Ascai.Serialization;
+
+namespace Ascai.Tests.Evaluation;
+
+/// <summary>The evaluator's optimisations change how fast a candidate is scored, never its score.</summary>
+public class CandidateEvaluatorTests
+{
+    private static readonly DatasetSplits Data = DatasetCatalog.Load("fashion-mnist");
+
+    [Theory]
+    [InlineData("vgg-small-fashion-mnist.ascai", "ps")]
+    [InlineData("vgg-small-fashion-mnist.ascai", "d+ps")]
+    [InlineData("resnet20-fashion-mnist.ascai", "d+ps")]
+    public void EveryOptimisationGivesTheSameAccuracyAndCost(string file, string methods)
+    {
+        using var model = ModelFile.Load(Repository.Model(file));
+        var data = Data with { ValidationIndices = Data.ValidationIndices[..200] };
+        var space = SearchSpace.Build(model.Graph, methods);
+        // Fast: compact, cached factorisations, preloaded batches. Straightforward: full-size masked model,
+        // factorised afresh each time. And the fast form on ONNX Runtime.
+        var fast = new CandidateEvaluator(model, data, space);
+        var plain = new CandidateEvaluator(model, data, space, new CompressionContext { Fill = PrunedChannelFill.Mean, Factors = null }, compact: false);
+        var onnx = new CandidateEvaluator(model, data, space, engine: EvaluationEngine.OnnxRuntime);
+        var random = new Random(7);
+        for (int i = 0; i < 3; i++)
+        {
+            var genome = space.Genes.Select(g => g.IsDiscrete ? g.Allowed![random.Next(g.Allowed.Length)] : g.Min + random.NextDouble() * 0.5 * (g.Max - g.Min)).ToArray();
+            var expected = plain.Evaluate(genome);
+            Assert.Equal(expected, fast.Evaluate(genome));
+            Assert.Equal(expected, onnx.Evaluate(genome));
+        }
+        Assert.True(fast.Factors!.Hits > 0 || methods == "ps", "decompositions were served from the cache");
+        Assert.Equal(3, fast.Timings.Count);
+        Assert.True(fast.Timings.Forward > 0 && fast.Timings.Compress > 0);
+    }
+}
