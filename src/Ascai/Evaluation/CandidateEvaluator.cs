@@ -25,6 +25,7 @@ public sealed class CandidateEvaluator
     private readonly SearchSpace _space;
     private readonly CompressionContext _context;
     private readonly List<(Tensor Images, Tensor Labels)> _validation;
+    private readonly int _threads;
 
     /// <summary>
     /// Prepares the evaluator (and channel importance and means, when the space prunes channels). The compression
@@ -42,6 +43,7 @@ public sealed class CandidateEvaluator
         BaseMacs = profile.TotalMacs;
         BaseParams = profile.TotalParams;
         ValidationImages = data.ValidationIndices.Length;
+        _threads = get_num_threads();
         // Every candidate sees the same images: normalise them once, not once per candidate.
         _validation = new BatchLoader(data.Train, model.Info.Normalization).Batches(data.ValidationIndices, Evaluator.DefaultBatchSize)
             .Select(b => (b.Images.DetachFromDisposeScope(), b.Labels.DetachFromDisposeScope())).ToList();
@@ -81,11 +83,13 @@ public sealed class CandidateEvaluator
     public CandidateResult Evaluate(double[] genome, CancellationToken cancel = default)
     {
         var clock = Stopwatch.StartNew();
+        // libtorch's OpenMP thread count is per calling thread: a parallel worker would otherwise use every core.
+        set_num_threads(_threads);
         var compressed = BuildMasked(genome);
         double compress = clock.Elapsed.TotalSeconds;
         // The compressed graph is already a private copy: compact it in place rather than copying it again.
         using var graph = Compacts ? Compactor.CompactOwned(compressed) : compressed;
-        using var session = Engine == EvaluationEngine.OnnxRuntime ? new OnnxRuntimeSession(OnnxExporter.Export(graph), get_num_threads()) : null;
+        using var session = Engine == EvaluationEngine.OnnxRuntime ? new OnnxRuntimeSession(OnnxExporter.Export(graph), _threads, spin: false) : null;
         double build = clock.Elapsed.TotalSeconds;
         double accuracy = Evaluator.Evaluate(session is null ? x => graph.Forward(x) : session.Run, _validation, cancel).Accuracy;
         double forward = clock.Elapsed.TotalSeconds;

@@ -11,13 +11,18 @@ public sealed class OnnxRuntimeSession : IDisposable
     private readonly InferenceSession _session;
     private readonly string _input;
 
-    /// <summary>Loads ONNX bytes with full graph optimisation on <paramref name="threads"/> intra-op threads (0 = ONNX Runtime's choice).</summary>
-    public OnnxRuntimeSession(byte[] model, int threads = 0, bool optimize = true)
+    /// <summary>
+    /// Loads ONNX bytes with full graph optimisation on <paramref name="threads"/> intra-op threads (0 = ONNX Runtime's
+    /// choice). <paramref name="spin"/> false stops idle threads from busy-waiting after each run: right when other
+    /// work (the next candidate's compression) follows on the same cores, wrong for latency measurements.
+    /// </summary>
+    public OnnxRuntimeSession(byte[] model, int threads = 0, bool optimize = true, bool spin = true)
     {
         using var options = new SessionOptions
         {
             GraphOptimizationLevel = optimize ? GraphOptimizationLevel.ORT_ENABLE_ALL : GraphOptimizationLevel.ORT_DISABLE_ALL, IntraOpNumThreads = threads,
         };
+        if (!spin) options.AddSessionConfigEntry("session.intra_op.allow_spinning", "0");
         try { _session = new InferenceSession(model, options); }
         catch (OnnxRuntimeException e) { throw new AscaiException($"ONNX Runtime refused the model: {e.Message.Split('\n')[0]}"); }
         _input = _session.InputMetadata.Keys.First();

@@ -1,0 +1,155 @@
+using System.Diagnostics;
+using System.Text.Json;
+using Ascai.Compression;
+using Ascai.Data;
+using Ascai.Evaluation;
+using Ascai.Search;
+using Ascai.Serialization;
+using static TorchSharp.torch;
+
+namespace Ascai.Bench;
+
+/// <summary>
+/// Issue 7's benchmark: replays a fixed, seeded sample of the genomes that real searches evaluated (their committed
+/// journals, early and late generations alike) through the search's candidate evaluator and through a
+/// straightforward one in the same process (full-size masked model, decompositions recomputed per candidate), and
+/// prints per candidate and in total: wall time, MACs, achieved GFLOP/s and the share of the FLOP bound
+/// 2 * MACs * images / peak (peak measured here by a large matrix product), the time split, cache hit rates and
+/// peak RSS. Every variant must report the same accuracy for every candidate; mismatches are counted.
+/// </summary>
+internal static class ReplayBenchmark
+{
+    /// <summary>The replayed searches: (label, committed run folder).</summary>
+    private static readonly (string Label, string Run)[] Sources =
+    [
+        ("vgg-small ps", "docs/results/search/fill-mean/ascai-seed0"),
+        ("vgg-small d", "docs/results/search/d-fixed/ascai-seed0"),
+        ("vgg-small d+ps", "docs/results/search/dps-fixed/ascai-seed0"),
+        ("resnet20 ps", "docs/results/search/fill-mean-resnet20/ascai-seed0"),
+        ("resnet20 d", "docs/results/search/d-fixed-resnet20/ascai-seed0"),
+        ("resnet20 d+ps", "docs/results/search/dps-fixed-resnet20/ascai-seed0"),
+    ];
+
+    private sealed record Variant(string Name, CandidateEvaluator Evaluator);
+
+    public static void Run(int candidates, string only, bool perCandidate)
+    {
+        double peak = PeakGflops();
+        int threads = get_num_threads();
+        Console.WriteLine($"peak: {peak:F1} GFLOP/s (best fp32 matrix product, median of 7, {threads} threads); candidates per search: {candidates}");
+        var totals = new Dictionary<string, (double Seconds, double Bound)>();
+        foreach (var (label, run) in Sources.Where(s => only == "" || s.Label.StartsWith(only, StringComparison.Ordinal)))
+        {
+            var config = JsonSerializer.Deserialize<SearchConfig>(File.ReadAllText(Path.Combine(run, SearchRunner.ConfigFile)), Json.Options)!;
+            var journal = Journal.Read(Path.Combine(run, SearchRunner.JournalFile));
+            var picked = Sample(journal, candidates, seed: 1);
+            using var model = ModelFile.Load(Path.Combine("models", Path.GetFileName(config.Model)));
+            var data = DatasetCatalog.Load(config.Dataset, null, config.ValidationSize, model.Info.Training.FirstOrDefault()?.Seed ?? 0);
+            var space = SearchSpace.Build(model.Graph, config.Methods, config.Include, config.Exclude);
+            CompressionContext Context(bool cache) => new() { Importance = config.Importance, Fill = config.Fill, ChannelMultiple = config.ChannelMultiple, Factors = cache ? new FactorCache() : null };
+            var variants = new[]
+            {
+                new Variant("engine (torchsharp)", new CandidateEvaluator(model, data, space, Context(true))),
+                new Variant("engine (onnxruntime)", new CandidateEvaluator(model, data, space, Context(true), EvaluationEngine.OnnxRuntime)),
+                new Variant("straightforward", new CandidateEvaluator(model, data, space, Context(false), compact: false)),
+            };
+            int images = variants[0].Evaluator.ValidationImages;
+            foreach (var v in variants) v.Evaluator.Evaluate(picked[0].Genome); // warm-up: kernels, allocator, sessions
+            var warm = variants.Select(v => (v.Evaluator.Timings.Total, v.Evaluator.Timings.Compress, v.Evaluator.Timings.Build, v.Evaluator.Timings.Forward, v.Evaluator.Timings.Other)).ToArray();
+
+            Console.WriteLine();
+            Console.WriteLine($"## {label}: {picked.Count} of {journal.Count} evaluations of {run} ({images} validation images, base {variants[0].Evaluator.BaseMacs / 1e6:F1} M MACs)");
+            if (perCandidate) Console.WriteLine("| # | gen | MACs ratio | bound (ms) | " + string.Join(" | ", variants.Select(v => $"{v.Name} (ms)")) + " | GFLOP/s (best engine) | of bound |");
+            var seconds = new double[variants.Length];
+            double bound = 0, macsTotal = 0;
+            int mismatches = 0;
+            foreach (var record in picked)
+            {
+                var results = new CandidateResult[variants.Length];
+                var times = new double[variants.Length];
+                for (int v = 0; v < variants.Length; v++)
+                {
+                    var clock = Stopwatch.StartNew();
+                    results[v] = variants[v].Evaluator.Evaluate(record.Genome);
+                    times[v] = clock.Elapsed.TotalSeconds;
+                    seconds[v] += times[v];
+                }
+                if (results.Any(r => r.ValAccuracy != results[2].ValAccuracy || r.Macs != results[0].Macs) || results[0].ValAccuracy != record.ValAccuracy) mismatches++;
+                double flops = 2.0 * results[0].Macs * images, candidateBound = flops / (peak * 1e9);
+                bound += candidateBound;
+                macsTotal += results[0].Macs;
+                double best = Math.Min(times[0], times[1]);
+                if (perCandidate)
+                    Console.WriteLine($"| {record.Index} | {record.Generation} | {(double)results[0].Macs / variants[0].Evaluator.BaseMacs:F3} | {candidateBound * 1000:F1} | "
+                        + string.Join(" | ", times.Select(t => $"{t * 1000:F1}")) + $" | {flops / best / 1e9:F1} | {candidateBound / best:P0} |");
+            }
+            Console.WriteLine();
+            Console.WriteLine($"| evaluator | total (s) | per candidate (ms) | GFLOP/s | of FLOP bound | compress | build | forward | other | speed-up vs straightforward |");
+            Console.WriteLine("|---|---|---|---|---|---|---|---|---|---|");
+            for (int v = 0; v < variants.Length; v++)
+            {
+                var t = variants[v].Evaluator.Timings;
+                double total = t.Total - warm[v].Total;
+                string Share(double part) => $"{part / total:P0}";
+                Console.WriteLine($"| {variants[v].Name} | {seconds[v]:F2} | {seconds[v] / picked.Count * 1000:F1} | {2.0 * macsTotal * images / seconds[v] / 1e9:F1} | {bound / seconds[v]:P0} | "
+                    + $"{Share(t.Compress - warm[v].Compress)} | {Share(t.Build - warm[v].Build)} | {Share(t.Forward - warm[v].Forward)} | {Share(t.Other - warm[v].Other)} | {seconds[2] / seconds[v]:F2}x |");
+                totals[variants[v].Name] = (totals.GetValueOrDefault(variants[v].Name).Seconds + seconds[v], totals.GetValueOrDefault(variants[v].Name).Bound + bound);
+            }
+            var cache = variants[0].Evaluator.Factors!;
+            Console.WriteLine($"factorisation cache: {cache.Hits} hits, {cache.Misses} misses; journal cache in the original search: {JournalCacheHitRate(run, journal)}; "
+                + $"accuracy or MACs mismatches between variants or with the journal: {mismatches}; peak RSS {PeakRssMb():F0} MB");
+        }
+        if (totals.Count == 0) return;
+        Console.WriteLine();
+        Console.WriteLine("## all replayed candidates");
+        Console.WriteLine("| evaluator | total (s) | of FLOP bound | speed-up vs straightforward |");
+        Console.WriteLine("|---|---|---|---|");
+        foreach (var (name, (s, b)) in totals)
+            Console.WriteLine($"| {name} | {s:F1} | {b / s:P0} | {totals["straightforward"].Seconds / s:F2}x |");
+        Console.WriteLine($"peak RSS {PeakRssMb():F0} MB");
+    }
+
+    /// <summary>A seeded sample of <paramref name="count"/> journal records, in journal order.</summary>
+    private static List<EvaluationRecord> Sample(List<EvaluationRecord> journal, int count, int seed)
+    {
+        var indices = Enumerable.Range(0, journal.Count).ToArray();
+        new Random(seed).Shuffle(indices);
+        return indices.Take(count).Order().Select(i => journal[i]).ToList();
+    }
+
+    /// <summary>The share of the genetic algorithm's requests the journal served (generations after the first), if the run logged its populations.</summary>
+    private static string JournalCacheHitRate(string run, List<EvaluationRecord> journal)
+    {
+        string path = Path.Combine(run, SearchRunner.PopulationsFile);
+        if (!File.Exists(path)) return "n/a (no populations.jsonl)";
+        int requested = 0, fresh = 0;
+        foreach (var population in PopulationLog.Read(path).Where(p => p.Generation > 0))
+        {
+            requested += population.Members.Length;
+            fresh += population.Members.Distinct().Count(i => journal[i].Generation == population.Generation);
+        }
+        return requested == 0 ? "n/a" : $"{1 - (double)fresh / requested:P1} of {requested} requests";
+    }
+
+    /// <summary>This machine's dense fp32 peak as libtorch reaches it: the best of square matrix products from 1024 to 4096.</summary>
+    public static double PeakGflops() => new[] { 1024, 2048, 3072, 4096 }.Max(n =>
+    {
+        using var scope = NewDisposeScope();
+        var a = randn(n, n);
+        var b = randn(n, n);
+        double ms = Latency.Median(() => a.matmul(b).Dispose(), repeats: 7, warmup: 2);
+        double gflops = 2.0 * n * n * n / (ms / 1000) / 1e9;
+        Console.WriteLine($"matrix product {n} x {n}: {gflops:F1} GFLOP/s");
+        return gflops;
+    });
+
+    /// <summary>Peak resident set size of this process (VmHWM), in MB.</summary>
+    public static double PeakRssMb() => StatusKb("VmHWM:") / 1024.0;
+
+    /// <summary>Current resident set size of this process (VmRSS), in MB.</summary>
+    public static double RssMb() => StatusKb("VmRSS:") / 1024.0;
+
+    private static long StatusKb(string field) =>
+        File.ReadLines("/proc/self/status").Where(l => l.StartsWith(field, StringComparison.Ordinal))
+            .Select(l => long.Parse(l[field.Length..].Trim().Split(' ')[0])).FirstOrDefault();
+}

@@ -1,0 +1,55 @@
+using System.Diagnostics;
+using System.Text.Json;
+using Ascai.Compression;
+using Ascai.Data;
+using Ascai.Evaluation;
+using Ascai.Search;
+using Ascai.Serialization;
+using static TorchSharp.torch;
+
+namespace Ascai.Bench;
+
+/// <summary>
+/// Scaling of <c>--workers</c>: the same replayed genomes evaluated through a search run with 1 worker on all the
+/// cores' threads and with W workers sharing them, per engine; the journals must agree.
+/// </summary>
+internal static class WorkersBenchmark
+{
+    public static void Run(string source, int candidates, int maxWorkers)
+    {
+        var config = JsonSerializer.Deserialize<SearchConfig>(File.ReadAllText(Path.Combine(source, SearchRunner.ConfigFile)), Json.Options)!;
+        var genomes = Journal.Read(Path.Combine(source, SearchRunner.JournalFile)).Take(candidates).Select(r => r.Genome).ToList();
+        using var model = ModelFile.Load(Path.Combine("models", Path.GetFileName(config.Model)));
+        var data = DatasetCatalog.Load(config.Dataset, null, config.ValidationSize, model.Info.Training.FirstOrDefault()?.Seed ?? 0);
+        var space = SearchSpace.Build(model.Graph, config.Methods, config.Include, config.Exclude);
+        int cores = Environment.ProcessorCount;
+        Console.WriteLine($"{source}: the first {genomes.Count} genomes of its journal, {cores} cores");
+        Console.WriteLine("| engine | workers x threads | seconds | candidates/s | speed-up vs 1 worker |");
+        Console.WriteLine("|---|---|---|---|---|");
+        foreach (var engine in new[] { EvaluationEngine.TorchSharp, EvaluationEngine.OnnxRuntime })
+        {
+            double? single = null;
+            List<EvaluationRecord>? reference = null;
+            for (int workers = 1; workers <= maxWorkers; workers *= 2)
+            {
+                set_num_threads(Math.Max(1, cores / workers));
+                var evaluator = new CandidateEvaluator(model, data, space,
+                    new CompressionContext { Importance = config.Importance, Fill = config.Fill, ChannelMultiple = config.ChannelMultiple }, engine);
+                evaluator.Evaluate(genomes[^1]); // warm-up
+                var run = new SearchRun(space, new ScoreFunction(ScoreForm.Ascai, 95, 94), evaluator.BaseCost, new SearchOptions(), (g, t) =>
+                {
+                    var r = evaluator.Evaluate(g, t);
+                    return (r.ValAccuracy, r.Macs, r.Params, evaluator.CostOf(r));
+                }) { Workers = workers };
+                var clock = Stopwatch.StartNew();
+                var records = run.Evaluate(genomes, 0);
+                double seconds = clock.Elapsed.TotalSeconds;
+                single ??= seconds;
+                reference ??= [.. records];
+                bool same = records.Select(r => (r.ValAccuracy, r.Macs)).SequenceEqual(reference.Select(r => (r.ValAccuracy, r.Macs)));
+                Console.WriteLine($"| {engine} | {workers} x {get_num_threads()} | {seconds:F1} | {genomes.Count / seconds:F2} | {single / seconds:F2}x{(same ? "" : " (RESULTS DIFFER)")} |");
+            }
+        }
+        set_num_threads(cores);
+    }
+}
