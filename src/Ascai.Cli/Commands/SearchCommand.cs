@@ -34,7 +34,7 @@ internal static class SearchCommand
         var pSwap = new Option<double>("--p-swap") { DefaultValueFactory = _ => 0.2, Description = "swap probability of an element" };
         var pMutate = new Option<double>("--p-mutate") { DefaultValueFactory = _ => 0.8, Description = "mutation probability of an individual" };
         var pTweak = new Option<double>("--p-tweak") { DefaultValueFactory = _ => 0.05, Description = "tweak probability of an element" };
-        var engine = new Option<EvaluationEngine>("--engine") { Description = "runtime of the candidates' forward passes: torchsharp or onnxruntime (same accuracies)", DefaultValueFactory = _ => EvaluationEngine.TorchSharp };
+        var engine = new Option<EvaluationEngine>("--engine") { Description = "runtime of the candidates' forward passes: torchsharp, onnxruntime, or auto (tries both, keeps the faster; same accuracies)", DefaultValueFactory = _ => EvaluationEngine.Auto };
         var workers = new Option<int>("--workers") { Description = "candidates evaluated at once; the threads are shared among them (same result for any number)", DefaultValueFactory = _ => 1 };
         var output = new Option<string?>("--out") { Description = "run folder to create" };
         var resume = new Option<string?>("--resume") { Description = "run folder to continue (its config.json is used)" };

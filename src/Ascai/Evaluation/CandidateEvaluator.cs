@@ -89,14 +89,58 @@ public sealed class CandidateEvaluator
         double compress = clock.Elapsed.TotalSeconds;
         // The compressed graph is already a private copy: compact it in place rather than copying it again.
         using var graph = Compacts ? Compactor.CompactOwned(compressed) : compressed;
-        using var session = Engine == EvaluationEngine.OnnxRuntime ? new OnnxRuntimeSession(OnnxExporter.Export(graph), _threads, spin: false) : null;
+        var engine = NextEngine();
+        using var session = engine == EvaluationEngine.OnnxRuntime ? new OnnxRuntimeSession(OnnxExporter.Export(graph), _threads, spin: false) : null;
         double build = clock.Elapsed.TotalSeconds;
         double accuracy = Evaluator.Evaluate(session is null ? x => graph.Forward(x) : session.Run, _validation, cancel).Accuracy;
         double forward = clock.Elapsed.TotalSeconds;
         var profile = CostModel.Profile(graph);
+        Observe(engine, forward - compress, profile.TotalMacs);
         var result = new CandidateResult(accuracy, profile.TotalMacs, _space.CountsParameters ? profile.TotalNonZeroParams : profile.TotalParams);
         Timings.Add(compress, build - compress, forward - build, clock.Elapsed.TotalSeconds - forward);
         return result;
+    }
+
+    /// <summary>The engine that runs candidates: the one configured, or for <see cref="EvaluationEngine.Auto"/> the one chosen (null while trying both).</summary>
+    public EvaluationEngine? ChosenEngine
+    {
+        get { lock (_trials) return Engine == EvaluationEngine.Auto ? _chosen : Engine; }
+    }
+
+    /// <summary>Candidates each engine runs before <see cref="EvaluationEngine.Auto"/> chooses.</summary>
+    public const int AutoTrials = 3;
+
+    private readonly Dictionary<EvaluationEngine, (int Count, double Seconds, double Macs)> _trials = new();
+    private EvaluationEngine? _chosen;
+
+    private EvaluationEngine NextEngine()
+    {
+        if (Engine != EvaluationEngine.Auto) return Engine;
+        lock (_trials)
+        {
+            if (_chosen is { } chosen) return chosen;
+            // Alternate, counting the runs started, so that parallel workers also try both.
+            var next = _trials.GetValueOrDefault(EvaluationEngine.TorchSharp).Count <= _trials.GetValueOrDefault(EvaluationEngine.OnnxRuntime).Count
+                ? EvaluationEngine.TorchSharp : EvaluationEngine.OnnxRuntime;
+            var t = _trials.GetValueOrDefault(next);
+            _trials[next] = (t.Count + 1, t.Seconds, t.Macs);
+            return next;
+        }
+    }
+
+    private void Observe(EvaluationEngine engine, double seconds, long macs)
+    {
+        if (Engine != EvaluationEngine.Auto) return;
+        lock (_trials)
+        {
+            if (_chosen is not null) return;
+            var t = _trials[engine];
+            _trials[engine] = (t.Count, t.Seconds + seconds, t.Macs + macs);
+            var torch = _trials.GetValueOrDefault(EvaluationEngine.TorchSharp);
+            var ort = _trials.GetValueOrDefault(EvaluationEngine.OnnxRuntime);
+            if (torch.Count >= AutoTrials && ort.Count >= AutoTrials && torch.Macs > 0 && ort.Macs > 0)
+                _chosen = torch.Seconds / torch.Macs <= ort.Seconds / ort.Macs ? EvaluationEngine.TorchSharp : EvaluationEngine.OnnxRuntime;
+        }
     }
 
     /// <summary>The compact compressed graph of a genome (the caller disposes it).</summary>

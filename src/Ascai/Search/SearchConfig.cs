@@ -34,7 +34,7 @@ public sealed record SearchConfig
     /// <summary>Channels kept by ps rounded up to a multiple of this (1 = exact).</summary>
     public int ChannelMultiple { get; init; } = 1;
     /// <summary>Runtime of the candidates' forward passes (the accuracies are the same; only the speed differs).</summary>
-    public Ascai.Evaluation.EvaluationEngine Engine { get; init; } = Ascai.Evaluation.EvaluationEngine.TorchSharp;
+    public Ascai.Evaluation.EvaluationEngine Engine { get; init; } = Ascai.Evaluation.EvaluationEngine.Auto;
     /// <summary>GA settings, budgets and seed.</summary>
     public SearchOptions Options { get; init; } = new();
 
@@ -90,6 +90,10 @@ public sealed record SearchSummary
     public int Seed { get; init; }
     /// <summary>Why the run stopped.</summary>
     public string StopReason { get; init; } = "";
+    /// <summary>The runtime that evaluated the candidates (for auto: the one it chose; empty if it had not chosen yet).</summary>
+    public string Engine { get; init; } = "";
+    /// <summary>Candidates evaluated at once in the last part of the run.</summary>
+    public int Workers { get; init; } = 1;
     /// <summary>Number of genes.</summary>
     public int Genes { get; init; }
     /// <summary>The non-dominated (cost, validation accuracy) evaluations: index, MACs, params, accuracy.</summary>

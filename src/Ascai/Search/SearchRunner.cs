@@ -116,6 +116,7 @@ public static class SearchRunner
         {
             Baseline = baseline, Best = best, AccThreshold = floor, Evaluations = run.Evaluations, WallSeconds = run.Elapsed.TotalSeconds,
             Strategy = config.Strategy, Methods = config.Methods, Seed = config.Options.Seed, StopReason = run.StopReason ?? "done", Genes = space.Genes.Count,
+            Engine = evaluator.ChosenEngine?.ToString().ToLowerInvariant() ?? "", Workers = run.Workers,
             ParetoFront = run.ParetoFront().Select(r => new double[] { r.Index, r.Macs, r.Params, r.ValAccuracy }).ToList(),
         };
         if (!interrupted) AtomicFile.WriteText(Path.Combine(runDir, SummaryFile), JsonSerializer.Serialize(summary, Json.Options));

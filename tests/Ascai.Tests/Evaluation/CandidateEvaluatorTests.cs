@@ -25,6 +25,7 @@ public class CandidateEvaluatorTests
         var fast = new CandidateEvaluator(model, data, space);
         var plain = new CandidateEvaluator(model, data, space, new CompressionContext { Fill = PrunedChannelFill.Mean, Factors = null }, compact: false);
         var onnx = new CandidateEvaluator(model, data, space, engine: EvaluationEngine.OnnxRuntime);
+        var auto = new CandidateEvaluator(model, data, space, engine: EvaluationEngine.Auto);
         var random = new Random(7);
         for (int i = 0; i < 3; i++)
         {
@@ -32,7 +33,11 @@ public class CandidateEvaluatorTests
             var expected = plain.Evaluate(genome);
             Assert.Equal(expected, fast.Evaluate(genome));
             Assert.Equal(expected, onnx.Evaluate(genome));
+            Assert.Equal(expected, auto.Evaluate(genome)); // tries torchsharp, then onnxruntime, ...
         }
+        Assert.Null(auto.ChosenEngine);
+        for (int i = 0; i < 3; i++) auto.Evaluate(space.Identity);
+        Assert.NotNull(auto.ChosenEngine); // after three candidates on each engine
         Assert.True(fast.Factors!.Hits > 0 || methods == "ps", "decompositions were served from the cache");
         Assert.Equal(3, fast.Timings.Count);
         Assert.True(fast.Timings.Forward > 0 && fast.Timings.Compress > 0);
