@@ -20,6 +20,7 @@ var root = new RootCommand("Ascai: learns how to compress a trained CNN layer by
     BenchCommand.Create(),
     ExportCommand.Create(),
     SplitCommand.Create(),
+    WorkerCommand.Create(),
 };
 
 var parse = root.Parse(args);

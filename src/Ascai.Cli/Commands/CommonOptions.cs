@@ -71,6 +71,13 @@ internal static class CommonOptions
         DefaultValueFactory = _ => Environment.ProcessorCount,
     };
 
+    /// <summary>The NATS token (also read from ASCAI_NATS_TOKEN, which keeps it out of process listings).</summary>
+    public static Option<string?> NatsToken() => new("--nats-token")
+    {
+        Description = "token the NATS server requires (default: $ASCAI_NATS_TOKEN)",
+        DefaultValueFactory = _ => Environment.GetEnvironmentVariable("ASCAI_NATS_TOKEN"),
+    };
+
     /// <summary>Applies the thread count to libtorch.</summary>
     public static void ApplyThreads(int threads)
     {

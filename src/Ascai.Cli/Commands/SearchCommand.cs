@@ -36,6 +36,11 @@ internal static class SearchCommand
         var pTweak = new Option<double>("--p-tweak") { DefaultValueFactory = _ => 0.05, Description = "tweak probability of an element" };
         var engine = new Option<EvaluationEngine>("--engine") { Description = "runtime of the candidates' forward passes: torchsharp, onnxruntime, or auto (tries both, keeps the faster; same accuracies)", DefaultValueFactory = _ => EvaluationEngine.Auto };
         var workers = new Option<int>("--workers") { Description = "candidates evaluated at once; the threads are shared among them (same result for any number)", DefaultValueFactory = _ => 1 };
+        var backend = new Option<string>("--backend") { Description = "where candidates are evaluated: local (this process) or nats (ascai worker processes)", DefaultValueFactory = _ => "local" };
+        backend.AcceptOnlyFromAmong("local", "nats");
+        var nats = new Option<string?>("--nats") { Description = "NATS server URL for --backend nats, e.g. nats://10.0.0.5:4222" };
+        var natsToken = CommonOptions.NatsToken();
+        var inFlight = new Option<int>("--in-flight") { Description = "with --backend nats: candidates queued for the workers at once", DefaultValueFactory = _ => 64 };
         var output = new Option<string?>("--out") { Description = "run folder to create" };
         var resume = new Option<string?>("--resume") { Description = "run folder to continue (its config.json is used)" };
         var dataset = CommonOptions.Dataset();
@@ -49,7 +54,7 @@ internal static class SearchCommand
         {
             model, dataset, dataDir, methods, maxDrop, threshold, population, generations, budget, timeLimit, stagnation, strategy, init, repair, score,
             importance, fill, multiple, include, exclude, pCross, pSwap, pMutate, pTweak, seed, output, resume, valSize, threads, mean, std,
-            engine, workers,
+            engine, workers, backend, nats, natsToken, inFlight,
         };
         command.SetAction((parse, cancel) =>
         {
@@ -58,13 +63,17 @@ internal static class SearchCommand
             // Each worker runs its forward passes on its share of the threads: more would only fight over the cores.
             CommonOptions.ApplyThreads(parse.GetValue(threads));
             if (workerCount > 1) CommonOptions.ApplyThreads(Math.Max(1, parse.GetValue(threads) / workerCount));
+            using var remote = parse.GetValue(backend) == "nats"
+                ? new Ascai.Distributed.NatsBackend(new Ascai.Distributed.NatsEndpoint(
+                    parse.GetValue(nats) ?? throw new AscaiException("--backend nats needs --nats URL"), parse.GetValue(natsToken)), parse.GetValue(inFlight))
+                : null;
             string? resumeDir = parse.GetValue(resume);
             SearchSummary summary;
             string runDir;
             if (resumeDir is not null)
             {
                 runDir = resumeDir;
-                summary = SearchDisplay.Run(p => SearchRunner.Resume(runDir, p, cancel, workerCount));
+                summary = SearchDisplay.Run(p => SearchRunner.Resume(runDir, p, cancel, workerCount, remote));
             }
             else
             {
@@ -85,7 +94,7 @@ internal static class SearchCommand
                         SwapProbability = parse.GetValue(pSwap), MutationProbability = parse.GetValue(pMutate), TweakProbability = parse.GetValue(pTweak),
                     },
                 };
-                summary = SearchDisplay.Run(p => SearchRunner.Start(config, runDir, p, cancel, workerCount));
+                summary = SearchDisplay.Run(p => SearchRunner.Start(config, runDir, p, cancel, workerCount, remote));
             }
             return Task.FromResult(SearchDisplay.Finish(summary, runDir));
         });

@@ -29,7 +29,8 @@ internal static class SearchDisplay
         string best = p.BestFeasible is { } b ? $"best feasible {100.0 * p.BestCostRatio:F1}% {(p.ByParameters ? "params" : "MACs")} at {b.ValAccuracy:F2}%" : "no feasible yet";
         string eta = p.Budget is { } budget && p.EvaluationsPerSecond > 0 ? $", eta {TimeSpan.FromSeconds((budget - p.Evaluations) / p.EvaluationsPerSecond):hh\\:mm\\:ss}" : "";
         string generation = p.Phase == "generation" ? $"generation {p.Generation}" : p.Phase;
-        return $"{generation}: {p.Evaluations} evaluations{(p.Budget is { } bb ? $"/{bb}" : "")}, {best}, {p.EvaluationsPerSecond:F2} eval/s, {p.Elapsed:hh\\:mm\\:ss}{eta}";
+        return $"{generation}: {p.Evaluations} evaluations{(p.Budget is { } bb ? $"/{bb}" : "")}, {best}, {p.EvaluationsPerSecond:F2} eval/s, {p.Elapsed:hh\\:mm\\:ss}{eta}"
+            + (p.Backend is { } backend ? $"; {backend}" : "");
     }
 
     /// <summary>Prints how a run ended and returns the exit code: 130 for an interrupted (resumable) run.</summary>

@@ -4,7 +4,7 @@ namespace Ascai.Search;
 
 /// <summary>Progress of a search after each evaluation.</summary>
 public sealed record SearchProgress(int Generation, int Evaluations, int? Budget, EvaluationRecord? BestFeasible, double BaseCost,
-    TimeSpan Elapsed, double EvaluationsPerSecond, string Phase, bool ByParameters = false)
+    TimeSpan Elapsed, double EvaluationsPerSecond, string Phase, bool ByParameters = false, string? Backend = null)
 {
     /// <summary>The best feasible individual's cost relative to the original (parameters for pn, MACs otherwise), or null.</summary>
     public double? BestCostRatio => BestFeasible is { } b ? (ByParameters ? b.Params : b.Macs) / Math.Max(1, BaseCost) : null;
@@ -79,6 +79,9 @@ public sealed class SearchRun
     /// results are still committed to the journal in order, so the run is the same whatever the number.
     /// </summary>
     public int Workers { get; init; } = 1;
+
+    /// <summary>A line on where candidates are evaluated (remote workers), shown with the progress; null for none.</summary>
+    public Func<string?>? Status { get; init; }
 
     /// <summary>
     /// Evaluates genomes in order (cached ones are free), stopping early when the run must stop; returns one record
@@ -176,7 +179,7 @@ public sealed class SearchRun
     {
         if (record.Feasible && (BestFeasible is null || record.Score > BestFeasible.Score)) BestFeasible = record;
         double rate = Evaluations / Math.Max(Elapsed.TotalSeconds, 1e-9);
-        _progress?.Report(new SearchProgress(record.Generation, Evaluations, Options.Budget, BestFeasible, BaseCost, Elapsed, rate, Phase, Space.CountsParameters));
+        _progress?.Report(new SearchProgress(record.Generation, Evaluations, Options.Budget, BestFeasible, BaseCost, Elapsed, rate, Phase, Space.CountsParameters, Status?.Invoke()));
     }
 
     /// <summary>

@@ -23,28 +23,31 @@ public static class SearchRunner
         BestFile = "best.ascai", BestCompactFile = "best-compact.ascai", BestOnnxFile = "best-compact.onnx";
 
     /// <summary>Starts a new run in <paramref name="runDir"/> (which must not hold one already).</summary>
-    public static SearchSummary Start(SearchConfig config, string runDir, IProgress<SearchProgress>? progress = null, CancellationToken cancel = default, int workers = 1)
+    public static SearchSummary Start(SearchConfig config, string runDir, IProgress<SearchProgress>? progress = null, CancellationToken cancel = default, int workers = 1,
+        IEvaluationBackend? backend = null)
     {
         config.Options.Validate();
         SearchStrategies.Create(config.Strategy);
         if (File.Exists(Path.Combine(runDir, JournalFile)))
             throw new AscaiException($"{runDir} already holds a run; use --resume {runDir} to continue it, or another --out");
         var absolute = config with { Model = Path.GetFullPath(config.Model), DataDir = config.DataDir is null ? null : Path.GetFullPath(config.DataDir) };
-        return Execute(absolute, runDir, progress, cancel, isNew: true, workers);
+        return Execute(absolute, runDir, progress, cancel, isNew: true, workers, backend);
     }
 
     /// <summary>Continues the run in <paramref name="runDir"/> from its journal.</summary>
-    public static SearchSummary Resume(string runDir, IProgress<SearchProgress>? progress = null, CancellationToken cancel = default, int workers = 1)
+    public static SearchSummary Resume(string runDir, IProgress<SearchProgress>? progress = null, CancellationToken cancel = default, int workers = 1,
+        IEvaluationBackend? backend = null)
     {
         string path = Path.Combine(runDir, ConfigFile);
         if (!File.Exists(path)) throw new AscaiException($"{runDir}: not a run folder (no {ConfigFile})");
         SearchConfig config;
         try { config = JsonSerializer.Deserialize<SearchConfig>(File.ReadAllText(path), Json.Options) ?? throw new JsonException("empty"); }
         catch (JsonException e) { throw new AscaiException($"{path}: corrupt run configuration ({e.Message.Split('\n')[0]})"); }
-        return Execute(config, runDir, progress, cancel, isNew: false, workers);
+        return Execute(config, runDir, progress, cancel, isNew: false, workers, backend);
     }
 
-    private static SearchSummary Execute(SearchConfig config, string runDir, IProgress<SearchProgress>? progress, CancellationToken cancel, bool isNew, int workers)
+    private static SearchSummary Execute(SearchConfig config, string runDir, IProgress<SearchProgress>? progress, CancellationToken cancel, bool isNew, int workers,
+        IEvaluationBackend? backend)
     {
         if (workers < 1) throw new AscaiException($"--workers must be at least 1, got {workers}");
         using var model = ModelFile.Load(config.Model);
@@ -68,11 +71,13 @@ public static class SearchRunner
 
         using var journal = new Journal(Path.Combine(runDir, JournalFile));
         using var populations = new PopulationLog(Path.Combine(runDir, PopulationsFile));
+        // Remote workers evaluate exactly what the local evaluator would; it still measures the baseline and the best.
+        var evaluate = backend?.Open(config, model, data) ?? evaluator.Evaluate;
         var run = new SearchRun(space, score, evaluator.BaseCost, config.Options, (genome, token) =>
         {
-            var r = evaluator.Evaluate(genome, token);
+            var r = evaluate(genome, token);
             return (r.ValAccuracy, r.Macs, r.Params, evaluator.CostOf(r));
-        }, journal, progress, cancel) { Workers = workers };
+        }, journal, progress, cancel) { Workers = backend?.Concurrency ?? workers, Status = backend is null ? null : () => backend.Status };
         var strategy = SearchStrategies.Create(config.Strategy) is GeneticStrategy
             ? new GeneticStrategy { ThetaComputed = theta => AtomicFile.WriteText(Path.Combine(runDir, ThetaFile), JsonSerializer.Serialize(
                 space.Genes.Select((g, i) => new { layer = g.Layer, method = g.Method, kind = g.Kind, theta = theta[i] }), Json.Options)),
@@ -86,11 +91,11 @@ public static class SearchRunner
         {
             run.Stop("interrupted");
         }
-        return Summarize(config, runDir, model, data, space, evaluator, run, baseAccuracy, floor, cancel.IsCancellationRequested);
+        return Summarize(config, runDir, model, data, space, evaluator, run, baseAccuracy, floor, cancel.IsCancellationRequested, remote: backend is not null);
     }
 
     private static SearchSummary Summarize(SearchConfig config, string runDir, Model model, DatasetSplits data, SearchSpace space,
-        CandidateEvaluator evaluator, SearchRun run, double baseAccuracy, double floor, bool interrupted)
+        CandidateEvaluator evaluator, SearchRun run, double baseAccuracy, double floor, bool interrupted, bool remote)
     {
         // An interrupted run gets no test numbers and no summary file: it is meant to be resumed, not reported.
         double Test(LayerGraph g) => interrupted ? 0 : Evaluator.Evaluate(g, data.Test, data.TestIndices, model.Info.Normalization).Accuracy;
@@ -116,7 +121,7 @@ public static class SearchRunner
         {
             Baseline = baseline, Best = best, AccThreshold = floor, Evaluations = run.Evaluations, WallSeconds = run.Elapsed.TotalSeconds,
             Strategy = config.Strategy, Methods = config.Methods, Seed = config.Options.Seed, StopReason = run.StopReason ?? "done", Genes = space.Genes.Count,
-            Engine = evaluator.ChosenEngine?.ToString().ToLowerInvariant() ?? "", Workers = run.Workers,
+            Engine = remote ? "remote workers" : evaluator.ChosenEngine?.ToString().ToLowerInvariant() ?? "", Workers = run.Workers,
             ParetoFront = run.ParetoFront().Select(r => new double[] { r.Index, r.Macs, r.Params, r.ValAccuracy }).ToList(),
         };
         if (!interrupted) AtomicFile.WriteText(Path.Combine(runDir, SummaryFile), JsonSerializer.Serialize(summary, Json.Options));

@@ -1,0 +1,31 @@
+using System.CommandLine;
+using Ascai.Distributed;
+
+namespace Ascai.Cli.Commands;
+
+/// <summary><c>ascai worker</c>: evaluates candidates of searches run with <c>--backend nats</c>, one per free slot.</summary>
+internal static class WorkerCommand
+{
+    public static Command Create()
+    {
+        var nats = new Option<string>("--nats") { Description = "NATS server URL, e.g. nats://10.0.0.5:4222 (credentials as nats://user:password@host:4222)", Required = true };
+        var token = CommonOptions.NatsToken();
+        var slots = new Option<int>("--slots") { Description = "candidates evaluated at once; the threads are shared among them", DefaultValueFactory = _ => 1 };
+        var cache = new Option<string>("--cache") { Description = "folder for the models and data fetched from the server (by content hash)",
+            DefaultValueFactory = _ => Path.Combine(Environment.GetFolderPath(Environment.SpecialFolder.UserProfile), ".cache", "ascai", "blobs") };
+        var name = new Option<string>("--name") { Description = "this worker's name in the search's progress display", DefaultValueFactory = _ => $"{Environment.MachineName}-{Environment.ProcessId}" };
+        var threads = CommonOptions.Threads();
+        var command = new Command("worker", "evaluate candidates for searches on a NATS JetStream server (ascai search --backend nats)") { nats, token, slots, cache, name, threads };
+        command.SetAction(async (parse, cancel) =>
+        {
+            int slotCount = parse.GetValue(slots);
+            if (slotCount < 1) throw new AscaiException($"--slots must be at least 1, got {slotCount}");
+            CommonOptions.ApplyThreads(parse.GetValue(threads));
+            if (slotCount > 1) CommonOptions.ApplyThreads(Math.Max(1, parse.GetValue(threads) / slotCount));
+            var worker = new NatsWorker(new NatsEndpoint(parse.GetValue(nats)!, parse.GetValue(token)), slotCount, parse.GetValue(cache)!, parse.GetValue(name)!);
+            await worker.RunAsync(line => Console.Error.WriteLine(line), cancel);
+            return 0;
+        });
+        return command;
+    }
+}

@@ -1,0 +1,134 @@
+using System.Collections.Concurrent;
+using System.Text.Json;
+using Ascai.Data;
+using Ascai.Evaluation;
+using Ascai.Graph;
+using Ascai.Search;
+using Ascai.Serialization;
+using NATS.Client.Core;
+using NATS.Client.JetStream;
+using NATS.Client.ObjectStore;
+
+namespace Ascai.Distributed;
+
+/// <summary>
+/// The search side of distributed evaluation: puts the model, the validation images and the job in the blob
+/// store (once per content), publishes each candidate as a task on the job's work-queue subject, and hands the
+/// first result of each candidate back to the waiting search thread. Results stay in the result stream, so a
+/// resumed search collects the results of tasks its previous life published instead of evaluating them again.
+/// </summary>
+public sealed class NatsBackend(NatsEndpoint endpoint, int inFlight = 64) : IEvaluationBackend
+{
+    private readonly CancellationTokenSource _stop = new();
+    private readonly ConcurrentDictionary<string, TaskCompletionSource<EvaluationOutcome>> _waiting = new();
+    private readonly ConcurrentDictionary<string, EvaluationOutcome> _arrived = new();
+    private readonly ConcurrentDictionary<string, (WorkerHeartbeat Beat, DateTime Seen)> _workers = new();
+    private NatsConnection? _connection;
+    private INatsJSContext? _js;
+    private string _job = "";
+    private Task? _results, _heartbeats;
+
+    /// <inheritdoc/>
+    public int Concurrency => inFlight;
+
+    /// <inheritdoc/>
+    public string? Status
+    {
+        get
+        {
+            var live = _workers.Values.Where(w => DateTime.UtcNow - w.Seen < TimeSpan.FromSeconds(10)).Select(w => w.Beat).OrderBy(b => b.Worker).ToList();
+            if (live.Count == 0) return "no workers connected";
+            return $"{live.Count} worker(s), {live.Sum(b => b.Busy)}/{live.Sum(b => b.Slots)} slots busy, {live.Sum(b => b.PerSecond):F2} eval/s: "
+                + string.Join(", ", live.Select(b => $"{b.Worker} {b.PerSecond:F2}/s"));
+        }
+    }
+
+    /// <inheritdoc/>
+    public Func<double[], CancellationToken, CandidateResult> Open(SearchConfig config, Model model, DatasetSplits data)
+    {
+        if (inFlight < 1) throw new AscaiException($"--in-flight must be at least 1, got {inFlight}");
+        OpenAsync(config, model, data).GetAwaiter().GetResult();
+        return Evaluate;
+    }
+
+    private async Task OpenAsync(SearchConfig config, Model model, DatasetSplits data)
+    {
+        _connection = await endpoint.ConnectAsync("ascai-search", _stop.Token);
+        var (js, _, blobs) = await NatsLayout.EnsureAsync(_connection, _stop.Token);
+        _js = js;
+        byte[] modelBytes = await File.ReadAllBytesAsync(config.Model, _stop.Token), dataBytes = ValidationImages.Pack(data);
+        var job = EvaluationJob.For(config, model, EvaluationJob.Hash(modelBytes), EvaluationJob.Hash(dataBytes));
+        _job = job.Id;
+        await PutOnce(blobs, $"model-{job.ModelHash}", modelBytes);
+        await PutOnce(blobs, $"data-{job.DataHash}", dataBytes);
+        await PutOnce(blobs, $"job-{_job}", job.ToJson());
+        var results = await js.CreateOrderedConsumerAsync(NatsLayout.ResultStream,
+            new NatsJSOrderedConsumerOpts { FilterSubjects = [NatsLayout.ResultSubject(_job)] }, _stop.Token);
+        _results = Task.Run(() => CollectResults(results));
+        _heartbeats = Task.Run(CollectHeartbeats);
+    }
+
+    private async Task PutOnce(INatsObjStore blobs, string key, byte[] bytes)
+    {
+        try
+        {
+            var info = await blobs.GetInfoAsync(key, cancellationToken: _stop.Token);
+            if (info.Size == (ulong)bytes.Length) return;
+        }
+        catch (NatsObjNotFoundException) { }
+        await blobs.PutAsync(key, bytes, _stop.Token);
+    }
+
+    private async Task CollectResults(INatsJSConsumer results)
+    {
+        try
+        {
+            await foreach (var msg in results.ConsumeAsync<byte[]>(cancellationToken: _stop.Token))
+            {
+                if (msg.Data is null) continue;
+                var outcome = JsonSerializer.Deserialize<EvaluationOutcome>(msg.Data, Json.Options)!;
+                // The first outcome of a key wins; a redelivered task's second one changes nothing.
+                if (_arrived.TryAdd(outcome.Key, outcome) && _waiting.TryRemove(outcome.Key, out var waiter)) waiter.TrySetResult(outcome);
+            }
+        }
+        catch (OperationCanceledException) { }
+    }
+
+    private async Task CollectHeartbeats()
+    {
+        try
+        {
+            await foreach (var msg in _connection!.SubscribeAsync<byte[]>(NatsLayout.HeartbeatSubject, cancellationToken: _stop.Token))
+                if (msg.Data is not null && JsonSerializer.Deserialize<WorkerHeartbeat>(msg.Data, Json.Options) is { } beat)
+                    _workers[beat.Worker] = (beat, DateTime.UtcNow);
+        }
+        catch (OperationCanceledException) { }
+    }
+
+    private CandidateResult Evaluate(double[] genome, CancellationToken cancel)
+    {
+        string key = EvaluationRecord.Key(genome);
+        var waiter = _waiting.GetOrAdd(key, _ => new TaskCompletionSource<EvaluationOutcome>(TaskCreationOptions.RunContinuationsAsynchronously));
+        if (_arrived.TryGetValue(key, out var known)) waiter.TrySetResult(known);
+        else
+        {
+            var task = JsonSerializer.SerializeToUtf8Bytes(new EvaluationTask(_job, key, genome), Json.Options);
+            // The message id lets JetStream drop a republished duplicate (a resumed search) within its window.
+            _js!.PublishAsync(NatsLayout.TaskSubject(_job), task, opts: new NatsJSPubOpts { MsgId = $"{_job}-{EvaluationJob.KeyId(key)}" }, cancellationToken: cancel)
+                .AsTask().GetAwaiter().GetResult().EnsureSuccess();
+            if (_arrived.TryGetValue(key, out known)) waiter.TrySetResult(known);
+        }
+        var outcome = waiter.Task.WaitAsync(cancel).GetAwaiter().GetResult();
+        if (outcome.Error is not null) throw new AscaiException($"worker {outcome.Worker}: {outcome.Error}");
+        return new CandidateResult(outcome.ValAccuracy, outcome.Macs, outcome.Params);
+    }
+
+    /// <summary>Stops collecting and closes the connection; tasks still queued stay for a resumed search.</summary>
+    public void Dispose()
+    {
+        _stop.Cancel();
+        try { Task.WaitAll([.. new[] { _results, _heartbeats }.OfType<Task>()], TimeSpan.FromSeconds(5)); } catch (AggregateException) { }
+        _connection?.DisposeAsync().AsTask().GetAwaiter().GetResult();
+        _stop.Dispose();
+    }
+}

@@ -1,0 +1,149 @@
+using System.Collections.Concurrent;
+using System.Diagnostics;
+using System.Text.Json;
+using Ascai.Compression;
+using Ascai.Evaluation;
+using Ascai.Search;
+using Ascai.Serialization;
+using NATS.Client.Core;
+using NATS.Client.JetStream;
+using NATS.Client.ObjectStore;
+
+namespace Ascai.Distributed;
+
+/// <summary>
+/// A worker: pulls one task per free slot from the shared work queue, evaluates it with the local engine
+/// (an evaluator per job, built from blobs fetched once and cached on disk by hash), publishes the outcome and
+/// acknowledges. While a task runs it sends progress, so a long evaluation is not redelivered; when stopped it
+/// gives its in-flight tasks back to the queue (nak) instead of waiting for the redelivery timeout.
+/// </summary>
+public sealed class NatsWorker(NatsEndpoint endpoint, int slots, string cacheDir, string name)
+{
+    private readonly ConcurrentDictionary<string, Lazy<Task<CandidateEvaluator>>> _evaluators = new();
+    private readonly Stopwatch _clock = new();
+    private int _busy, _evaluated;
+
+    /// <summary>Evaluations finished.</summary>
+    public int Evaluated => _evaluated;
+
+    /// <summary>Runs until <paramref name="cancel"/> fires; <paramref name="log"/> gets one line per event.</summary>
+    public async Task RunAsync(Action<string> log, CancellationToken cancel)
+    {
+        if (slots < 1) throw new AscaiException($"--slots must be at least 1, got {slots}");
+        await using var connection = await endpoint.ConnectAsync($"ascai-worker-{name}", cancel);
+        var (js, tasks, blobs) = await NatsLayout.EnsureAsync(connection, cancel);
+        log($"worker {name}: connected to {endpoint.Url}, {slots} slot(s), waiting for tasks");
+        var heartbeat = Heartbeats(connection, cancel);
+        var loops = Enumerable.Range(0, slots).Select(_ => Task.Run(() => Slot(js, tasks, blobs, log, cancel))).ToArray();
+        try { await Task.WhenAll(loops); }
+        catch (OperationCanceledException) { }
+        try { await heartbeat; } catch (OperationCanceledException) { }
+        log($"worker {name}: stopped after {_evaluated} evaluation(s)");
+    }
+
+    private async Task Slot(INatsJSContext js, INatsJSConsumer tasks, INatsObjStore blobs, Action<string> log, CancellationToken cancel)
+    {
+        while (!cancel.IsCancellationRequested)
+        {
+            INatsJSMsg<byte[]>? msg;
+            try { msg = await tasks.NextAsync<byte[]>(opts: new NatsJSNextOpts { Expires = TimeSpan.FromSeconds(5) }, cancellationToken: cancel); }
+            catch (OperationCanceledException) { return; }
+            if (msg?.Data is null) continue;
+            var task = JsonSerializer.Deserialize<EvaluationTask>(msg.Data, Json.Options)!;
+            Interlocked.Increment(ref _busy);
+            _clock.Start();
+            // Progress well inside the ack wait keeps a long evaluation from being handed to another worker.
+            using var progress = new CancellationTokenSource();
+            var keepAlive = KeepAlive(msg, progress.Token);
+            EvaluationOutcome outcome;
+            try
+            {
+                var clock = Stopwatch.StartNew();
+                var evaluator = await _evaluators.GetOrAdd(task.Job, job => new Lazy<Task<CandidateEvaluator>>(() => Load(job, blobs, log, cancel))).Value;
+                var result = await Task.Run(() => evaluator.Evaluate(task.Genome, cancel), cancel);
+                outcome = new EvaluationOutcome(task.Job, task.Key, result.ValAccuracy, result.Macs, result.Params, name, clock.Elapsed.TotalSeconds);
+            }
+            catch (OperationCanceledException)
+            {
+                progress.Cancel();
+                await msg.NakAsync(cancellationToken: CancellationToken.None); // back to the queue for another worker
+                Interlocked.Decrement(ref _busy);
+                return;
+            }
+            catch (AscaiException e)
+            {
+                outcome = new EvaluationOutcome(task.Job, task.Key, 0, 0, 0, name, 0, e.Message);
+                _evaluators.TryRemove(task.Job, out _);
+            }
+            progress.Cancel();
+            try { await keepAlive; } catch (OperationCanceledException) { }
+            await js.PublishAsync(NatsLayout.ResultSubject(task.Job), JsonSerializer.SerializeToUtf8Bytes(outcome, Json.Options), cancellationToken: CancellationToken.None);
+            await msg.AckAsync(cancellationToken: CancellationToken.None);
+            Interlocked.Increment(ref _evaluated);
+            Interlocked.Decrement(ref _busy);
+            if (outcome.Error is not null) log($"worker {name}: task of job {task.Job} failed: {outcome.Error}");
+        }
+    }
+
+    private static async Task KeepAlive(INatsJSMsg<byte[]> msg, CancellationToken stop)
+    {
+        while (true)
+        {
+            await Task.Delay(NatsLayout.AckWait / 3, stop);
+            await msg.AckProgressAsync(cancellationToken: stop);
+        }
+    }
+
+    private async Task Heartbeats(NatsConnection connection, CancellationToken cancel)
+    {
+        while (!cancel.IsCancellationRequested)
+        {
+            double rate = _clock.Elapsed.TotalSeconds > 0 ? _evaluated / _clock.Elapsed.TotalSeconds : 0;
+            var beat = new WorkerHeartbeat(name, slots, _busy, _evaluated, rate);
+            await connection.PublishAsync(NatsLayout.HeartbeatSubject, JsonSerializer.SerializeToUtf8Bytes(beat, Json.Options), cancellationToken: cancel);
+            await Task.Delay(TimeSpan.FromSeconds(2), cancel);
+        }
+    }
+
+    /// <summary>The evaluator of a job: its blobs from the disk cache or the store, each checked against its hash.</summary>
+    private async Task<CandidateEvaluator> Load(string jobId, INatsObjStore blobs, Action<string> log, CancellationToken cancel)
+    {
+        var jobBytes = await Fetch(blobs, $"job-{jobId}", null, $"job-{jobId}.json", cancel);
+        var job = JsonSerializer.Deserialize<EvaluationJob>(jobBytes, Json.Options) ?? throw new AscaiException($"job {jobId}: empty description");
+        if (job.Id != jobId) throw new AscaiException($"job {jobId}: its description hashes to {job.Id}");
+        // The model keeps its extension in the cache: the loader reads .ascai and .onnx differently.
+        string modelPath = Path.Combine(cacheDir, $"model-{job.ModelHash}{job.ModelExtension}");
+        await Fetch(blobs, $"model-{job.ModelHash}", job.ModelHash, Path.GetFileName(modelPath), cancel);
+        var dataBytes = await Fetch(blobs, $"data-{job.DataHash}", job.DataHash, $"data-{job.DataHash}.bin", cancel);
+        var model = ModelFile.Load(modelPath);
+        model.Info = model.Info with { Normalization = job.Normalization };
+        var data = ValidationImages.Unpack(dataBytes, $"data-{job.DataHash}", job.Normalization);
+        var space = SearchSpace.Build(model.Graph, job.Methods, job.Include, job.Exclude);
+        var evaluator = new CandidateEvaluator(model, data, space,
+            new CompressionContext { Importance = job.Importance, Fill = job.Fill, ChannelMultiple = job.ChannelMultiple }, job.Engine);
+        log($"worker {name}: job {jobId} ready ({Path.GetFileName(modelPath)}, {data.ValidationIndices.Length} validation images, {job.Methods})");
+        return evaluator;
+    }
+
+    /// <summary>
+    /// A blob from the disk cache (file <paramref name="file"/>), else from the store (then cached); its SHA-256 must be
+    /// <paramref name="hash"/> when given.
+    /// </summary>
+    private async Task<byte[]> Fetch(INatsObjStore blobs, string key, string? hash, string file, CancellationToken cancel)
+    {
+        Directory.CreateDirectory(cacheDir);
+        string path = Path.Combine(cacheDir, file);
+        bool cached = File.Exists(path);
+        byte[] bytes;
+        if (cached) bytes = await File.ReadAllBytesAsync(path, cancel);
+        else
+        {
+            try { bytes = await blobs.GetBytesAsync(key, cancel); }
+            catch (NatsObjNotFoundException) { throw new AscaiException($"blob {key} is not in the store"); }
+        }
+        if (hash is not null && EvaluationJob.Hash(bytes) != hash)
+            throw new AscaiException($"blob {key}: content hash {EvaluationJob.Hash(bytes)[..16]}... does not match the job's {hash[..16]}...{(cached ? $" (corrupt cache file {path}?)" : "")}");
+        if (!cached) AtomicFile.WriteBytes(path, bytes);
+        return bytes;
+    }
+}

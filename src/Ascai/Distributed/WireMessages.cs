@@ -1,0 +1,13 @@
+namespace Ascai.Distributed;
+
+/// <summary>One candidate to evaluate: the job it belongs to, the genome and its journal key.</summary>
+public sealed record EvaluationTask(string Job, string Key, double[] Genome);
+
+/// <summary>
+/// What a worker measured for a task (or why it could not): published on the job's result subject. The search
+/// takes the first outcome of each key; a redelivered task's second outcome is ignored.
+/// </summary>
+public sealed record EvaluationOutcome(string Job, string Key, double ValAccuracy, long Macs, long Params, string Worker, double Seconds, string? Error = null);
+
+/// <summary>A worker's periodic sign of life: slots, busy slots, evaluations done and their rate.</summary>
+public sealed record WorkerHeartbeat(string Worker, int Slots, int Busy, int Evaluated, double PerSecond);
