@@ -8,11 +8,15 @@ if ! command -v dotnet >/dev/null 2>&1; then
   exit 1
 fi
 
+# Debian packages: the Fashion-MNIST data, and the NATS server that distributed searches (and their test) use.
+missing=()
 data_dir=/usr/share/datasets/fashion-mnist
-if [ ! -f "$data_dir/train-images-idx3-ubyte.gz" ]; then
-  echo "installing Debian's dataset-fashion-mnist package into $data_dir ..." >&2
+[ -f "$data_dir/train-images-idx3-ubyte.gz" ] || missing+=(dataset-fashion-mnist)
+command -v nats-server >/dev/null 2>&1 || [ -x /usr/sbin/nats-server ] || missing+=(nats-server)
+if [ "${#missing[@]}" -gt 0 ]; then
+  echo "installing Debian packages: ${missing[*]} ..." >&2
   sudo_cmd=""
   [ "$(id -u)" -eq 0 ] || sudo_cmd="sudo"
   $sudo_cmd apt-get update -qq
-  DEBIAN_FRONTEND=noninteractive $sudo_cmd apt-get install -y -qq dataset-fashion-mnist >/dev/null
+  DEBIAN_FRONTEND=noninteractive $sudo_cmd apt-get install -y -qq "${missing[@]}" >/dev/null
 fi

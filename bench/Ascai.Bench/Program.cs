@@ -6,6 +6,7 @@ using Ascai.Bench;
 //   dotnet run -c Release --project bench/Ascai.Bench -- compression [--model FILE] [--repeats R]
 //   dotnet run -c Release --project bench/Ascai.Bench -- replay [--candidates N] [--only "vgg-small ps"] [--per-candidate 1]
 //   dotnet run -c Release --project bench/Ascai.Bench -- workers [--run DIR] [--candidates N] [--max-workers W]
+//   dotnet run -c Release --project bench/Ascai.Bench -- nats [--run DIR] [--candidates N]
 //   dotnet run -c Release --project bench/Ascai.Bench -- memory [--model FILE] [--methods M] [--evaluations N] [--images N] [--engine E]
 Ascai.Runtime.NativeRuntime.Initialize();
 CultureInfo.DefaultThreadCurrentCulture = CultureInfo.InvariantCulture;
@@ -31,12 +32,15 @@ switch (benchmark)
     case "workers":
         WorkersBenchmark.Run(options.GetValueOrDefault("--run", "docs/results/search/fill-mean/ascai-seed0"), Option("--candidates", 60), Option("--max-workers", 2));
         break;
+    case "nats":
+        NatsBenchmark.Run(options.GetValueOrDefault("--run", "docs/results/search/fill-mean/ascai-seed0"), Option("--candidates", 40));
+        break;
     case "memory":
         MemoryBenchmark.Run(options.GetValueOrDefault("--model", "models/vgg-small-fashion-mnist.ascai"), options.GetValueOrDefault("--methods", "d+ps"),
             Option("--evaluations", 10000), Option("--images", 100), Enum.Parse<Ascai.Evaluation.EvaluationEngine>(options.GetValueOrDefault("--engine", "TorchSharp"), ignoreCase: true));
         break;
     default:
-        Console.Error.WriteLine($"error: unknown benchmark '{benchmark}' (known: forward, compression, replay, workers, memory)");
+        Console.Error.WriteLine($"error: unknown benchmark '{benchmark}' (known: forward, compression, replay, workers, nats, memory)");
         return 2;
 }
 return 0;

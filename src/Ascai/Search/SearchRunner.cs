@@ -58,6 +58,9 @@ public static class SearchRunner
         if (!model.Graph.InputShape.Equals(data.InputShape))
             throw new AscaiException($"the model takes {model.Graph.InputShape} inputs but {data.Name} images are {data.InputShape}");
         var space = SearchSpace.Build(model.Graph, config.Methods, config.Include, config.Exclude);
+        // Remote workers evaluate exactly what the local evaluator would; it still measures the baseline and the best.
+        // Connect first: an unreachable server fails before minutes of local preparation.
+        var remoteEvaluate = backend?.Open(config, model, data);
         var evaluator = new CandidateEvaluator(model, data, space,
             new CompressionContext { Importance = config.Importance, Fill = config.Fill, ChannelMultiple = config.ChannelMultiple }, config.Engine);
         double baseAccuracy = evaluator.BaseAccuracy();
@@ -71,8 +74,7 @@ public static class SearchRunner
 
         using var journal = new Journal(Path.Combine(runDir, JournalFile));
         using var populations = new PopulationLog(Path.Combine(runDir, PopulationsFile));
-        // Remote workers evaluate exactly what the local evaluator would; it still measures the baseline and the best.
-        var evaluate = backend?.Open(config, model, data) ?? evaluator.Evaluate;
+        var evaluate = remoteEvaluate ?? evaluator.Evaluate;
         var run = new SearchRun(space, score, evaluator.BaseCost, config.Options, (genome, token) =>
         {
             var r = evaluate(genome, token);

@@ -1,0 +1,88 @@
+using System.Diagnostics;
+using System.Text.Json;
+using Ascai.Compression;
+using Ascai.Data;
+using Ascai.Distributed;
+using Ascai.Evaluation;
+using Ascai.Search;
+using Ascai.Serialization;
+
+namespace Ascai.Bench;
+
+/// <summary>
+/// Issue 8's measurements: the same journal genomes evaluated in process and through a local NATS JetStream
+/// server by 1 and 2 `ascai worker` processes. One task in flight gives the queue's per-task overhead (latency
+/// over the in-process evaluation); many in flight give the throughput of the workers. A fresh server per
+/// measurement, so no result is served from an earlier one.
+/// </summary>
+internal static class NatsBenchmark
+{
+    public static void Run(string source, int candidates)
+    {
+        var config = JsonSerializer.Deserialize<SearchConfig>(File.ReadAllText(Path.Combine(source, SearchRunner.ConfigFile)), Json.Options)! with
+        {
+            Model = Path.GetFullPath(Path.Combine("models", Path.GetFileName(JsonSerializer.Deserialize<SearchConfig>(
+                File.ReadAllText(Path.Combine(source, SearchRunner.ConfigFile)), Json.Options)!.Model))),
+            Engine = EvaluationEngine.TorchSharp,
+        };
+        var genomes = Journal.Read(Path.Combine(source, SearchRunner.JournalFile)).Take(candidates + 1).Select(r => r.Genome).ToList();
+        var (warmUp, timed) = (genomes[0], genomes[1..]);
+        using var model = ModelFile.Load(config.Model);
+        var data = DatasetCatalog.Load(config.Dataset, null, config.ValidationSize, model.Info.Training.FirstOrDefault()?.Seed ?? 0);
+        var space = SearchSpace.Build(model.Graph, config.Methods, config.Include, config.Exclude);
+        var local = new CandidateEvaluator(model, data, space, new CompressionContext { Importance = config.Importance, Fill = config.Fill, ChannelMultiple = config.ChannelMultiple }, config.Engine);
+        local.Evaluate(warmUp);
+        var clock = Stopwatch.StartNew();
+        var expected = timed.Select(g => local.Evaluate(g)).ToList();
+        double inProcess = clock.Elapsed.TotalSeconds;
+        Console.WriteLine($"{source}: {timed.Count} genomes, {data.ValidationIndices.Length} validation images, TorchSharp engine, {Environment.ProcessorCount} cores");
+        Console.WriteLine($"in process, 2 threads: {inProcess:F1} s, {inProcess / timed.Count * 1000:F0} ms per candidate");
+        Console.WriteLine("| workers x threads | in flight | seconds | candidates/s | ms per candidate | overhead per task vs in process (ms) | same results |");
+        Console.WriteLine("|---|---|---|---|---|---|---|");
+        foreach (var (workers, inFlight) in new[] { (1, 1), (1, 8), (2, 8) })
+        {
+            using var dir = new TempFolder();
+            using var server = new NatsServer(NatsServer.FreePort(), Path.Combine(dir.Path, "store"));
+            var processes = Enumerable.Range(0, workers).Select(i => StartWorker(server.Url, $"bench-{i}", Path.Combine(dir.Path, $"cache{i}"), Environment.ProcessorCount / workers)).ToList();
+            try
+            {
+                using var backend = new NatsBackend(new NatsEndpoint(server.Url), inFlight);
+                var evaluate = backend.Open(config, model, data);
+                evaluate(warmUp, CancellationToken.None); // the workers fetch the job and prepare (importance, means)
+                var run = new SearchRun(space, new ScoreFunction(ScoreForm.Ascai, 95, 94), local.BaseCost, new SearchOptions(), (g, t) =>
+                {
+                    var r = evaluate(g, t);
+                    return (r.ValAccuracy, r.Macs, r.Params, local.CostOf(r));
+                }) { Workers = inFlight };
+                clock.Restart();
+                var records = run.Evaluate(timed, 0);
+                double seconds = clock.Elapsed.TotalSeconds;
+                bool same = records.Select(r => (r.ValAccuracy, r.Macs)).SequenceEqual(expected.Select(r => (r.ValAccuracy, r.Macs)));
+                string overhead = inFlight == 1 ? $"{(seconds - inProcess) / timed.Count * 1000:F1}" : "";
+                Console.WriteLine($"| {workers} x {Environment.ProcessorCount / workers} | {inFlight} | {seconds:F1} | {timed.Count / seconds:F2} | {seconds / timed.Count * 1000:F0} | {overhead} | {(same ? "yes" : "NO")} |");
+            }
+            finally
+            {
+                foreach (var p in processes) { if (!p.HasExited) p.Kill(); p.WaitForExit(5000); p.Dispose(); }
+            }
+        }
+    }
+
+    private static Process StartWorker(string url, string name, string cache, int threads)
+    {
+        var info = new ProcessStartInfo("dotnet", [Path.Combine(AppContext.BaseDirectory, "Ascai.Cli.dll"), "worker", "--nats", url, "--name", name, "--cache", cache, "--threads", $"{threads}"])
+        {
+            RedirectStandardError = true, RedirectStandardOutput = true, UseShellExecute = false,
+        };
+        var process = Process.Start(info)!;
+        process.BeginErrorReadLine();
+        process.BeginOutputReadLine();
+        return process;
+    }
+
+    private sealed class TempFolder : IDisposable
+    {
+        public string Path { get; } = Directory.CreateTempSubdirectory("ascai-bench-").FullName;
+        public void Dispose() => Directory.Delete(Path, recursive: true);
+    }
+}

@@ -1,0 +1,88 @@
+using System.Diagnostics;
+using Ascai.Distributed;
+using Ascai.Search;
+
+namespace Ascai.Tests.Distributed;
+
+/// <summary>
+/// A search on a real NATS JetStream server (Debian's nats-server, loopback) with two `ascai worker` processes,
+/// one of which is killed with SIGKILL mid-search: the search still ends with every candidate evaluated once and
+/// exactly the journal and best result of the in-process search with the same seed.
+/// </summary>
+public class DistributedSearchTests
+{
+    private static SearchConfig Config() => new()
+    {
+        Model = Repository.Model("vgg-small-fashion-mnist.ascai"), Methods = "ps", MaxDrop = 1, ValidationSize = 300,
+        Options = new SearchOptions { Population = 6, Generations = 4, Budget = 30, Seed = 11 },
+    };
+
+    [Fact]
+    public void SurvivesAKilledWorkerAndMatchesTheInProcessSearch()
+    {
+        using var dir = new TempDirectory();
+        using var server = new NatsServer(NatsServer.FreePort(), dir.File("store"));
+        string url = server.Url;
+        using var first = Worker(url, "w1", dir.File("cache1"));
+        using var second = Worker(url, "w2", dir.File("cache2"));
+
+        string remoteDir = dir.File("remote");
+        SearchSummary remote;
+        using (var backend = new NatsBackend(new NatsEndpoint(url), inFlight: 8))
+        {
+            // Kill the first worker as soon as the search has recorded a few candidates: it is then mid-task, and
+            // its task must come back to the queue (ack timeout) and be evaluated by the second.
+            var killer = Task.Run(() =>
+            {
+                string journal = Path.Combine(remoteDir, SearchRunner.JournalFile);
+                while (!File.Exists(journal) || File.ReadLines(journal).Count() < 8) Thread.Sleep(100);
+                first.Kill();
+            });
+            remote = SearchRunner.Start(Config(), remoteDir, backend: backend);
+            Assert.True(killer.IsCompleted, "the first worker was killed during the search");
+        }
+        var local = SearchRunner.Start(Config(), dir.File("local"));
+
+        var journal = Journal.Read(Path.Combine(remoteDir, SearchRunner.JournalFile));
+        Assert.Equal(journal.Count, journal.Select(r => EvaluationRecord.Key(r.Genome)).Distinct().Count());
+        Assert.Equal(30, journal.Count);
+        Assert.Equal(Comparable(Path.Combine(dir.File("local"), SearchRunner.JournalFile)), journal.Select(Comparable));
+        Assert.Equal(local.Best!.Genome, remote.Best!.Genome);
+        Assert.Equal(local.Best.ValAccuracy, remote.Best.ValAccuracy);
+        Assert.Equal("remote workers", remote.Engine);
+    }
+
+    [Fact]
+    public void AnUnreachableServerIsOneClearError()
+    {
+        using var backend = new NatsBackend(new NatsEndpoint($"nats://127.0.0.1:{NatsServer.FreePort()}"));
+        using var dir = new TempDirectory();
+        var error = Assert.Throws<AscaiException>(() => SearchRunner.Start(Config(), dir.File("run"), backend: backend));
+        Assert.StartsWith("cannot connect to the NATS server at nats://127.0.0.1:", error.Message);
+    }
+
+    private static IEnumerable<string> Comparable(string journal) => Journal.Read(journal).Select(Comparable);
+
+    private static string Comparable(EvaluationRecord r) => $"{r.Index} {EvaluationRecord.Key(r.Genome)} {r.ValAccuracy} {r.Macs} {r.Params} {r.Generation}";
+
+    private static OwnedProcess Worker(string url, string name, string cache) =>
+        Start("dotnet", $"{Path.Combine(AppContext.BaseDirectory, "Ascai.Cli.dll")} worker --nats {url} --name {name} --cache {cache} --threads 1");
+
+    private static OwnedProcess Start(string file, string arguments)
+    {
+        var info = new ProcessStartInfo(file, arguments) { RedirectStandardError = true, RedirectStandardOutput = true, UseShellExecute = false };
+        var process = Process.Start(info) ?? throw new InvalidOperationException($"cannot start {file}");
+        process.BeginErrorReadLine();
+        process.BeginOutputReadLine();
+        Thread.Sleep(500);
+        Assert.False(process.HasExited, $"{file} {arguments} exited at once");
+        return new OwnedProcess(process);
+    }
+
+    /// <summary>A child process killed (SIGKILL) when the test ends or when asked.</summary>
+    private sealed class OwnedProcess(Process process) : IDisposable
+    {
+        public void Kill() { if (!process.HasExited) process.Kill(); } // Process.Kill sends SIGKILL on Linux
+        public void Dispose() { Kill(); process.WaitForExit(5000); process.Dispose(); }
+    }
+}
