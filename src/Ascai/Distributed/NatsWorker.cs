@@ -34,19 +34,21 @@ public sealed class NatsWorker(NatsEndpoint endpoint, int slots, string cacheDir
         var (js, tasks, blobs) = await NatsLayout.EnsureAsync(connection, cancel);
         log($"worker {name}: connected to {endpoint.Url}, {slots} slot(s), waiting for tasks");
         var heartbeat = Heartbeats(connection, cancel);
-        var loops = Enumerable.Range(0, slots).Select(_ => Task.Run(() => Slot(js, tasks, blobs, log, cancel))).ToArray();
+        // One dedicated thread per slot, blocking on the network: every evaluation of a slot then runs on the same
+        // thread, so libtorch's per-thread set-up (OpenMP team, thread count) happens once, not per task.
+        var loops = Enumerable.Range(0, slots).Select(_ => Task.Factory.StartNew(() => Slot(js, tasks, blobs, log, cancel), TaskCreationOptions.LongRunning)).ToArray();
         try { await Task.WhenAll(loops); }
         catch (OperationCanceledException) { }
         try { await heartbeat; } catch (OperationCanceledException) { }
         log($"worker {name}: stopped after {_evaluated} evaluation(s)");
     }
 
-    private async Task Slot(INatsJSContext js, INatsJSConsumer tasks, INatsObjStore blobs, Action<string> log, CancellationToken cancel)
+    private void Slot(INatsJSContext js, INatsJSConsumer tasks, INatsObjStore blobs, Action<string> log, CancellationToken cancel)
     {
         while (!cancel.IsCancellationRequested)
         {
             INatsJSMsg<byte[]>? msg;
-            try { msg = await tasks.NextAsync<byte[]>(opts: new NatsJSNextOpts { Expires = TimeSpan.FromSeconds(5) }, cancellationToken: cancel); }
+            try { msg = Block(tasks.NextAsync<byte[]>(opts: new NatsJSNextOpts { Expires = TimeSpan.FromSeconds(5) }, cancellationToken: cancel)); }
             catch (OperationCanceledException) { return; }
             if (msg?.Data is null) continue;
             var task = JsonSerializer.Deserialize<EvaluationTask>(msg.Data, Json.Options)!;
@@ -59,14 +61,14 @@ public sealed class NatsWorker(NatsEndpoint endpoint, int slots, string cacheDir
             try
             {
                 var clock = Stopwatch.StartNew();
-                var evaluator = await _evaluators.GetOrAdd(task.Job, job => new Lazy<Task<CandidateEvaluator>>(() => Load(job, blobs, log, cancel))).Value;
-                var result = await Task.Run(() => evaluator.Evaluate(task.Genome, cancel), cancel);
+                var evaluator = _evaluators.GetOrAdd(task.Job, job => new Lazy<Task<CandidateEvaluator>>(() => Load(job, blobs, log, cancel))).Value.GetAwaiter().GetResult();
+                var result = evaluator.Evaluate(task.Genome, cancel);
                 outcome = new EvaluationOutcome(task.Job, task.Key, result.ValAccuracy, result.Macs, result.Params, name, clock.Elapsed.TotalSeconds);
             }
             catch (OperationCanceledException)
             {
                 progress.Cancel();
-                await msg.NakAsync(cancellationToken: CancellationToken.None); // back to the queue for another worker
+                Block(msg.NakAsync(cancellationToken: CancellationToken.None)); // back to the queue for another worker
                 Interlocked.Decrement(ref _busy);
                 return;
             }
@@ -76,14 +78,18 @@ public sealed class NatsWorker(NatsEndpoint endpoint, int slots, string cacheDir
                 _evaluators.TryRemove(task.Job, out _);
             }
             progress.Cancel();
-            try { await keepAlive; } catch (OperationCanceledException) { }
-            await js.PublishAsync(NatsLayout.ResultSubject(task.Job), JsonSerializer.SerializeToUtf8Bytes(outcome, Json.Options), cancellationToken: CancellationToken.None);
-            await msg.AckAsync(cancellationToken: CancellationToken.None);
+            try { keepAlive.GetAwaiter().GetResult(); } catch (OperationCanceledException) { }
+            Block(js.PublishAsync(NatsLayout.ResultSubject(task.Job), JsonSerializer.SerializeToUtf8Bytes(outcome, Json.Options), cancellationToken: CancellationToken.None));
+            Block(msg.AckAsync(cancellationToken: CancellationToken.None));
             Interlocked.Increment(ref _evaluated);
             Interlocked.Decrement(ref _busy);
             if (outcome.Error is not null) log($"worker {name}: task of job {task.Job} failed: {outcome.Error}");
         }
     }
+
+    private static T Block<T>(ValueTask<T> task) => task.AsTask().GetAwaiter().GetResult();
+
+    private static void Block(ValueTask task) => task.AsTask().GetAwaiter().GetResult();
 
     private static async Task KeepAlive(INatsJSMsg<byte[]> msg, CancellationToken stop)
     {

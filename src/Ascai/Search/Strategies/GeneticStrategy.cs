@@ -69,14 +69,27 @@ public sealed class GeneticStrategy : ISearchStrategy
         int n = run.Options.Population;
         var population = new List<double[]>();
         bool shrink = run.Options.InitRepair == InitRepair.Shrink;
-        for (int tries = 0; population.Count < n && tries < n * ResampleLimit && !run.ShouldStop; tries++)
+        // Resampling draws as many candidates as places are left and evaluates them as one batch (in parallel when
+        // the run has workers): the same draws and the same journal as one at a time, since a batch never holds
+        // more candidates than could still enter.
+        for (int tries = 0; !shrink && population.Count < n && tries < n * ResampleLimit && !run.ShouldStop;)
+        {
+            int k = Math.Min(n - population.Count, n * ResampleLimit - tries);
+            var candidates = Enumerable.Range(0, k).Select(_ => run.Space.Clip(Initialization.Sample(run.Space, Theta, random))).ToArray();
+            tries += k;
+            var records = run.Evaluate(candidates, -1);
+            for (int i = 0; i < records.Count; i++)
+                if (records[i].Feasible) population.Add(candidates[i]);
+            if (records.Count < k) break; // the run stopped
+        }
+        for (int tries = 0; shrink && population.Count < n && tries < n * ResampleLimit && !run.ShouldStop; tries++)
         {
             var candidate = run.Space.Clip(Initialization.Sample(run.Space, Theta, random));
             for (int halvings = 0; ; halvings++)
             {
                 var records = run.Evaluate([candidate], -1);
                 if (records.Count == 1 && records[0].Feasible) { population.Add(candidate); break; }
-                if (!shrink || records.Count == 0) break;
+                if (records.Count == 0) break;
                 if (halvings == ResampleLimit) { population.Add(run.Space.Identity); break; }
                 candidate = Halfway(run.Space, candidate);
             }
