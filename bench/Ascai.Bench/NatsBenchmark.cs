@@ -1,5 +1,4 @@
 using System.Diagnostics;
-using System.Text.Json;
 using Ascai.Compression;
 using Ascai.Data;
 using Ascai.Distributed;
@@ -19,18 +18,12 @@ internal static class NatsBenchmark
 {
     public static void Run(string source, int candidates)
     {
-        var config = JsonSerializer.Deserialize<SearchConfig>(File.ReadAllText(Path.Combine(source, SearchRunner.ConfigFile)), Json.Options)! with
-        {
-            Model = Path.GetFullPath(Path.Combine("models", Path.GetFileName(JsonSerializer.Deserialize<SearchConfig>(
-                File.ReadAllText(Path.Combine(source, SearchRunner.ConfigFile)), Json.Options)!.Model))),
-            Engine = EvaluationEngine.TorchSharp,
-        };
-        var genomes = Journal.Read(Path.Combine(source, SearchRunner.JournalFile)).Take(candidates + 1).Select(r => r.Genome).ToList();
+        using var search = new RecordedSearch(source);
+        var config = search.Config with { Engine = EvaluationEngine.TorchSharp };
+        var genomes = search.Journal.Take(candidates + 1).Select(r => r.Genome).ToList();
         var (warmUp, timed) = (genomes[0], genomes[1..]);
-        using var model = ModelFile.Load(config.Model);
-        var data = DatasetCatalog.Load(config.Dataset, null, config.ValidationSize, model.Info.Training.FirstOrDefault()?.Seed ?? 0);
-        var space = SearchSpace.Build(model.Graph, config.Methods, config.Include, config.Exclude);
-        var local = new CandidateEvaluator(model, data, space, new CompressionContext { Importance = config.Importance, Fill = config.Fill, ChannelMultiple = config.ChannelMultiple }, config.Engine);
+        var (model, data, space) = (search.Model, search.Data, search.Space);
+        var local = new CandidateEvaluator(model, data, space, search.Context(), config.Engine);
         local.Evaluate(warmUp);
         var clock = Stopwatch.StartNew();
         var expected = timed.Select(g => local.Evaluate(g)).ToList();

@@ -1,5 +1,4 @@
 using System.Diagnostics;
-using System.Text.Json;
 using Ascai.Compression;
 using Ascai.Data;
 using Ascai.Evaluation;
@@ -40,13 +39,10 @@ internal static class ReplayBenchmark
         var totals = new Dictionary<string, (double Seconds, double Bound)>();
         foreach (var (label, run) in Sources.Where(s => only == "" || s.Label.StartsWith(only, StringComparison.Ordinal)))
         {
-            var config = JsonSerializer.Deserialize<SearchConfig>(File.ReadAllText(Path.Combine(run, SearchRunner.ConfigFile)), Json.Options)!;
-            var journal = Journal.Read(Path.Combine(run, SearchRunner.JournalFile));
+            using var search = new RecordedSearch(run);
+            var (journal, model, data, space) = (search.Journal, search.Model, search.Data, search.Space);
             var picked = Sample(journal, candidates, seed: 1);
-            using var model = ModelFile.Load(Path.Combine("models", Path.GetFileName(config.Model)));
-            var data = DatasetCatalog.Load(config.Dataset, null, config.ValidationSize, model.Info.Training.FirstOrDefault()?.Seed ?? 0);
-            var space = SearchSpace.Build(model.Graph, config.Methods, config.Include, config.Exclude);
-            CompressionContext Context(bool cache) => new() { Importance = config.Importance, Fill = config.Fill, ChannelMultiple = config.ChannelMultiple, Factors = cache ? new FactorCache() : null };
+            CompressionContext Context(bool cache) => search.Context(cache);
             var variants = new[]
             {
                 new Variant("engine (torchsharp)", new CandidateEvaluator(model, data, space, Context(true))),

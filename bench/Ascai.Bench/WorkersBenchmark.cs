@@ -1,5 +1,4 @@
 using System.Diagnostics;
-using System.Text.Json;
 using Ascai.Compression;
 using Ascai.Data;
 using Ascai.Evaluation;
@@ -17,11 +16,9 @@ internal static class WorkersBenchmark
 {
     public static void Run(string source, int candidates, int maxWorkers)
     {
-        var config = JsonSerializer.Deserialize<SearchConfig>(File.ReadAllText(Path.Combine(source, SearchRunner.ConfigFile)), Json.Options)!;
-        var genomes = Journal.Read(Path.Combine(source, SearchRunner.JournalFile)).Take(candidates).Select(r => r.Genome).ToList();
-        using var model = ModelFile.Load(Path.Combine("models", Path.GetFileName(config.Model)));
-        var data = DatasetCatalog.Load(config.Dataset, null, config.ValidationSize, model.Info.Training.FirstOrDefault()?.Seed ?? 0);
-        var space = SearchSpace.Build(model.Graph, config.Methods, config.Include, config.Exclude);
+        using var search = new RecordedSearch(source);
+        var genomes = search.Journal.Take(candidates).Select(r => r.Genome).ToList();
+        var (model, data, space) = (search.Model, search.Data, search.Space);
         int cores = Environment.ProcessorCount;
         Console.WriteLine($"{source}: the first {genomes.Count} genomes of its journal, {cores} cores");
         Console.WriteLine("| engine | workers x threads | seconds | candidates/s | speed-up vs 1 worker |");
@@ -33,8 +30,7 @@ internal static class WorkersBenchmark
             for (int workers = 1; workers <= maxWorkers; workers *= 2)
             {
                 set_num_threads(Math.Max(1, cores / workers));
-                var evaluator = new CandidateEvaluator(model, data, space,
-                    new CompressionContext { Importance = config.Importance, Fill = config.Fill, ChannelMultiple = config.ChannelMultiple }, engine);
+                var evaluator = new CandidateEvaluator(model, data, space, search.Context(), engine);
                 evaluator.Evaluate(genomes[^1]); // warm-up
                 var run = new SearchRun(space, new ScoreFunction(ScoreForm.Ascai, 95, 94), evaluator.BaseCost, new SearchOptions(), (g, t) =>
                 {

@@ -1,0 +1,39 @@
+using System.Text.Json;
+using Ascai.Compression;
+using Ascai.Data;
+using Ascai.Graph;
+using Ascai.Search;
+using Ascai.Serialization;
+
+namespace Ascai.Bench;
+
+/// <summary>
+/// A committed search run folder read back for replaying its genomes: its config, journal, model (from this
+/// checkout's models/ folder, wherever the run was made), data set split as the search had it, and search space.
+/// </summary>
+internal sealed class RecordedSearch : IDisposable
+{
+    public RecordedSearch(string runDir)
+    {
+        var config = JsonSerializer.Deserialize<SearchConfig>(File.ReadAllText(Path.Combine(runDir, SearchRunner.ConfigFile)), Json.Options)!;
+        Config = config with { Model = Path.GetFullPath(Path.Combine("models", Path.GetFileName(config.Model))) };
+        Journal = Search.Journal.Read(Path.Combine(runDir, SearchRunner.JournalFile));
+        Model = ModelFile.Load(Config.Model);
+        Data = DatasetCatalog.Load(Config.Dataset, null, Config.ValidationSize, Model.Info.Training.FirstOrDefault()?.Seed ?? 0);
+        Space = SearchSpace.Build(Model.Graph, Config.Methods, Config.Include, Config.Exclude);
+    }
+
+    public SearchConfig Config { get; }
+    public List<EvaluationRecord> Journal { get; }
+    public Model Model { get; }
+    public DatasetSplits Data { get; }
+    public SearchSpace Space { get; }
+
+    /// <summary>The search's compression options (with a fresh factorisation cache, or none).</summary>
+    public CompressionContext Context(bool cacheFactors = true) => new()
+    {
+        Importance = Config.Importance, Fill = Config.Fill, ChannelMultiple = Config.ChannelMultiple, Factors = cacheFactors ? new FactorCache() : null,
+    };
+
+    public void Dispose() => Model.Dispose();
+}
