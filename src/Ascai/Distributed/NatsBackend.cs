@@ -28,8 +28,17 @@ public sealed class NatsBackend(NatsEndpoint endpoint, int inFlight = 64) : IEva
     private string _job = "";
     private Task? _results, _heartbeats;
 
+    private int _resultCount;
+    private double _workerSeconds;
+
     /// <inheritdoc/>
     public int Concurrency => inFlight;
+
+    /// <summary>Results received so far and the seconds workers reported spending on them (evaluation only, no queue).</summary>
+    public (int Results, double WorkerSeconds) WorkerTime
+    {
+        get { lock (_stop) return (_resultCount, _workerSeconds); }
+    }
 
     /// <inheritdoc/>
     public string? Status
@@ -88,7 +97,9 @@ public sealed class NatsBackend(NatsEndpoint endpoint, int inFlight = 64) : IEva
                 if (msg.Data is null) continue;
                 var outcome = JsonSerializer.Deserialize<EvaluationOutcome>(msg.Data, Json.Options)!;
                 // The first outcome of a key wins; a redelivered task's second one changes nothing.
-                if (_arrived.TryAdd(outcome.Key, outcome) && _waiting.TryRemove(outcome.Key, out var waiter)) waiter.TrySetResult(outcome);
+                if (!_arrived.TryAdd(outcome.Key, outcome)) continue;
+                lock (_stop) (_resultCount, _workerSeconds) = (_resultCount + 1, _workerSeconds + outcome.Seconds);
+                if (_waiting.TryRemove(outcome.Key, out var waiter)) waiter.TrySetResult(outcome);
             }
         }
         catch (OperationCanceledException) { }
