@@ -48,12 +48,14 @@ public static class NativeRuntime
 
     // Why: glibc serves allocations above the mmap threshold with mmap and trims the heap top after frees, so
     // every forward pass maps and unmaps its activation buffers: millions of page faults, 4-5x slower inference.
+    // One arena: threads other than the main one (parallel workers, NATS worker slots) would otherwise get their
+    // own arenas, whose heaps are mmap'd, capped and shrunk on their own terms, and run slower (measured).
     private static void ApplyMallocFix()
     {
-        const int mTrimThreshold = -1, mMmapMax = -4;
+        const int mTrimThreshold = -1, mMmapMax = -4, mArenaMax = -8;
         try
         {
-            MallocFixApplied = mallopt(mMmapMax, 0) == 1 & mallopt(mTrimThreshold, int.MaxValue) == 1;
+            MallocFixApplied = mallopt(mMmapMax, 0) == 1 & mallopt(mTrimThreshold, int.MaxValue) == 1 & mallopt(mArenaMax, 1) == 1;
         }
         catch (Exception e) when (e is DllNotFoundException or EntryPointNotFoundException)
         {
