@@ -42,12 +42,11 @@ internal static class ReplayBenchmark
             using var search = new RecordedSearch(run);
             var (journal, model, data, space) = (search.Journal, search.Model, search.Data, search.Space);
             var picked = Sample(journal, candidates, seed: 1);
-            CompressionContext Context(bool cache) => search.Context(cache);
             var variants = new[]
             {
-                new Variant("engine (torchsharp)", new CandidateEvaluator(model, data, space, Context(true))),
-                new Variant("engine (onnxruntime)", new CandidateEvaluator(model, data, space, Context(true), EvaluationEngine.OnnxRuntime)),
-                new Variant("straightforward", new CandidateEvaluator(model, data, space, Context(false), compact: false)),
+                new Variant("engine (torchsharp)", new CandidateEvaluator(model, data, space, search.Context(true))),
+                new Variant("engine (onnxruntime)", new CandidateEvaluator(model, data, space, search.Context(true), EvaluationEngine.OnnxRuntime)),
+                new Variant("straightforward", new CandidateEvaluator(model, data, space, search.Context(false), compact: false)),
             };
             int images = variants[0].Evaluator.ValidationImages;
             foreach (var v in variants) v.Evaluator.Evaluate(picked[0].Genome); // warm-up: kernels, allocator, sessions

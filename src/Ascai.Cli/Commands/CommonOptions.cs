@@ -84,4 +84,15 @@ internal static class CommonOptions
         if (threads < 1) throw new AscaiException($"--threads must be at least 1, got {threads}");
         TorchSharp.torch.set_num_threads(threads);
     }
+
+    /// <summary>
+    /// Applies the thread count shared by <paramref name="sharers"/> candidates evaluated at once (given by the
+    /// option <paramref name="sharersOption"/>): each gets its share, since more would only fight over the cores.
+    /// </summary>
+    public static void ApplyThreads(int threads, int sharers, string sharersOption)
+    {
+        if (sharers < 1) throw new AscaiException($"{sharersOption} must be at least 1, got {sharers}");
+        ApplyThreads(threads);
+        if (sharers > 1) ApplyThreads(Math.Max(1, threads / sharers));
+    }
 }

@@ -59,10 +59,7 @@ internal static class SearchCommand
         command.SetAction((parse, cancel) =>
         {
             int workerCount = parse.GetValue(workers);
-            if (workerCount < 1) throw new AscaiException($"--workers must be at least 1, got {workerCount}");
-            // Each worker runs its forward passes on its share of the threads: more would only fight over the cores.
-            CommonOptions.ApplyThreads(parse.GetValue(threads));
-            if (workerCount > 1) CommonOptions.ApplyThreads(Math.Max(1, parse.GetValue(threads) / workerCount));
+            CommonOptions.ApplyThreads(parse.GetValue(threads), workerCount, "--workers");
             using var remote = parse.GetValue(backend) == "nats"
                 ? new Ascai.Distributed.NatsBackend(new Ascai.Distributed.NatsEndpoint(
                     parse.GetValue(nats) ?? throw new AscaiException("--backend nats needs --nats URL"), parse.GetValue(natsToken)), parse.GetValue(inFlight))

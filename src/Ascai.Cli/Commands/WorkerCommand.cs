@@ -19,9 +19,7 @@ internal static class WorkerCommand
         command.SetAction(async (parse, cancel) =>
         {
             int slotCount = parse.GetValue(slots);
-            if (slotCount < 1) throw new AscaiException($"--slots must be at least 1, got {slotCount}");
-            CommonOptions.ApplyThreads(parse.GetValue(threads));
-            if (slotCount > 1) CommonOptions.ApplyThreads(Math.Max(1, parse.GetValue(threads) / slotCount));
+            CommonOptions.ApplyThreads(parse.GetValue(threads), slotCount, "--slots");
             var worker = new NatsWorker(new NatsEndpoint(parse.GetValue(nats)!, parse.GetValue(token)), slotCount, parse.GetValue(cache)!, parse.GetValue(name)!);
             await worker.RunAsync(line => Console.Error.WriteLine(line), cancel);
             return 0;
