@@ -36,7 +36,7 @@ internal static class NatsBenchmark
         {
             using var dir = new TempFolder();
             using var server = new NatsServer(NatsServer.FreePort(), Path.Combine(dir.Path, "store"));
-            var processes = Enumerable.Range(0, workers).Select(i => StartWorker(server.Url, $"bench-{i}", Path.Combine(dir.Path, $"cache{i}"), Environment.ProcessorCount / workers)).ToList();
+            var processes = Enumerable.Range(0, workers).Select(i => new LocalWorker(server.Url, $"bench-{i}", Path.Combine(dir.Path, $"cache{i}"), Environment.ProcessorCount / workers)).ToList();
             try
             {
                 using var backend = new NatsBackend(new NatsEndpoint(server.Url), inFlight);
@@ -59,21 +59,9 @@ internal static class NatsBenchmark
             }
             finally
             {
-                foreach (var p in processes) { if (!p.HasExited) p.Kill(); p.WaitForExit(5000); p.Dispose(); }
+                foreach (var worker in processes) worker.Dispose();
             }
         }
-    }
-
-    private static Process StartWorker(string url, string name, string cache, int threads)
-    {
-        var info = new ProcessStartInfo("dotnet", [Path.Combine(AppContext.BaseDirectory, "Ascai.Cli.dll"), "worker", "--nats", url, "--name", name, "--cache", cache, "--threads", $"{threads}"])
-        {
-            RedirectStandardError = true, RedirectStandardOutput = true, UseShellExecute = false,
-        };
-        var process = Process.Start(info)!;
-        process.BeginErrorReadLine();
-        process.BeginOutputReadLine();
-        return process;
     }
 
     private sealed class TempFolder : IDisposable

@@ -1,4 +1,3 @@
-using System.Diagnostics;
 using Ascai.Distributed;
 using Ascai.Search;
 
@@ -65,24 +64,11 @@ public class DistributedSearchTests
 
     private static string Comparable(EvaluationRecord r) => $"{r.Index} {EvaluationRecord.Key(r.Genome)} {r.ValAccuracy} {r.Macs} {r.Params} {r.Generation}";
 
-    private static OwnedProcess Worker(string url, string name, string cache) =>
-        Start("dotnet", $"{Path.Combine(AppContext.BaseDirectory, "Ascai.Cli.dll")} worker --nats {url} --name {name} --cache {cache} --threads 1");
-
-    private static OwnedProcess Start(string file, string arguments)
+    private static LocalWorker Worker(string url, string name, string cache)
     {
-        var info = new ProcessStartInfo(file, arguments) { RedirectStandardError = true, RedirectStandardOutput = true, UseShellExecute = false };
-        var process = Process.Start(info) ?? throw new InvalidOperationException($"cannot start {file}");
-        process.BeginErrorReadLine();
-        process.BeginOutputReadLine();
+        var worker = new LocalWorker(url, name, cache, threads: 1);
         Thread.Sleep(500);
-        Assert.False(process.HasExited, $"{file} {arguments} exited at once");
-        return new OwnedProcess(process);
-    }
-
-    /// <summary>A child process killed (SIGKILL) when the test ends or when asked.</summary>
-    private sealed class OwnedProcess(Process process) : IDisposable
-    {
-        public void Kill() { if (!process.HasExited) process.Kill(); } // Process.Kill sends SIGKILL on Linux
-        public void Dispose() { Kill(); process.WaitForExit(5000); process.Dispose(); }
+        Assert.False(worker.HasExited, $"worker {name} exited at once");
+        return worker;
     }
 }
