@@ -57,6 +57,7 @@ public sealed record CompressionContext
     {
         // Compressor.Apply prepares before every plan: a search must not copy the whole model per candidate for it.
         if (ReferenceEquals(graph, _preparedFor)) return;
+        using var scope = TorchSharp.torch.NewDisposeScope();
         using var masked = graph.Clone();
         MaskPlacement.Ensure(masked);
         ImportanceOf(masked);

@@ -21,6 +21,7 @@ public static class Compressor
         }
         // Pruning statistics come from the model as given, not from its decomposed copy.
         if (plan.Layers.Values.Any(s => s.Method == "ps")) context.Prepare(graph);
+        using var scope = TorchSharp.torch.NewDisposeScope(); // the methods' temporaries; the copy's tensors are its own
         var compressed = graph.Clone();
         try
         {

@@ -14,6 +14,7 @@ public static class CostModel
     /// <summary>Profiles every node of <paramref name="graph"/>.</summary>
     public static ModelProfile Profile(LayerGraph graph)
     {
+        using var scope = TorchSharp.torch.NewDisposeScope(); // counting non-zero weights makes temporaries
         var shapes = EffectiveShapes(graph);
         var layers = graph.Nodes.Select(node =>
         {

@@ -37,6 +37,7 @@ public sealed class CandidateEvaluator
         EvaluationEngine engine = EvaluationEngine.TorchSharp, bool compact = true)
     {
         (_model, _space, Engine, Compacts) = (model, space, engine, compact);
+        using var scope = NewDisposeScope();
         _context = (options ?? new CompressionContext { Fill = PrunedChannelFill.Mean }) with { Data = data, Normalization = model.Info.Normalization };
         if (space.Genes.Any(g => g.Method == "ps")) _context.Prepare(model.Graph);
         var profile = CostModel.Profile(model.Graph);
@@ -77,12 +78,17 @@ public sealed class CandidateEvaluator
     public long CostOf(CandidateResult result) => _space.CountsParameters ? result.Params : result.Macs;
 
     /// <summary>Validation accuracy of the uncompressed model.</summary>
-    public double BaseAccuracy() => Evaluator.Evaluate(x => _model.Graph.Forward(x), _validation).Accuracy;
+    public double BaseAccuracy()
+    {
+        using var scope = NewDisposeScope();
+        return Evaluator.Evaluate(x => _model.Graph.Forward(x), _validation).Accuracy;
+    }
 
     /// <summary>Compresses by <paramref name="genome"/> (compact form unless disabled) and measures it.</summary>
     public CandidateResult Evaluate(double[] genome, CancellationToken cancel = default)
     {
         var clock = Stopwatch.StartNew();
+        using var scope = NewDisposeScope();
         // libtorch's OpenMP thread count is per calling thread: a parallel worker would otherwise use every core.
         set_num_threads(_threads);
         var compressed = BuildMasked(genome);

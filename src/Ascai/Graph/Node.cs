@@ -60,6 +60,9 @@ public abstract class Node : IDisposable
         if (spec.Name is null) throw new AscaiException($"node '{Name}' ({Kind}) has no tensor '{name}'");
         if (!value.shape.SequenceEqual(spec.Shape))
             throw new AscaiException($"node '{Name}': tensor '{name}' has shape [{string.Join(",", value.shape)}], expected [{string.Join(",", spec.Shape)}]");
+        // Scoped, so that the chain's temporaries stay rooted until disposed here: an unrooted temporary may be
+        // finalised by the GC while libtorch still reads it (a sporadic segfault in long searches).
+        using var scope = NewDisposeScope();
         var owned = value.to_type(ScalarType.Float32).detach().clone().DetachFromDisposeScope();
         if (spec.Trainable)
         {

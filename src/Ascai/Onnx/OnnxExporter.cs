@@ -21,6 +21,7 @@ public static class OnnxExporter
     /// <summary>The ONNX bytes of <paramref name="graph"/>.</summary>
     public static byte[] Export(LayerGraph graph, string name = "ascai")
     {
+        using var scope = TorchSharp.torch.NewDisposeScope(); // reading weights out makes temporaries
         graph.Validate();
         var shapes = graph.InferShapes();
         var onnx = new GraphProto { Name = name };

@@ -99,6 +99,7 @@ public static class SearchRunner
     private static SearchSummary Summarize(SearchConfig config, string runDir, Model model, DatasetSplits data, SearchSpace space,
         CandidateEvaluator evaluator, SearchRun run, double baseAccuracy, double floor, bool interrupted, bool remote)
     {
+        using var scope = TorchSharp.torch.NewDisposeScope();
         // An interrupted run gets no test numbers and no summary file: it is meant to be resumed, not reported.
         double Test(LayerGraph g) => interrupted ? 0 : Evaluator.Evaluate(g, data.Test, data.TestIndices, model.Info.Normalization).Accuracy;
         var baseline = new SummaryModel { ValAccuracy = baseAccuracy, TestAccuracy = Test(model.Graph), Macs = evaluator.BaseMacs, Params = evaluator.BaseParams };

@@ -37,6 +37,7 @@ public static class ModelFile
             return;
         }
         model.Graph.Validate();
+        using var scope = NewDisposeScope(); // reading weights out makes temporaries
         var entries = new List<TensorEntry>();
         var tensors = new List<Tensor>();
         foreach (var node in model.Graph.Nodes)

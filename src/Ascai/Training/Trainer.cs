@@ -40,10 +40,13 @@ public static class Trainer
             double lossSum = 0;
             long correct = 0, seen = 0;
             int s = 0;
-            foreach (var (images, labels) in loader.Batches(data.TrainIndices, options.BatchSize, shuffle, augmentation))
+            using var batches = loader.Batches(data.TrainIndices, options.BatchSize, shuffle, augmentation).GetEnumerator();
+            while (true)
             {
                 cancel.ThrowIfCancellationRequested();
-                using var scope = NewDisposeScope();
+                using var scope = NewDisposeScope(); // before the batch is made, so that it is freed here too
+                if (!batches.MoveNext()) break;
+                var (images, labels) = batches.Current;
                 SetLearningRate(optimizer, options.LearningRate * 0.5 * (1 + Math.Cos(Math.PI * step++ / totalSteps)));
                 optimizer.zero_grad();
                 var logits = graph.Forward(images, training: true);
