@@ -31,7 +31,10 @@ public sealed record SearchConfig
     public PrunedChannelFill Fill { get; init; } = PrunedChannelFill.Mean;
     /// <summary>Input normalisation given with the model (--mean / --std), or null: the model's own, or the data set's for ONNX.</summary>
     public Ascai.Graph.Normalization? Normalization { get; init; }
-    /// <summary>Channels kept by ps rounded up to a multiple of this (1 = exact).</summary>
+    /// <summary>
+    /// Channels kept by ps rounded up to a multiple of this (1 = exact). 1 when absent, as in the run folders written
+    /// before the option existed; the command line passes <see cref="ChannelPruning.DefaultMultiple"/>.
+    /// </summary>
     public int ChannelMultiple { get; init; } = 1;
     /// <summary>Runtime of the candidates' forward passes (the accuracies are the same; only the speed differs).</summary>
     public Ascai.Evaluation.EvaluationEngine Engine { get; init; } = Ascai.Evaluation.EvaluationEngine.Auto;
