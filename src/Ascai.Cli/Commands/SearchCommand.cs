@@ -21,6 +21,7 @@ internal static class SearchCommand
         var budget = new Option<int?>("--budget") { Description = "evaluation budget (distinct genomes)" };
         var timeLimit = new Option<string?>("--time-limit") { Description = "wall-clock budget, e.g. 90s, 10m, 1h" };
         var stagnation = new Option<int?>("--stagnation") { Description = "stop after this many generations without improvement" };
+        var polish = new Option<int>("--polish") { Description = "evaluations for a compass-search polish of the best individual after the GA (0 = none, the paper's)" };
         var strategy = new Option<string>("--strategy") { Description = "ascai, uniform or random", DefaultValueFactory = _ => "ascai" };
         var init = new Option<InitMode>("--init") { Description = "warm (theta) or naive", DefaultValueFactory = _ => InitMode.Warm };
         var repair = new Option<InitRepair>("--init-repair") { Description = "infeasible warm samples: resample (paper) or shrink toward the original", DefaultValueFactory = _ => InitRepair.Resample };
@@ -52,7 +53,7 @@ internal static class SearchCommand
         var std = CommonOptions.Std();
         var command = new Command("search", "search per-layer compression settings (ASCAI genetic algorithm, or a baseline)")
         {
-            model, dataset, dataDir, methods, maxDrop, threshold, population, generations, budget, timeLimit, stagnation, strategy, init, repair, score,
+            model, dataset, dataDir, methods, maxDrop, threshold, population, generations, budget, timeLimit, stagnation, polish, strategy, init, repair, score,
             importance, fill, multiple, include, exclude, pCross, pSwap, pMutate, pTweak, seed, output, resume, valSize, threads, mean, std,
             engine, workers, backend, nats, natsToken, inFlight,
         };
@@ -86,7 +87,7 @@ internal static class SearchCommand
                     Options = new SearchOptions
                     {
                         Population = parse.GetValue(population), Generations = parse.GetValue(generations), Budget = parse.GetValue(budget),
-                        TimeLimit = ParseDuration(parse.GetValue(timeLimit)), Stagnation = parse.GetValue(stagnation), Seed = parse.GetValue(seed),
+                        TimeLimit = ParseDuration(parse.GetValue(timeLimit)), Stagnation = parse.GetValue(stagnation), Polish = parse.GetValue(polish), Seed = parse.GetValue(seed),
                         Init = parse.GetValue(init), InitRepair = parse.GetValue(repair), Score = parse.GetValue(score), CrossoverProbability = parse.GetValue(pCross),
                         SwapProbability = parse.GetValue(pSwap), MutationProbability = parse.GetValue(pMutate), TweakProbability = parse.GetValue(pTweak),
                     },

@@ -49,6 +49,12 @@ public sealed record SearchOptions
     public int? Stagnation { get; init; }
     /// <summary>Seed of every random choice.</summary>
     public int Seed { get; init; }
+    /// <summary>
+    /// Evaluations given to a compass-search polish of the best feasible individual after the GA
+    /// (<see cref="Strategies.CompassPolish"/>; 0 = none, the paper's). With a budget, the GA hands over once at most
+    /// this many evaluations remain.
+    /// </summary>
+    public int Polish { get; init; }
     /// <summary>Bisection resolution of the ratio thresholds.</summary>
     public double ThresholdResolution { get; init; } = 0.01;
 
@@ -62,6 +68,8 @@ public sealed record SearchOptions
         if (!(Sigma > 0)) throw new AscaiException($"--sigma must be positive, got {Sigma}");
         if (Budget is < 1) throw new AscaiException($"--budget must be at least 1, got {Budget}");
         if (TimeLimit is { } t && t <= TimeSpan.Zero) throw new AscaiException("--time-limit must be positive");
+        if (Polish < 0) throw new AscaiException($"--polish must be at least 0, got {Polish}");
+        if (Budget is { } b && Polish >= b) throw new AscaiException($"--polish ({Polish}) must be below --budget ({b})");
         if (Stagnation is < 1) throw new AscaiException($"--stagnation must be at least 1, got {Stagnation}");
     }
 }

@@ -27,12 +27,14 @@ public class SearchRunTests
     }
 
     [Theory]
-    [InlineData(null)]
-    [InlineData(30)]
-    public void WorkersDoNotChangeTheJournalNorTheResume(int? budget)
+    [InlineData(null, 0)]
+    [InlineData(30, 0)]
+    [InlineData(null, 20)] // with the polish after the GA
+    [InlineData(45, 12)]
+    public void WorkersDoNotChangeTheJournalNorTheResume(int? budget, int polish)
     {
         using var dir = new TempDirectory();
-        var options = Small with { Budget = budget };
+        var options = Small with { Budget = budget, Polish = polish };
         var space = SyntheticSearch.Space(4);
         var score = new ScoreFunction(options.Score, 95, 94);
         // Evaluations finish out of order: later ones are sometimes faster.
@@ -160,6 +162,8 @@ public class SearchRunTests
     {
         Assert.Contains("probability", Assert.Throws<AscaiException>(() => (Small with { CrossoverProbability = 1.5 }).Validate()).Message);
         Assert.Contains("--population", Assert.Throws<AscaiException>(() => (Small with { Population = 1 }).Validate()).Message);
+        Assert.Contains("--polish", Assert.Throws<AscaiException>(() => (Small with { Polish = -1 }).Validate()).Message);
+        Assert.Contains("below --budget", Assert.Throws<AscaiException>(() => (Small with { Polish = 100, Budget = 100 }).Validate()).Message);
         Assert.Contains("above the model", Assert.Throws<AscaiException>(() => new SearchConfig { Model = "m", AccThreshold = 99 }.Floor(94)).Message);
         Assert.Contains("no searchable layer", Assert.Throws<AscaiException>(() =>
         {

@@ -38,20 +38,29 @@ public sealed class GeneticStrategy : ISearchStrategy
         var population = InitialPopulation(run, random);
         double bestScore = double.NegativeInfinity;
         int stale = 0;
+        string? end = null; // why the GA ended, recorded once the polish (if any) is done
         for (int generation = 0; generation < options.Generations && !run.ShouldStop; generation++)
         {
+            // With a budget, the polish gets what is left once at most its share remains.
+            if (options.Polish > 0 && options.Budget is { } budget && run.Evaluations >= budget - options.Polish) break;
             run.Phase = "generation";
             var records = run.Evaluate(population, generation);
             if (records.Count < population.Length) break; // stopped mid-generation
             GenerationEvaluated?.Invoke(generation, records);
             if (run.BestFeasible is { } best && best.Score > bestScore) { bestScore = best.Score; stale = 0; }
-            else if (options.Stagnation is { } limit && ++stale >= limit) { run.Stop($"stagnation ({limit} generations)"); break; }
-            if (generation == options.Generations - 1) { run.Stop($"generations ({options.Generations})"); break; }
+            else if (options.Stagnation is { } limit && ++stale >= limit) { end = $"stagnation ({limit} generations)"; break; }
+            if (generation == options.Generations - 1) { end = $"generations ({options.Generations})"; break; }
             var parents = Selection.Select(records.Select(r => r.Score).ToArray(), population.Length, random).Select(i => records[i].Genome).ToArray();
             population = Crossover.Apply(parents, options.CrossoverProbability, options.SwapProbability, random);
             Mutation.Apply(population, run.Space.Genes, options.MutationProbability, options.TweakProbability, options.Sigma, random);
             population = population.Select(run.Space.Clip).ToArray();
         }
+        if (options.Polish > 0 && !run.ShouldStop)
+        {
+            run.Phase = "polish";
+            CompassPolish.Run(run, options.Polish);
+        }
+        if (end is not null) run.Stop(end);
     }
 
     private static bool Feasible(SearchRun run, double[] genome)
