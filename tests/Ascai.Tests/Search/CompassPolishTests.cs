@@ -38,7 +38,7 @@ public class CompassPolishTests
         var ga = Search(options);
         var polished = Search(options with { Polish = 500 });
         Assert.True(polished.BestFeasible!.Score > ga.BestFeasible!.Score, "the polish improves a short GA's best");
-        Assert.Equal("generations (3)", polished.StopReason); // the GA's end, kept after the polish
+        Assert.Equal("generations (3), then polish converged", polished.StopReason);
         Assert.True(polished.Evaluations < ga.Evaluations + 500, "it stops on its own once converged");
         // Converged: no neighbour at the finest step (sigma / 4 halved while >= the resolution) is feasible and better.
         double step = options.Sigma / 4;

@@ -11,25 +11,28 @@ namespace Ascai.Search.Strategies;
 public static class CompassPolish
 {
     /// <summary>Refines <see cref="SearchRun.BestFeasible"/>, starting passes while fewer than <paramref name="evaluations"/> new evaluations were spent.</summary>
-    public static void Run(SearchRun run, int evaluations)
+    /// <returns>Why it ended (for the run's stop reason), or null when the run was stopped from outside.</returns>
+    public static string? Run(SearchRun run, int evaluations)
     {
-        if (run.BestFeasible is not { } start || evaluations < 1) return;
+        if (run.BestFeasible is not { } start || evaluations < 1) return "no feasible individual to polish";
         var space = run.Space;
         int limit = run.Evaluations + evaluations;
         var current = start;
         double step = run.Options.Sigma / 4;
-        while (!run.ShouldStop && run.Evaluations < limit)
+        while (!run.ShouldStop)
         {
+            if (run.Evaluations >= limit) return $"polish ({evaluations} evaluations)";
             // A whole pass at a time (in parallel when the run has workers): the last pass may go past the polish's
             // share by less than one pass, never past the run's budget, which SearchRun enforces.
             var neighbours = Neighbours(space, current.Genome, step).Where(g => !Same(g, current.Genome)).ToList();
             var records = run.Evaluate(neighbours, -1);
             var better = records.Where(r => r.Feasible && r.Score > current.Score).MaxBy(r => r.Score);
             if (better is not null) current = better;
-            else if (records.Count < neighbours.Count) break; // stopped, or out of evaluations
+            else if (records.Count < neighbours.Count) return null; // the run was stopped (budget, time, interrupt)
             else if (step / 2 >= run.Options.ThresholdResolution) step /= 2;
-            else break; // converged: no neighbour at the finest step is better
+            else return "polish converged"; // no neighbour at the finest step is better
         }
+        return null;
     }
 
     /// <summary>The genome moved one step down and one step up along each gene, in gene order (clipped).</summary>

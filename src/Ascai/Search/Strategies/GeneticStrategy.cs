@@ -58,7 +58,8 @@ public sealed class GeneticStrategy : ISearchStrategy
         if (options.Polish > 0 && !run.ShouldStop)
         {
             run.Phase = "polish";
-            CompassPolish.Run(run, options.Polish);
+            string? polished = CompassPolish.Run(run, options.Polish);
+            if (polished is not null) end = end is null ? polished : $"{end}, then {polished}";
         }
         if (end is not null) run.Stop(end);
     }
