@@ -16,13 +16,14 @@ internal static class WorkerCommand
         var name = new Option<string>("--name") { Description = "this worker's name in the search's progress display", DefaultValueFactory = _ => $"{Environment.MachineName}-{Environment.ProcessId}" };
         var threads = CommonOptions.Threads();
         var command = new Command("worker", "evaluate candidates for searches on a NATS JetStream server (ascai search --backend nats)") { nats, token, slots, cache, name, threads };
-        command.SetAction(async (parse, cancel) =>
+        // Synchronous, so that the worker's first slot evaluates on the main thread.
+        command.SetAction((parse, cancel) =>
         {
             int slotCount = parse.GetValue(slots);
             CommonOptions.ApplyThreads(parse.GetValue(threads), slotCount, "--slots");
             var worker = new NatsWorker(new NatsEndpoint(parse.GetValue(nats)!, parse.GetValue(token)), slotCount, parse.GetValue(cache)!, parse.GetValue(name)!);
-            await worker.RunAsync(line => Console.Error.WriteLine(line), cancel);
-            return 0;
+            worker.Run(line => Console.Error.WriteLine(line), cancel);
+            return Task.FromResult(0);
         });
         return command;
     }

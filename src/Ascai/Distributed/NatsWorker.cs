@@ -26,20 +26,28 @@ public sealed class NatsWorker(NatsEndpoint endpoint, int slots, string cacheDir
     /// <summary>Evaluations finished.</summary>
     public int Evaluated => _evaluated;
 
-    /// <summary>Runs until <paramref name="cancel"/> fires; <paramref name="log"/> gets one line per event.</summary>
-    public async Task RunAsync(Action<string> log, CancellationToken cancel)
+    /// <summary>
+    /// Runs until <paramref name="cancel"/> fires; <paramref name="log"/> gets one line per event. The first slot runs
+    /// on the calling thread (call it from the process's main thread), the others on dedicated threads.
+    /// </summary>
+    public void Run(Action<string> log, CancellationToken cancel)
     {
         if (slots < 1) throw new AscaiException($"--slots must be at least 1, got {slots}");
-        await using var connection = await endpoint.ConnectAsync($"ascai-worker-{name}", cancel);
-        var (js, tasks, blobs) = await NatsLayout.EnsureAsync(connection, cancel);
-        log($"worker {name}: connected to {endpoint.Url}, {slots} slot(s), waiting for tasks");
-        var heartbeat = Heartbeats(connection, cancel);
-        // One dedicated thread per slot, blocking on the network: every evaluation of a slot then runs on the same
-        // thread, so libtorch's per-thread set-up (OpenMP team, thread count) happens once, not per task.
-        var loops = Enumerable.Range(0, slots).Select(_ => Task.Factory.StartNew(() => Slot(js, tasks, blobs, log, cancel), TaskCreationOptions.LongRunning)).ToArray();
-        try { await Task.WhenAll(loops); }
-        catch (OperationCanceledException) { }
-        try { await heartbeat; } catch (OperationCanceledException) { }
+        var connection = endpoint.ConnectAsync($"ascai-worker-{name}", cancel).GetAwaiter().GetResult();
+        try
+        {
+            var (js, tasks, blobs) = NatsLayout.EnsureAsync(connection, cancel).GetAwaiter().GetResult();
+            log($"worker {name}: connected to {endpoint.Url}, {slots} slot(s), waiting for tasks");
+            var heartbeat = Heartbeats(connection, cancel);
+            // One thread per slot, blocking on the network: every evaluation of a slot runs on the same thread, so
+            // libtorch's per-thread set-up (OpenMP team, thread count) happens once, not per task. Measured: libtorch
+            // runs the same candidates 1.3-2x slower on a fresh thread than on the main thread, hence slot 0 here.
+            var others = Enumerable.Range(1, slots - 1).Select(_ => Task.Factory.StartNew(() => Slot(js, tasks, blobs, log, cancel), TaskCreationOptions.LongRunning)).ToArray();
+            Slot(js, tasks, blobs, log, cancel);
+            try { Task.WaitAll(others); } catch (AggregateException e) when (e.InnerExceptions.All(x => x is OperationCanceledException)) { }
+            try { heartbeat.GetAwaiter().GetResult(); } catch (OperationCanceledException) { }
+        }
+        finally { connection.DisposeAsync().AsTask().GetAwaiter().GetResult(); }
         log($"worker {name}: stopped after {_evaluated} evaluation(s)");
     }
 
