@@ -2,8 +2,8 @@
 # Issue 4: does a compass-search polish after the GA (--polish) bring ASCAI's Ps result further below uniform's?
 # Same setting as docs/search.md's comparison (small VGG, Ps, mean fill, exact channel counts, floor - 1 point,
 # budget 1,000 evaluations including the polish's), for the ascai and genecai scores, seeds 0 1 2:
-#   experiments/polish.sh            -> runs/polish/<score>-polish<P>-seed<k>/
-# Env: POLISH (default 150), SEEDS, SCORES (default "genecai ascai"), THREADS, ASCAI (a frozen build).
+#   experiments/polish.sh            -> runs/${RUNS:-polish}/<score>-polish<P>-seed<k>/
+# Env: POLISH (default 150), SEEDS, SCORES (default "genecai ascai"), THREADS, ASCAI (a frozen build), RUNS.
 set -euo pipefail
 root="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
 ascai="${ASCAI:-$root/ascai}"
@@ -11,7 +11,7 @@ polish="${POLISH:-150}"
 threads=(${THREADS:+--threads "$THREADS"})
 for score in ${SCORES:-genecai ascai}; do
   for seed in ${SEEDS:-0 1 2}; do
-    dir="$root/runs/polish/$score-polish$polish-seed$seed"
+    dir="$root/runs/${RUNS:-polish}/$score-polish$polish-seed$seed"
     [ -f "$dir/summary.json" ] && continue
     if [ -f "$dir/journal.jsonl" ]; then "$ascai" search --resume "$dir" "${threads[@]}"
     else "$ascai" search --model "$root/models/vgg-small-fashion-mnist.ascai" --methods ps --max-drop 1 --budget 1000 \

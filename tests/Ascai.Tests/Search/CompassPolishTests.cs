@@ -32,6 +32,20 @@ public class CompassPolishTests
     }
 
     [Fact]
+    public void TradesMoveTwoGenesOppositeWays()
+    {
+        var genome = new[] { 0.5, 0.3, 0.2, 0.4 };
+        var trades = CompassPolish.Trades(Space, genome, 0.1).ToList();
+        Assert.Equal(genome.Length * (genome.Length - 1), trades.Count);
+        foreach (var t in trades)
+        {
+            var changed = Enumerable.Range(0, genome.Length).Where(i => t[i] != genome[i]).ToList();
+            Assert.Equal(2, changed.Count);
+            Assert.Single(changed, i => t[i] > genome[i]); // one prunes more, the other less
+        }
+    }
+
+    [Fact]
     public void PolishEndsAtALocalOptimumNoWorseThanTheGeneticAlgorithm()
     {
         var options = new SearchOptions { Population = 6, Generations = 3, Seed = 5 };
@@ -40,11 +54,12 @@ public class CompassPolishTests
         Assert.True(polished.BestFeasible!.Score > ga.BestFeasible!.Score, "the polish improves a short GA's best");
         Assert.Equal("generations (3), then polish converged", polished.StopReason);
         Assert.True(polished.Evaluations < ga.Evaluations + 500, "it stops on its own once converged");
-        // Converged: no neighbour at the finest step (sigma / 4 halved while >= the resolution) is feasible and better.
+        // Converged: no neighbour nor trade at the finest step (sigma / 4 halved while >= the resolution) is feasible and better.
         double step = options.Sigma / 4;
         while (step / 2 >= options.ThresholdResolution) step /= 2;
         var score = new ScoreFunction(options.Score, 95, 94);
-        foreach (var neighbour in CompassPolish.Neighbours(Space, polished.BestFeasible.Genome, step))
+        var best = polished.BestFeasible.Genome;
+        foreach (var neighbour in CompassPolish.Neighbours(Space, best, step).Concat(CompassPolish.Trades(Space, best, step)))
         {
             var (accuracy, _, _, cost) = SyntheticSearch.Evaluate(neighbour, default);
             Assert.False(score.Feasible(accuracy) && score.Score(1 - cost / 1e6, accuracy) > polished.BestFeasible.Score + 1e-12);

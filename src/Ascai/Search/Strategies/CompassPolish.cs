@@ -4,8 +4,10 @@ namespace Ascai.Search.Strategies;
 /// A local refinement of the best feasible individual after the genetic algorithm (not in the paper; off by
 /// default): compass search. Each pass polls every gene one step either way (a continuous gene by the current step
 /// length, a discrete one by one bin) as one batch, moves to the best-scoring feasible neighbour if it beats the
-/// current point, and halves the continuous step when none does; it ends when the step falls below the threshold
-/// resolution with no move left, or when its evaluations are spent. The GA's mutation rarely makes the small,
+/// current point, and halves the continuous step when none does. At the finest step (the threshold resolution) it
+/// also polls trades, one gene a step toward more compression and another a step toward less, which move an
+/// individual along the accuracy floor where single steps cannot; it ends when neither finds a better neighbour, or
+/// when its evaluations are spent. The GA's mutation rarely makes the small,
 /// single-layer moves that take an individual right up to the floor; this does, and it needs few evaluations.
 /// </summary>
 public static class CompassPolish
@@ -19,18 +21,22 @@ public static class CompassPolish
         int limit = run.Evaluations + evaluations;
         var current = start;
         double step = run.Options.Sigma / 4;
+        bool trades = false;
         while (!run.ShouldStop)
         {
             if (run.Evaluations >= limit) return $"polish ({evaluations} evaluations)";
             // A whole pass at a time (in parallel when the run has workers): the last pass may go past the polish's
             // share by less than one pass, never past the run's budget, which SearchRun enforces.
-            var neighbours = Neighbours(space, current.Genome, step).Where(g => !Same(g, current.Genome)).ToList();
+            var neighbours = (trades ? Trades(space, current.Genome, step) : Neighbours(space, current.Genome, step))
+                .Where(g => !Same(g, current.Genome)).ToList();
             var records = run.Evaluate(neighbours, -1);
             var better = records.Where(r => r.Feasible && r.Score > current.Score).MaxBy(r => r.Score);
-            if (better is not null) current = better;
-            else if (records.Count < neighbours.Count) return null; // the run was stopped (budget, time, interrupt)
+            if (better is not null) { current = better; trades = false; }
+            else if (records.Count < neighbours.Count) continue; // the run is stopping (budget, time, interrupt): the loop's test records why
             else if (step / 2 >= run.Options.ThresholdResolution) step /= 2;
-            else return "polish converged"; // no neighbour at the finest step is better
+            // At the finest step an individual on the floor cannot move one gene alone: trade between two genes.
+            else if (!trades) trades = true;
+            else return "polish converged"; // no neighbour nor trade at the finest step is better
         }
         return null;
     }
@@ -45,11 +51,31 @@ public static class CompassPolish
             {
                 var neighbour = (double[])genome.Clone();
                 // A higher ratio, or a lower bin, compresses more: try that direction first.
-                neighbour[i] = gene.IsDiscrete ? gene.Step(genome[i], -direction) : gene.Clip(genome[i] + direction * step * (gene.Max - gene.Min));
+                neighbour[i] = Move(gene, genome[i], step, direction);
                 yield return neighbour;
             }
         }
     }
+
+    /// <summary>
+    /// The genome with one gene one step toward more compression and another one step toward less, for every ordered
+    /// pair of genes: moves along the floor, which single-gene steps cannot make once the individual sits on it.
+    /// </summary>
+    public static IEnumerable<double[]> Trades(SearchSpace space, double[] genome, double step)
+    {
+        for (int i = 0; i < genome.Length; i++)
+            for (int j = 0; j < genome.Length; j++)
+            {
+                if (i == j) continue;
+                var neighbour = (double[])genome.Clone();
+                neighbour[i] = Move(space.Genes[i], genome[i], step, +1);
+                neighbour[j] = Move(space.Genes[j], genome[j], step, -1);
+                yield return neighbour;
+            }
+    }
+
+    private static double Move(Gene gene, double value, double step, int direction) =>
+        gene.IsDiscrete ? gene.Step(value, -direction) : gene.Clip(value + direction * step * (gene.Max - gene.Min));
 
     private static bool Same(double[] a, double[] b) => a.AsSpan().SequenceEqual(b);
 }
