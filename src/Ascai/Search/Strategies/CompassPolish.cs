@@ -7,8 +7,8 @@ namespace Ascai.Search.Strategies;
 /// current point, and halves the continuous step when none does. At the finest step (the threshold resolution) it
 /// also polls trades, one gene a step toward more compression and another a step toward less, which move an
 /// individual along the accuracy floor where single steps cannot; it ends when neither finds a better neighbour, or
-/// when its evaluations are spent. The GA's mutation rarely makes the small,
-/// single-layer moves that take an individual right up to the floor; this does, and it needs few evaluations.
+/// when its evaluations are spent. The GA's mutation rarely makes the small, single-layer moves that take an
+/// individual right up to the floor; this does, and it needs few evaluations.
 /// </summary>
 public static class CompassPolish
 {
@@ -16,7 +16,7 @@ public static class CompassPolish
     /// <returns>Why it ended (for the run's stop reason), or null when the run was stopped from outside.</returns>
     public static string? Run(SearchRun run, int evaluations)
     {
-        if (run.BestFeasible is not { } start || evaluations < 1) return "no feasible individual to polish";
+        if (run.BestFeasible is not { } start) return "no feasible individual to polish";
         var space = run.Space;
         int limit = run.Evaluations + evaluations;
         var current = start;
