@@ -31,7 +31,9 @@ internal static class ReplayBenchmark
 
     private sealed record Variant(string Name, CandidateEvaluator Evaluator);
 
-    public static void Run(int candidates, string only, bool perCandidate)
+    /// <param name="multiple">Replays the genomes with Ps keeping this multiple of channels instead of the recorded search's (the
+    /// candidates then differ from the journal's, so only the variants are compared with each other).</param>
+    public static void Run(int candidates, string only, bool perCandidate, int? multiple = null)
     {
         double peak = PeakGflops();
         int threads = get_num_threads();
@@ -42,11 +44,12 @@ internal static class ReplayBenchmark
             using var search = new RecordedSearch(run);
             var (journal, model, data, space) = (search.Journal, search.Model, search.Data, search.Space);
             var picked = Sample(journal, candidates, seed: 1);
+            CompressionContext Context(bool fast) => search.Context(fast) is var c && multiple is { } m ? c with { ChannelMultiple = m } : c;
             var variants = new[]
             {
-                new Variant("engine (torchsharp)", new CandidateEvaluator(model, data, space, search.Context(true))),
-                new Variant("engine (onnxruntime)", new CandidateEvaluator(model, data, space, search.Context(true), EvaluationEngine.OnnxRuntime)),
-                new Variant("straightforward", new CandidateEvaluator(model, data, space, search.Context(false), compact: false)),
+                new Variant("engine (torchsharp)", new CandidateEvaluator(model, data, space, Context(true))),
+                new Variant("engine (onnxruntime)", new CandidateEvaluator(model, data, space, Context(true), EvaluationEngine.OnnxRuntime)),
+                new Variant("straightforward", new CandidateEvaluator(model, data, space, Context(false), compact: false)),
             };
             int images = variants[0].Evaluator.ValidationImages;
             foreach (var v in variants) v.Evaluator.Evaluate(picked[0].Genome); // warm-up: kernels, allocator, sessions
@@ -69,7 +72,7 @@ internal static class ReplayBenchmark
                     times[v] = clock.Elapsed.TotalSeconds;
                     seconds[v] += times[v];
                 }
-                if (results.Any(r => r.ValAccuracy != results[2].ValAccuracy || r.Macs != results[0].Macs) || results[0].ValAccuracy != record.ValAccuracy) mismatches++;
+                if (results.Any(r => r.ValAccuracy != results[2].ValAccuracy || r.Macs != results[0].Macs) || multiple is null && results[0].ValAccuracy != record.ValAccuracy) mismatches++;
                 double flops = 2.0 * results[0].Macs * images, candidateBound = flops / (peak * 1e9);
                 bound += candidateBound;
                 macsTotal += results[0].Macs;
