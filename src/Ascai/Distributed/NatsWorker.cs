@@ -12,10 +12,11 @@ using NATS.Client.ObjectStore;
 namespace Ascai.Distributed;
 
 /// <summary>
-/// A worker: pulls one task per free slot from the shared work queue, evaluates it with the local engine
-/// (an evaluator per job, built from blobs fetched once and cached on disk by hash), publishes the outcome and
-/// acknowledges. While a task runs it sends progress, so a long evaluation is not redelivered; when stopped it
-/// gives its in-flight tasks back to the queue (nak) instead of waiting for the redelivery timeout.
+/// A worker: each slot pulls a task from the shared work queue (and the next one while it evaluates), evaluates it
+/// with the local engine (an evaluator per job, built from blobs fetched once and cached on disk by hash), publishes
+/// the outcome and acknowledges (while it evaluates the next). While a task is held it sends progress, so a long
+/// evaluation is not redelivered; when stopped it gives its held tasks back to the queue (nak) instead of waiting
+/// for the redelivery timeout.
 /// </summary>
 public sealed class NatsWorker(NatsEndpoint endpoint, int slots, string cacheDir, string name)
 {
@@ -53,60 +54,105 @@ public sealed class NatsWorker(NatsEndpoint endpoint, int slots, string cacheDir
 
     private void Slot(INatsJSContext js, INatsJSConsumer tasks, INatsObjStore blobs, Action<string> log, CancellationToken cancel)
     {
-        while (!cancel.IsCancellationRequested)
+        // Pipelined: the next task is pulled while this one is evaluated, and a result is published and acknowledged
+        // while the next one is evaluated, so the slot does not wait on the network between tasks.
+        var next = Pull(tasks, cancel);
+        Task? delivering = null;
+        try
         {
-            INatsJSMsg<byte[]>? msg;
-            try { msg = Block(tasks.NextAsync<byte[]>(opts: new NatsJSNextOpts { Expires = TimeSpan.FromSeconds(5) }, cancellationToken: cancel)); }
-            catch (OperationCanceledException) { return; }
-            if (msg?.Data is null) continue;
-            var task = JsonSerializer.Deserialize<EvaluationTask>(msg.Data, Json.Options)!;
-            Interlocked.Increment(ref _busy);
-            _clock.Start();
-            // Progress well inside the ack wait keeps a long evaluation from being handed to another worker.
-            using var progress = new CancellationTokenSource();
-            var keepAlive = KeepAlive(msg, progress.Token);
-            EvaluationOutcome outcome;
-            try
+            while (!cancel.IsCancellationRequested)
             {
-                var clock = Stopwatch.StartNew();
-                var evaluator = _evaluators.GetOrAdd(task.Job, job => new Lazy<Task<CandidateEvaluator>>(() => Load(job, blobs, log, cancel))).Value.GetAwaiter().GetResult();
-                var result = evaluator.Evaluate(task.Genome, cancel);
-                outcome = new EvaluationOutcome(task.Job, task.Key, result.ValAccuracy, result.Macs, result.Params, name, clock.Elapsed.TotalSeconds);
-            }
-            catch (OperationCanceledException)
-            {
-                progress.Cancel();
-                Block(msg.NakAsync(cancellationToken: CancellationToken.None)); // back to the queue for another worker
+                HeldTask? held;
+                try { held = next.GetAwaiter().GetResult(); }
+                catch (OperationCanceledException) { return; }
+                next = Pull(tasks, cancel); // the one after, while this one is evaluated
+                if (held is null) continue;
+                var task = JsonSerializer.Deserialize<EvaluationTask>(held.Msg.Data!, Json.Options)!;
+                Interlocked.Increment(ref _busy);
+                _clock.Start();
+                EvaluationOutcome outcome;
+                try
+                {
+                    var clock = Stopwatch.StartNew();
+                    var evaluator = _evaluators.GetOrAdd(task.Job, job => new Lazy<Task<CandidateEvaluator>>(() => Load(job, blobs, log, cancel))).Value.GetAwaiter().GetResult();
+                    var result = evaluator.Evaluate(task.Genome, cancel);
+                    outcome = new EvaluationOutcome(task.Job, task.Key, result.ValAccuracy, result.Macs, result.Params, name, clock.Elapsed.TotalSeconds);
+                }
+                catch (OperationCanceledException)
+                {
+                    held.GiveBack(); // back to the queue for another worker
+                    Interlocked.Decrement(ref _busy);
+                    return;
+                }
+                catch (AscaiException e)
+                {
+                    outcome = new EvaluationOutcome(task.Job, task.Key, 0, 0, 0, name, 0, e.Message);
+                    _evaluators.TryRemove(task.Job, out _);
+                }
+                held.StopProgress();
+                delivering?.GetAwaiter().GetResult(); // results leave in order
+                delivering = Deliver(js, held.Msg, outcome);
                 Interlocked.Decrement(ref _busy);
-                return;
+                if (outcome.Error is not null) log($"worker {name}: task of job {task.Job} failed: {outcome.Error}");
             }
-            catch (AscaiException e)
-            {
-                outcome = new EvaluationOutcome(task.Job, task.Key, 0, 0, 0, name, 0, e.Message);
-                _evaluators.TryRemove(task.Job, out _);
-            }
-            progress.Cancel();
-            try { keepAlive.GetAwaiter().GetResult(); } catch (OperationCanceledException) { }
-            Block(js.PublishAsync(NatsLayout.ResultSubject(task.Job), JsonSerializer.SerializeToUtf8Bytes(outcome, Json.Options), cancellationToken: CancellationToken.None));
-            Block(msg.AckAsync(cancellationToken: CancellationToken.None));
-            Interlocked.Increment(ref _evaluated);
-            Interlocked.Decrement(ref _busy);
-            if (outcome.Error is not null) log($"worker {name}: task of job {task.Job} failed: {outcome.Error}");
+        }
+        finally
+        {
+            delivering?.GetAwaiter().GetResult();
+            // A task pulled ahead but not started goes back to the queue at once, not after the ack wait.
+            if (next.IsCompletedSuccessfully && next.Result is { } unstarted) unstarted.GiveBack();
         }
     }
 
-    private static T Block<T>(ValueTask<T> task) => task.AsTask().GetAwaiter().GetResult();
+    /// <summary>The next task, held (its progress sent) from the moment it arrives; null when none came in 5 s.</summary>
+    private static async Task<HeldTask?> Pull(INatsJSConsumer tasks, CancellationToken cancel)
+    {
+        var msg = await tasks.NextAsync<byte[]>(opts: new NatsJSNextOpts { Expires = TimeSpan.FromSeconds(5) }, cancellationToken: cancel);
+        return msg?.Data is null ? null : new HeldTask(msg);
+    }
+
+    /// <summary>Publishes a result, then acknowledges its task (never the other way: a lost result would lose the task).</summary>
+    private async Task Deliver(INatsJSContext js, INatsJSMsg<byte[]> msg, EvaluationOutcome outcome)
+    {
+        await js.PublishAsync(NatsLayout.ResultSubject(outcome.Job), JsonSerializer.SerializeToUtf8Bytes(outcome, Json.Options), cancellationToken: CancellationToken.None);
+        await msg.AckAsync(cancellationToken: CancellationToken.None);
+        Interlocked.Increment(ref _evaluated);
+    }
+
+    /// <summary>A pulled task whose progress is sent well inside the ack wait, so it is not handed to another worker.</summary>
+    private sealed class HeldTask
+    {
+        private readonly CancellationTokenSource _stop = new();
+        private readonly Task _keepAlive;
+
+        public HeldTask(INatsJSMsg<byte[]> msg) => (Msg, _keepAlive) = (msg, KeepAlive(msg, _stop.Token));
+
+        public INatsJSMsg<byte[]> Msg { get; }
+
+        public void StopProgress()
+        {
+            _stop.Cancel();
+            try { _keepAlive.GetAwaiter().GetResult(); } catch (OperationCanceledException) { }
+            _stop.Dispose();
+        }
+
+        public void GiveBack()
+        {
+            StopProgress();
+            Block(Msg.NakAsync(cancellationToken: CancellationToken.None));
+        }
+
+        private static async Task KeepAlive(INatsJSMsg<byte[]> msg, CancellationToken stop)
+        {
+            while (true)
+            {
+                await Task.Delay(NatsLayout.AckWait / 3, stop);
+                await msg.AckProgressAsync(cancellationToken: stop);
+            }
+        }
+    }
 
     private static void Block(ValueTask task) => task.AsTask().GetAwaiter().GetResult();
-
-    private static async Task KeepAlive(INatsJSMsg<byte[]> msg, CancellationToken stop)
-    {
-        while (true)
-        {
-            await Task.Delay(NatsLayout.AckWait / 3, stop);
-            await msg.AckProgressAsync(cancellationToken: stop);
-        }
-    }
 
     private async Task Heartbeats(NatsConnection connection, CancellationToken cancel)
     {
