@@ -118,6 +118,7 @@ public sealed class SearchRun
             }
         else
             EvaluateInParallel(pending, generation);
+        _ = ShouldStop; // records why the run stops when this batch reached a budget (the strategy may not ask again)
         var results = new List<EvaluationRecord>(keys.Count);
         foreach (string key in keys)
         {

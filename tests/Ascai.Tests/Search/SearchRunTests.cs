@@ -123,9 +123,13 @@ public class SearchRunTests
     [Fact]
     public void BudgetStopsTheSearch()
     {
-        var run = Run(Small with { Budget = 30, Generations = 100 });
-        Assert.Equal(30, run.Evaluations);
-        Assert.Contains("budget", run.StopReason);
+        // Budgets that end the search at a batch's end and in the middle of one alike.
+        foreach (int budget in new[] { 30, 61, 97, 103, 131, 150 })
+        {
+            var run = Run(Small with { Budget = budget, Generations = 100 });
+            Assert.Equal(budget, run.Evaluations);
+            Assert.Equal($"evaluation budget ({budget})", run.StopReason);
+        }
     }
 
     [Fact]
