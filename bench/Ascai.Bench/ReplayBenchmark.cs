@@ -44,7 +44,7 @@ internal static class ReplayBenchmark
             using var search = new RecordedSearch(run);
             var (journal, model, data, space) = (search.Journal, search.Model, search.Data, search.Space);
             var picked = Sample(journal, candidates, seed: 1);
-            CompressionContext Context(bool fast) => search.Context(fast) is var c && multiple is { } m ? c with { ChannelMultiple = m } : c;
+            CompressionContext Context(bool fast) => search.Context(fast) with { ChannelMultiple = multiple ?? search.Config.ChannelMultiple };
             var variants = new[]
             {
                 new Variant("engine (torchsharp)", new CandidateEvaluator(model, data, space, Context(true))),

@@ -18,7 +18,10 @@ public class SearchRunnerTests
     {
         using var dir = new TempDirectory();
         string runDir = Path.Combine(dir.Path, "run");
+        long outside = TorchSharp.DisposeScopeManager.Statistics.CreatedOutsideScopeCount;
         var summary = SearchRunner.Start(Config(), runDir);
+        // A whole search (evaluations, summary, best models) leaves no tensor to the GC's finaliser (TensorLifetimeTests).
+        Assert.Equal(outside, TorchSharp.DisposeScopeManager.Statistics.CreatedOutsideScopeCount);
         foreach (string file in new[] { SearchRunner.ConfigFile, SearchRunner.JournalFile, SearchRunner.ThetaFile, SearchRunner.SummaryFile, SearchRunner.BestFile, SearchRunner.BestCompactFile, SearchRunner.BestOnnxFile })
             Assert.True(File.Exists(Path.Combine(runDir, file)), $"{file} missing");
         Assert.Equal(3, summary.Genes);
