@@ -37,7 +37,7 @@ internal static class CompressCommand
             CommonOptions.ApplyThreads(parse.GetValue(threads));
             using var loaded = ModelFile.Load(parse.GetValue(model)!);
             var plan = CompressionPlan.Load(parse.GetValue(settings)!);
-            bool needsData = parse.GetValue(evaluate) || ((parse.GetValue(importance) == ImportanceCriterion.Taylor || parse.GetValue(fill) == PrunedChannelFill.Mean) && plan.Layers.Values.Any(s => s.Method == "ps"));
+            bool needsData = parse.GetValue(evaluate) || ((parse.GetValue(importance) == ImportanceCriterion.Taylor || parse.GetValue(fill) != PrunedChannelFill.Zero) && plan.Layers.Values.Any(s => s.Method == "ps"));
             var data = needsData ? DatasetCatalog.Load(parse.GetValue(dataset)!, parse.GetValue(dataDir)) : null;
             ModelFile.ResolveNormalization(loaded, parse.GetValue(model)!, data?.Normalization ?? loaded.Info.Normalization, CommonOptions.Normalization(parse, mean, std));
             var context = new CompressionContext

@@ -69,6 +69,8 @@ public sealed class ChannelPruning : ICompressionMethod
         var before = mask.Buffers["mask"].data<float>().ToArray();
         mask.SetTensor("mask", tensor(values));
         if (context.Fill == PrunedChannelFill.Mean)
-            MeanCompensation.Apply(graph, group, before.Zip(values, (was, now) => was - now).ToArray(), context.MeansOf(graph));
+            MeanCompensation.Apply(graph, group, before.Zip(values, (was, now) => was - now).ToArray(), context.MomentsOf(graph));
+        else if (context.Fill == PrunedChannelFill.Linear)
+            LinearCompensation.Apply(graph, group, before, values, context.MomentsOf(graph));
     }
 }

@@ -18,6 +18,11 @@ public enum PrunedChannelFill
     Zero,
     /// <summary>Its mean activation on the validation images, folded into the consumers' biases (<see cref="MeanCompensation"/>).</summary>
     Mean,
+    /// <summary>
+    /// Its least-squares estimate from the channels its layer keeps plus a constant, fitted on the validation images
+    /// and folded into the consumers' weights and biases (<see cref="LinearCompensation"/>).
+    /// </summary>
+    Linear,
 }
 
 /// <summary>What compression methods may need besides the graph: data for importance and channel means, and options.</summary>
@@ -45,11 +50,11 @@ public sealed record CompressionContext
     public FactorCache? Factors { get; init; } = new();
 
     private Dictionary<string, float[]>? _importance;
-    private Dictionary<string, float[]>? _means;
+    private Dictionary<string, ChannelMoments>? _moments;
     private Ascai.Graph.LayerGraph? _preparedFor;
 
     /// <summary>
-    /// Measures what structured pruning needs (importance, and channel means for <see cref="PrunedChannelFill.Mean"/>)
+    /// Measures what structured pruning needs (importance, and channel moments to fill pruned channels with)
     /// on <paramref name="graph"/> as it is, before anything is decomposed or pruned, so that later calls on
     /// compressed copies reuse these numbers.
     /// </summary>
@@ -61,18 +66,18 @@ public sealed record CompressionContext
         using var masked = graph.Clone();
         MaskPlacement.Ensure(masked);
         ImportanceOf(masked);
-        if (Fill == PrunedChannelFill.Mean) MeansOf(masked);
+        if (Fill != PrunedChannelFill.Zero) MomentsOf(masked);
         _preparedFor = graph;
     }
 
-    /// <summary>Channel means (<see cref="ChannelMeans"/>), measured on the first call and reused like the importance.</summary>
-    public IReadOnlyDictionary<string, float[]> MeansOf(Ascai.Graph.LayerGraph graph)
+    /// <summary>Channel moments (<see cref="ChannelMoments"/>), measured on the first call and reused like the importance.</summary>
+    public IReadOnlyDictionary<string, ChannelMoments> MomentsOf(Ascai.Graph.LayerGraph graph)
     {
         var needed = Ascai.Graph.ChannelGroup.Of(graph).SelectMany(g => g.Consumers).Select(c => graph[c].Inputs[0]);
-        if (_means is not null && needed.All(_means.ContainsKey)) return _means;
-        if (Data is null || Normalization is null) throw new AscaiException("mean compensation of pruned channels needs a data set");
-        _means = ChannelMeans.Measure(graph, Data.Train, Data.ValidationIndices, Normalization);
-        return _means;
+        if (_moments is not null && needed.All(_moments.ContainsKey)) return _moments;
+        if (Data is null || Normalization is null) throw new AscaiException($"--fill {Fill.ToString().ToLowerInvariant()} of pruned channels needs a data set");
+        _moments = ChannelMoments.Measure(graph, Data.Train, Data.ValidationIndices, Normalization);
+        return _moments;
     }
 
     /// <summary>

@@ -15,11 +15,11 @@ namespace Ascai.Compression;
 public static class MeanCompensation
 {
     /// <summary>
-    /// Folds the means (<see cref="ChannelMeans"/>) of the channels of <paramref name="group"/> whose mask changed into
+    /// Folds the means (<see cref="ChannelMoments.Means"/>) of the channels of <paramref name="group"/> whose mask changed into
     /// the group's consumers: <paramref name="change"/>[c] = 1 for a channel just pruned, -1 for one restored, 0 otherwise
     /// (so pruning a group twice, or re-pruning it differently, compensates each channel once).
     /// </summary>
-    public static void Apply(LayerGraph graph, ChannelGroup group, float[] change, IReadOnlyDictionary<string, float[]> means)
+    public static void Apply(LayerGraph graph, ChannelGroup group, float[] change, IReadOnlyDictionary<string, ChannelMoments> moments)
     {
         if (change.All(c => c == 0)) return;
         using var scope = NewDisposeScope();
@@ -27,8 +27,8 @@ public static class MeanCompensation
         {
             var node = graph[name];
             string input = node.Inputs[0];
-            if (!means.TryGetValue(input, out var mean))
-                throw new InvalidOperationException($"no channel means measured for '{input}', the input of '{name}'");
+            if (!moments.TryGetValue(input, out var measured))
+                throw new InvalidOperationException($"no channel moments measured for '{input}', the input of '{name}'");
             var (weight, inputs) = node switch
             {
                 Conv2dNode c => (c.Parameters["weight"].detach().sum([2L, 3L]), c.InChannels),
@@ -37,12 +37,15 @@ public static class MeanCompensation
             };
             // After a flatten, channel c owns inputs c*spatial .. c*spatial + spatial - 1.
             var perInput = tensor(change).repeat_interleave(inputs / change.Length);
-            AddToOutput(graph, name, weight.matmul(tensor(mean) * perInput));
+            AddToOutput(graph, name, weight.matmul(tensor(measured.Means()) * perInput));
         }
     }
 
-    /// <summary>Adds a constant per output channel to a conv or linear layer's output.</summary>
-    private static void AddToOutput(LayerGraph graph, string name, Tensor shift)
+    /// <summary>
+    /// Adds a constant per output channel to a conv or linear layer's output: to its bias, or to the running mean of
+    /// the batch-norm that alone follows a bias-free layer, or else as a new bias.
+    /// </summary>
+    internal static void AddToOutput(LayerGraph graph, string name, Tensor shift)
     {
         var node = graph[name];
         if (node.Parameters.TryGetValue("bias", out var bias))

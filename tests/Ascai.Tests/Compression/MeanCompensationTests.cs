@@ -14,7 +14,7 @@ public class MeanCompensationTests
     private static readonly Normalization Unit = new([0.5f, 0.5f, 0.5f], [0.25f, 0.25f, 0.25f]);
 
     /// <summary>Seeded random images of <paramref name="input"/>'s shape, as a data set whose validation split is all of them.</summary>
-    private static DatasetSplits RandomImages(string input, int count = 32)
+    internal static DatasetSplits RandomImages(string input, int count = 32)
     {
         var shape = Shape.Parse(input);
         var random = new Random(7);
@@ -28,7 +28,7 @@ public class MeanCompensationTests
     private static CompressionContext MeanFill(DatasetSplits data) =>
         new() { Data = data, Normalization = data.Normalization, Importance = ImportanceCriterion.L1, Fill = PrunedChannelFill.Mean };
 
-    private static CompressionPlan PruneEverything(LayerGraph graph, double ratio) => new()
+    internal static CompressionPlan PruneEverything(LayerGraph graph, double ratio) => new()
     {
         Layers = new ChannelPruning().Targets(graph).ToDictionary(l => l, _ => new LayerSetting { Method = "ps", Ratio = ratio }),
     };
@@ -59,7 +59,7 @@ public class MeanCompensationTests
     /// consumer of a mask is free of zero padding, so replacing pruned inputs by their means keeps the mean of the
     /// consumer's output (per channel, over the measured images and positions) exactly.
     /// </summary>
-    private static LayerGraph Chain()
+    internal static LayerGraph Chain()
     {
         var b = new GraphBuilder(Shape.Parse("2x6x6"));
         string x = b.ConvBnRelu(b.Graph.Input.Name, 8, 3);

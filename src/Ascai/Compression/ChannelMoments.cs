@@ -1,0 +1,91 @@
+using Ascai.Data;
+using Ascai.Graph;
+using static TorchSharp.torch;
+
+namespace Ascai.Compression;
+
+/// <summary>
+/// First and second moments of the channels a pruning mask can remove, measured where their consumers read them:
+/// E[z zᵀ] with z = (x_1 .. x_C, 1), so the last row holds the means. A conv reads every position with the same
+/// weights, so its input's moments are pooled over images and positions (<see cref="Positions"/> = 1); a linear layer
+/// after a flatten weighs every position differently, so its input keeps one matrix per position (channel c owns
+/// features c * Positions .. c * Positions + Positions - 1). What mean and linear compensation of pruned channels
+/// need (<see cref="MeanCompensation"/>, <see cref="LinearCompensation"/>).
+/// </summary>
+/// <param name="Channels">C, the channels of the measured tensor.</param>
+/// <param name="Positions">Matrices kept: 1 for a conv's input, the spatial size for a flattened linear input.</param>
+/// <param name="Values">Positions x (C + 1) x (C + 1), row-major.</param>
+public sealed record ChannelMoments(int Channels, int Positions, double[] Values)
+{
+    /// <summary>Mean of every input the consumer reads: per channel (conv) or per flattened feature (linear).</summary>
+    public float[] Means()
+    {
+        int size = Channels + 1;
+        var means = new float[Channels * Positions];
+        for (int c = 0; c < Channels; c++)
+            for (int s = 0; s < Positions; s++)
+                means[c * Positions + s] = (float)Values[(s * size + c) * size + Channels];
+        return means;
+    }
+
+    /// <summary>The moments as a float64 tensor of shape Positions x (C + 1) x (C + 1).</summary>
+    public Tensor ToTensor() => tensor(Values, [Positions, Channels + 1, Channels + 1]);
+
+    /// <summary>
+    /// Moments by tensor name (the input of each consumer of a mask group), over <paramref name="indices"/>, in eval
+    /// mode. Measured on the graph before pruning (masks all ones), so one result serves every candidate.
+    /// </summary>
+    public static Dictionary<string, ChannelMoments> Measure(LayerGraph graph, ImageDataset data, IReadOnlyList<int> indices,
+        Normalization normalization, int batchSize = 250)
+    {
+        var channels = new Dictionary<string, int>();
+        foreach (var group in ChannelGroup.Of(graph))
+            foreach (string consumer in group.Consumers)
+                channels[graph[consumer].Inputs[0]] = ((Graph.Nodes.ChannelMaskNode)graph[group.Mask]).Channels;
+        var sums = new Dictionary<string, Tensor>();
+        long samples = 0;
+        using (inference_mode())
+        {
+            foreach (var (batch, _) in new BatchLoader(data, normalization).Batches(indices, batchSize))
+            {
+                using var scope = NewDisposeScope();
+                samples += batch.shape[0];
+                graph.Forward(batch, observe: (name, value) =>
+                {
+                    if (!channels.TryGetValue(name, out int c)) return;
+                    var sum = SecondMoments(value.to_type(ScalarType.Float64), c);
+                    if (sums.TryGetValue(name, out var total)) total.add_(sum);
+                    else sums[name] = sum.DetachFromDisposeScope();
+                });
+            }
+        }
+        return sums.ToDictionary(s => s.Key, s =>
+        {
+            using var t = s.Value;
+            using var moments = t / samples;
+            return new ChannelMoments(channels[s.Key], (int)t.shape[0], moments.contiguous().data<double>().ToArray());
+        });
+    }
+
+    /// <summary>
+    /// Sum over the batch of z zᵀ, z = (x, 1): for a 4-D tensor averaged over positions (so that every image weighs
+    /// the same), for a 2-D one per position of the flattened channels.
+    /// </summary>
+    private static Tensor SecondMoments(Tensor value, int channels)
+    {
+        long n = value.shape[0];
+        if (value.dim() == 4)
+        {
+            long positions = value.shape[2] * value.shape[3];
+            var z = Augmented(value.permute(0, 2, 3, 1).reshape(1, n * positions, channels));
+            return z.transpose(1, 2).matmul(z) / positions;
+        }
+        long perChannel = value.shape[1] / channels;
+        var perPosition = Augmented(value.reshape(n, channels, perChannel).permute(2, 0, 1));
+        return perPosition.transpose(1, 2).matmul(perPosition);
+    }
+
+    /// <summary>Appends the constant 1 to every row of a positions x rows x C tensor.</summary>
+    private static Tensor Augmented(Tensor rows) =>
+        cat([rows, ones(rows.shape[0], rows.shape[1], 1, dtype: rows.dtype)], 2);
+}
