@@ -1,5 +1,6 @@
 using Ascai.Data;
 using Ascai.Graph;
+using TorchSharp;
 using static TorchSharp.torch;
 
 namespace Ascai.Compression;
@@ -62,7 +63,8 @@ public sealed record ChannelMoments(int Channels, int Positions, double[] Values
         return sums.ToDictionary(s => s.Key, s =>
         {
             using var t = s.Value;
-            using var moments = t / samples;
+            using var count = samples.ToScalar();
+            using var moments = t.div(count);
             return new ChannelMoments(channels[s.Key], (int)t.shape[0], moments.contiguous().data<double>().ToArray());
         });
     }
@@ -78,7 +80,8 @@ public sealed record ChannelMoments(int Channels, int Positions, double[] Values
         {
             long positions = value.shape[2] * value.shape[3];
             var z = Augmented(value.permute(0, 2, 3, 1).reshape(1, n * positions, channels));
-            return z.transpose(1, 2).matmul(z) / positions;
+            using var count = positions.ToScalar();
+            return z.transpose(1, 2).matmul(z).div(count);
         }
         long perChannel = value.shape[1] / channels;
         var perPosition = Augmented(value.reshape(n, channels, perChannel).permute(2, 0, 1));

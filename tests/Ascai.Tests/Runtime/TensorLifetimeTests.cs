@@ -47,6 +47,8 @@ public class TensorLifetimeTests
             AssertScoped($"CandidateEvaluator.Evaluate ({engine})", () => onEngine.Evaluate(genome));
         }
         LayerGraph masked = null!, compact = null!;
+        AssertScoped("Compressor.Apply (linear fill)", () => Compressor.Apply(model.Graph, space.Decode(genome),
+            new CompressionContext { Data = data, Normalization = model.Info.Normalization, Fill = PrunedChannelFill.Linear }).Dispose());
         AssertScoped("Compressor.Apply", () => masked = Compressor.Apply(model.Graph, space.Decode(genome),
             new CompressionContext { Data = data, Normalization = model.Info.Normalization, Fill = PrunedChannelFill.Mean }));
         AssertScoped("LayerGraph.Clone", () => masked.Clone().Dispose());
