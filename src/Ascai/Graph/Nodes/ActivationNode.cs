@@ -1,3 +1,4 @@
+using TorchSharp;
 using static TorchSharp.torch;
 
 namespace Ascai.Graph.Nodes;
@@ -46,9 +47,20 @@ public sealed class ActivationNode : Node
         ActivationFunction.Relu6 => nn.functional.relu6(inputs[0]),
         ActivationFunction.LeakyRelu => nn.functional.leaky_relu(inputs[0], Alpha),
         ActivationFunction.Sigmoid => inputs[0].sigmoid(),
-        ActivationFunction.HardSigmoid => (inputs[0] * Alpha + Beta).clamp(0, 1),
+        ActivationFunction.HardSigmoid => HardSigmoid(inputs[0]),
         ActivationFunction.HardSwish => nn.functional.hardswish(inputs[0]),
         ActivationFunction.Silu => nn.functional.silu(inputs[0]),
         _ => throw new InvalidOperationException($"unknown activation {Function}"),
     };
+
+    /// <summary>
+    /// clamp(alpha x + beta, 0, 1) with explicit Scalars: an implicit double -> Scalar is freed by its finaliser,
+    /// possibly while libtorch still reads it.
+    /// </summary>
+    private Tensor HardSigmoid(Tensor x)
+    {
+        using Scalar alpha = Alpha.ToScalar(), beta = Beta.ToScalar(), zero = 0.ToScalar(), one = 1.ToScalar();
+        using var scope = NewDisposeScope();
+        return x.mul(alpha).add(beta).clamp(zero, one).MoveToOuterDisposeScope();
+    }
 }
