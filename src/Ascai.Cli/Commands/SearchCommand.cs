@@ -26,6 +26,7 @@ internal static class SearchCommand
         var init = new Option<InitMode>("--init") { Description = "warm (theta) or naive", DefaultValueFactory = _ => InitMode.Warm };
         var repair = new Option<InitRepair>("--init-repair") { Description = "infeasible warm samples: resample (paper) or shrink toward the original", DefaultValueFactory = _ => InitRepair.Resample };
         var score = new Option<ScoreForm>("--score") { Description = "ascai (s/PEN) or genecai (exp(100 s)/PEN)", DefaultValueFactory = _ => ScoreForm.Ascai };
+        var constraint = new Option<ConstraintHandling>("--constraint") { Description = "individuals below the floor: penalty (they compete through Eq. 4's penalty, the paper's) or strict (never selected while one above the floor exists)", DefaultValueFactory = _ => ConstraintHandling.Penalty };
         var importance = new Option<ImportanceCriterion>("--importance") { Description = "channel ranking for ps: taylor or l1", DefaultValueFactory = _ => ImportanceCriterion.Taylor };
         var fill = CommonOptions.Fill();
         var multiple = CommonOptions.ChannelMultiple();
@@ -53,7 +54,7 @@ internal static class SearchCommand
         var std = CommonOptions.Std();
         var command = new Command("search", "search per-layer compression settings (ASCAI genetic algorithm, or a baseline)")
         {
-            model, dataset, dataDir, methods, maxDrop, threshold, population, generations, budget, timeLimit, stagnation, polish, strategy, init, repair, score,
+            model, dataset, dataDir, methods, maxDrop, threshold, population, generations, budget, timeLimit, stagnation, polish, strategy, init, repair, score, constraint,
             importance, fill, multiple, include, exclude, pCross, pSwap, pMutate, pTweak, seed, output, resume, valSize, threads, mean, std,
             engine, workers, backend, nats, natsToken, inFlight,
         };
@@ -88,7 +89,7 @@ internal static class SearchCommand
                     {
                         Population = parse.GetValue(population), Generations = parse.GetValue(generations), Budget = parse.GetValue(budget),
                         TimeLimit = ParseDuration(parse.GetValue(timeLimit)), Stagnation = parse.GetValue(stagnation), Polish = parse.GetValue(polish), Seed = parse.GetValue(seed),
-                        Init = parse.GetValue(init), InitRepair = parse.GetValue(repair), Score = parse.GetValue(score), CrossoverProbability = parse.GetValue(pCross),
+                        Init = parse.GetValue(init), InitRepair = parse.GetValue(repair), Score = parse.GetValue(score), Constraint = parse.GetValue(constraint), CrossoverProbability = parse.GetValue(pCross),
                         SwapProbability = parse.GetValue(pSwap), MutationProbability = parse.GetValue(pMutate), TweakProbability = parse.GetValue(pTweak),
                     },
                 };

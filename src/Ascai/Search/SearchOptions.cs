@@ -18,6 +18,15 @@ public enum InitRepair
     Shrink,
 }
 
+/// <summary>How selection treats individuals below the accuracy floor.</summary>
+public enum ConstraintHandling
+{
+    /// <summary>They compete through Eq. 4's penalty only (the paper's).</summary>
+    Penalty,
+    /// <summary>They are never selected while the population holds one above the floor (Deb's feasibility rule).</summary>
+    Strict,
+}
+
 /// <summary>Settings of a search; defaults are method.md's.</summary>
 public sealed record SearchOptions
 {
@@ -41,6 +50,8 @@ public sealed record SearchOptions
     public InitRepair InitRepair { get; init; } = InitRepair.Resample;
     /// <summary>Score form.</summary>
     public ScoreForm Score { get; init; } = ScoreForm.Ascai;
+    /// <summary>How selection treats individuals below the floor.</summary>
+    public ConstraintHandling Constraint { get; init; } = ConstraintHandling.Penalty;
     /// <summary>Evaluation budget (distinct genomes evaluated, threshold search included); null = none.</summary>
     public int? Budget { get; init; }
     /// <summary>Wall-clock budget; null = none.</summary>

@@ -23,6 +23,22 @@ public class OperatorTests
     }
 
     [Fact]
+    public void FeasibleFirstNeverDrawsAnIndividualBelowTheFloorWhileOneAboveExists()
+    {
+        // exp(100 s)/PEN-like scores: the two infeasible individuals outrank the feasible ones by far.
+        double[] scores = [1e6, 3.0, 5e5, 2.0, 4.0];
+        bool[] feasible = [false, true, false, true, true];
+        var picks = Selection.Select(Selection.FeasibleFirst(scores, feasible), 10_000, new Random(3));
+        Assert.All(picks, i => Assert.True(feasible[i], $"drew infeasible individual {i}"));
+        Assert.Contains(1, picks);
+        Assert.Contains(4, picks);
+        // The penalty alone (the paper's) draws the infeasible ones almost always.
+        Assert.True(Selection.Select(scores, 1_000, new Random(3)).Count(i => !feasible[i]) > 990);
+        // With nobody above the floor, the scores are left as they are.
+        Assert.Equal(scores, Selection.FeasibleFirst(scores, [false, false, false, false, false]));
+    }
+
+    [Fact]
     public void CrossoverWithSwapZeroCopiesAndWithSwapOneExchangesPairs()
     {
         double[][] parents = [[1, 1, 1], [2, 2, 2], [3, 3, 3], [4, 4, 4]];

@@ -27,14 +27,14 @@ public class SearchRunTests
     }
 
     [Theory]
-    [InlineData(null, 0)]
-    [InlineData(30, 0)]
-    [InlineData(null, 20)] // with the polish after the GA
-    [InlineData(45, 12)]
-    public void WorkersDoNotChangeTheJournalNorTheResume(int? budget, int polish)
+    [InlineData(null, 0, ConstraintHandling.Penalty)]
+    [InlineData(30, 0, ConstraintHandling.Penalty)]
+    [InlineData(null, 20, ConstraintHandling.Penalty)] // with the polish after the GA
+    [InlineData(45, 12, ConstraintHandling.Strict)]    // and with the feasibility rule
+    public void WorkersDoNotChangeTheJournalNorTheResume(int? budget, int polish, ConstraintHandling constraint)
     {
         using var dir = new TempDirectory();
-        var options = Small with { Budget = budget, Polish = polish };
+        var options = Small with { Budget = budget, Polish = polish, Constraint = constraint };
         var space = SyntheticSearch.Space(4);
         var score = new ScoreFunction(options.Score, 95, 94);
         // Evaluations finish out of order: later ones are sometimes faster.

@@ -27,4 +27,17 @@ public static class Selection
         }
         return picks;
     }
+
+    /// <summary>
+    /// The scores selection draws from under <see cref="ConstraintHandling.Strict"/> (Deb's feasibility rule): while
+    /// any individual meets the floor, every one below it scores as the population's weakest, so it is never drawn.
+    /// Under the paper's penalty alone, exp(100 s) / PEN can rank a model a few points below the floor above every
+    /// feasible one, and the population drifts below the floor (measured: docs/search.md).
+    /// </summary>
+    public static double[] FeasibleFirst(IReadOnlyList<double> scores, IReadOnlyList<bool> feasible)
+    {
+        if (!feasible.Any(f => f)) return scores.ToArray();
+        double weakest = scores.Min();
+        return scores.Select((s, i) => feasible[i] ? s : weakest).ToArray();
+    }
 }

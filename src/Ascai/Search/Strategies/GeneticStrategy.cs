@@ -50,7 +50,9 @@ public sealed class GeneticStrategy : ISearchStrategy
             if (run.BestFeasible is { } best && best.Score > bestScore) { bestScore = best.Score; stale = 0; }
             else if (options.Stagnation is { } limit && ++stale >= limit) { end = $"stagnation ({limit} generations)"; break; }
             if (generation == options.Generations - 1) { end = $"generations ({options.Generations})"; break; }
-            var parents = Selection.Select(records.Select(r => r.Score).ToArray(), population.Length, random).Select(i => records[i].Genome).ToArray();
+            var scores = records.Select(r => r.Score).ToArray();
+            if (options.Constraint == ConstraintHandling.Strict) scores = Selection.FeasibleFirst(scores, records.Select(r => r.Feasible).ToArray());
+            var parents = Selection.Select(scores, population.Length, random).Select(i => records[i].Genome).ToArray();
             population = Crossover.Apply(parents, options.CrossoverProbability, options.SwapProbability, random);
             Mutation.Apply(population, run.Space.Genes, options.MutationProbability, options.TweakProbability, options.Sigma, random);
             population = population.Select(run.Space.Clip).ToArray();
