@@ -19,7 +19,7 @@ public enum PrunedChannelFill
     /// <summary>Its mean activation on the validation images, folded into the consumers' biases (<see cref="MeanCompensation"/>).</summary>
     Mean,
     /// <summary>
-    /// Its least-squares estimate from the channels its layer keeps plus a constant, fitted on the validation images
+    /// Its least-squares estimate from the channels its layer keeps plus a constant, fitted on the calibration images
     /// and folded into the consumers' weights and biases (<see cref="LinearCompensation"/>).
     /// </summary>
     Linear,
@@ -76,7 +76,11 @@ public sealed record CompressionContext
         var needed = Ascai.Graph.ChannelGroup.Of(graph).SelectMany(g => g.Consumers).Select(c => graph[c].Inputs[0]);
         if (_moments is not null && needed.All(_moments.ContainsKey)) return _moments;
         if (Data is null || Normalization is null) throw new AscaiException($"--fill {Fill.ToString().ToLowerInvariant()} of pruned channels needs a data set");
-        _moments = ChannelMoments.Measure(graph, Data.Train, Data.ValidationIndices, Normalization);
+        // Linear fill fits C coefficients per pruned channel: on the calibration images, not on the validation images
+        // that judge the candidates. Mean fill keeps its validation means (one number per channel, as measured since).
+        var images = Fill == PrunedChannelFill.Linear ? Data.CalibrationIndices : Data.ValidationIndices;
+        if (images.Length == 0) throw new AscaiException("linear fill needs training images to fit on, and the data set has none outside the validation split");
+        _moments = ChannelMoments.Measure(graph, Data.Train, images, Normalization);
         return _moments;
     }
 

@@ -12,6 +12,18 @@ public sealed record DatasetSplits(string Name, ImageDataset Train, ImageDataset
     /// <summary>Default number of validation images (method.md section 5).</summary>
     public const int DefaultValidationSize = 1000;
 
+    /// <summary>Default number of calibration images (<see cref="CalibrationIndices"/>).</summary>
+    public const int DefaultCalibrationSize = 2000;
+
+    /// <summary>
+    /// Training images that fitted statistics are measured on (linear fill's moments), spread evenly over the training
+    /// split; all of it when it is smaller. Not the validation images: a fit on the images that judge the accuracy
+    /// floor would make every candidate look better there than on new images.
+    /// </summary>
+    public int[] CalibrationIndices => TrainIndices.Length <= DefaultCalibrationSize
+        ? TrainIndices
+        : Enumerable.Range(0, DefaultCalibrationSize).Select(i => TrainIndices[(int)((long)i * TrainIndices.Length / DefaultCalibrationSize)]).ToArray();
+
     /// <summary>Every test image's index.</summary>
     public int[] TestIndices => Enumerable.Range(0, Test.Count).ToArray();
 

@@ -5,46 +5,49 @@ using Ascai.Graph;
 namespace Ascai.Distributed;
 
 /// <summary>
-/// The validation images of a search packed into one blob (a small header, the labels, the pixels, in order),
-/// so a worker receives only what it evaluates on, and unpacked into splits whose validation set is exactly those
-/// images in the same order.
+/// The images a worker needs, packed into one blob (a small header, the labels, the pixels, in order): the search's
+/// validation images, which candidates are scored on, then its calibration images (<see cref="DatasetSplits.CalibrationIndices"/>),
+/// which linear fill fits on; unpacked into splits whose validation and calibration sets are exactly those images
+/// in the same order, so a worker compresses and scores a candidate as the search process would.
 /// </summary>
 public static class ValidationImages
 {
-    private const int Magic = 0x41534356; // "ASCV"
+    private const int Magic = 0x57435341; // "ASCW"
+    private const int HeaderSize = 28;
 
-    /// <summary>Packs the validation images of <paramref name="data"/>.</summary>
+    /// <summary>Packs the validation and calibration images of <paramref name="data"/>.</summary>
     public static byte[] Pack(DatasetSplits data)
     {
         var source = data.Train;
-        var indices = data.ValidationIndices;
+        int[] validation = data.ValidationIndices, calibration = data.CalibrationIndices;
+        var indices = validation.Concat(calibration).ToArray();
         int size = source.ImageSize;
-        var blob = new byte[24 + indices.Length * (1 + size)];
+        var blob = new byte[HeaderSize + indices.Length * (1 + size)];
         var header = blob.AsSpan();
         BinaryPrimitives.WriteInt32LittleEndian(header[0..], Magic);
-        BinaryPrimitives.WriteInt32LittleEndian(header[4..], indices.Length);
-        BinaryPrimitives.WriteInt32LittleEndian(header[8..], source.Channels);
-        BinaryPrimitives.WriteInt32LittleEndian(header[12..], source.Height);
-        BinaryPrimitives.WriteInt32LittleEndian(header[16..], source.Width);
-        BinaryPrimitives.WriteInt32LittleEndian(header[20..], source.NumClasses);
+        BinaryPrimitives.WriteInt32LittleEndian(header[4..], validation.Length);
+        BinaryPrimitives.WriteInt32LittleEndian(header[8..], calibration.Length);
+        BinaryPrimitives.WriteInt32LittleEndian(header[12..], source.Channels);
+        BinaryPrimitives.WriteInt32LittleEndian(header[16..], source.Height);
+        BinaryPrimitives.WriteInt32LittleEndian(header[20..], source.Width);
+        BinaryPrimitives.WriteInt32LittleEndian(header[24..], source.NumClasses);
         for (int i = 0; i < indices.Length; i++)
         {
-            blob[24 + i] = source.Labels[indices[i]];
-            source.Pixels.AsSpan(indices[i] * size, size).CopyTo(blob.AsSpan(24 + indices.Length + i * size));
+            blob[HeaderSize + i] = source.Labels[indices[i]];
+            source.Pixels.AsSpan(indices[i] * size, size).CopyTo(blob.AsSpan(HeaderSize + indices.Length + i * size));
         }
         return blob;
     }
 
-    /// <summary>Splits whose validation images are the packed ones (and nothing else).</summary>
+    /// <summary>Splits whose validation and calibration images are the packed ones (and nothing else).</summary>
     public static DatasetSplits Unpack(byte[] blob, string name, Normalization normalization)
     {
-        if (blob.Length < 24 || BinaryPrimitives.ReadInt32LittleEndian(blob) != Magic)
-            throw new AscaiException($"{name}: not a packed validation set");
-        int count = BinaryPrimitives.ReadInt32LittleEndian(blob.AsSpan(4)), c = BinaryPrimitives.ReadInt32LittleEndian(blob.AsSpan(8));
-        int h = BinaryPrimitives.ReadInt32LittleEndian(blob.AsSpan(12)), w = BinaryPrimitives.ReadInt32LittleEndian(blob.AsSpan(16));
-        int classes = BinaryPrimitives.ReadInt32LittleEndian(blob.AsSpan(20));
-        if (blob.LongLength != 24 + (long)count * (1 + c * h * w)) throw new AscaiException($"{name}: truncated packed validation set");
-        var images = new ImageDataset(name, blob[(24 + count)..], blob[24..(24 + count)], c, h, w, classes);
-        return new DatasetSplits(name, images, images, [], Enumerable.Range(0, count).ToArray(), normalization, []);
+        int Read(int at) => BinaryPrimitives.ReadInt32LittleEndian(blob.AsSpan(at));
+        if (blob.Length < HeaderSize || Read(0) != Magic) throw new AscaiException($"{name}: not a packed validation set");
+        int validation = Read(4), calibration = Read(8), c = Read(12), h = Read(16), w = Read(20), classes = Read(24);
+        int count = validation + calibration;
+        if (blob.LongLength != HeaderSize + (long)count * (1 + c * h * w)) throw new AscaiException($"{name}: truncated packed validation set");
+        var images = new ImageDataset(name, blob[(HeaderSize + count)..], blob[HeaderSize..(HeaderSize + count)], c, h, w, classes);
+        return new DatasetSplits(name, images, images, Enumerable.Range(validation, calibration).ToArray(), Enumerable.Range(0, validation).ToArray(), normalization, []);
     }
 }
