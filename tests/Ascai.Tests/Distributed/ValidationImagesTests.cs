@@ -1,0 +1,43 @@
+using Ascai.Compression;
+using Ascai.Data;
+using Ascai.Distributed;
+using Ascai.Serialization;
+
+namespace Ascai.Tests.Distributed;
+
+public class ValidationImagesTests
+{
+    /// <summary>
+    /// A worker gets the validation and calibration images only; it must compress and score a candidate exactly as
+    /// the search process does, so the unpacked splits hold the same images, in the same order, in both roles.
+    /// </summary>
+    [Fact]
+    public void AWorkerSeesTheSameValidationAndCalibrationImages()
+    {
+        var data = DatasetCatalog.Load("fashion-mnist", null, 100);
+        var unpacked = ValidationImages.Unpack(ValidationImages.Pack(data), "packed", data.Normalization);
+        Assert.Equal(data.ValidationIndices.Length, unpacked.ValidationIndices.Length);
+        Assert.Equal(DatasetSplits.DefaultCalibrationSize, unpacked.CalibrationIndices.Length);
+        void SameImages(int[] original, int[] packed)
+        {
+            for (int i = 0; i < original.Length; i++)
+            {
+                Assert.Equal(data.Train.Labels[original[i]], unpacked.Train.Labels[packed[i]]);
+                Assert.True(data.Train.Pixels.AsSpan(original[i] * data.Train.ImageSize, data.Train.ImageSize)
+                    .SequenceEqual(unpacked.Train.Pixels.AsSpan(packed[i] * data.Train.ImageSize, data.Train.ImageSize)));
+            }
+        }
+        SameImages(data.ValidationIndices, unpacked.ValidationIndices);
+        SameImages(data.CalibrationIndices, unpacked.CalibrationIndices);
+
+        // And so the same fitted compensation: equal moments from either side.
+        using var model = ModelFile.Load(Repository.Model("vgg-small-fashion-mnist.ascai"));
+        var context = new CompressionContext { Data = data, Normalization = model.Info.Normalization, Fill = PrunedChannelFill.Linear };
+        var worker = context with { Data = unpacked };
+        using var masked = model.Graph.Clone();
+        MaskPlacement.Ensure(masked);
+        var expected = context.MomentsOf(masked);
+        var actual = worker.MomentsOf(masked);
+        foreach (var (name, m) in expected) Assert.Equal(m.Values, actual[name].Values);
+    }
+}
