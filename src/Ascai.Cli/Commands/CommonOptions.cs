@@ -26,8 +26,8 @@ internal static class CommonOptions
     /// <summary>What replaces a structurally pruned channel in the layers that read it.</summary>
     public static Option<Ascai.Compression.PrunedChannelFill> Fill() => new("--fill")
     {
-        Description = "pruned channels (ps): mean (their mean activation folded into the next layer's bias), linear (their least-squares estimate from the kept channels folded into the next layer's weights) or zero (the paper's)",
-        DefaultValueFactory = _ => Ascai.Compression.PrunedChannelFill.Mean,
+        Description = "pruned channels (ps): linear (their least-squares estimate from the kept channels, fitted on training images, folded into the next layer's weights), mean (their mean activation folded into the next layer's bias) or zero (the paper's)",
+        DefaultValueFactory = _ => Ascai.Compression.PrunedChannelFill.Linear,
     };
 
     /// <summary>Rounding of the channels structured pruning keeps.</summary>

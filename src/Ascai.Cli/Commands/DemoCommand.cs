@@ -53,7 +53,7 @@ internal static class DemoCommand
             string runDir = parse.GetValue(output) ?? Path.Combine("runs", $"demo-{DateTime.Now:yyyyMMdd-HHmmss}");
             var config = new SearchConfig
             {
-                Model = path, DataDir = parse.GetValue(dataDir), Methods = "ps", MaxDrop = 1, ChannelMultiple = Ascai.Compression.ChannelPruning.DefaultMultiple,
+                Model = path, DataDir = parse.GetValue(dataDir), Methods = "ps", MaxDrop = 1, ChannelMultiple = Ascai.Compression.ChannelPruning.DefaultMultiple, Fill = Ascai.Compression.PrunedChannelFill.Linear,
                 Options = new SearchOptions { Population = 20, Generations = 50, Budget = parse.GetValue(budget) },
             };
             AnsiConsole.MarkupLine($"searching per-layer channel pruning (Ps) within 1 point of the validation accuracy, {config.Options.Budget} evaluations ...");

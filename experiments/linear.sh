@@ -1,0 +1,41 @@
+#!/usr/bin/env bash
+# Issue 4 with linear fill (session 5): ASCAI (genecai score, --constraint strict, --polish 150) against uniform
+# and random search at 1,000 evaluations, Ps, floor = base validation accuracy - 1 point, no fine-tuning, exact
+# channel counts; then the penalty-only selection and the paper's score for comparison, ResNet-20, the 8-multiple
+# default and D+Ps (500 evaluations). Each run: runs/<group>/<name>/; finished runs are skipped, killed ones resumed.
+#   experiments/linear.sh            (all of it, ~2 h on 2 cores at THREADS=1 with two instances side by side)
+# Env: ASCAI (a frozen build), THREADS, ONLY (a grep pattern over the run names, e.g. ONLY='^linear/').
+set -euo pipefail
+root="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
+ascai="${ASCAI:-$root/ascai}"
+threads=(${THREADS:+--threads "$THREADS"})
+vgg="$root/models/vgg-small-fashion-mnist.ascai"; resnet="$root/models/resnet20-fashion-mnist.ascai"
+common="--max-drop 1 --fill linear"
+ga="--score genecai --constraint strict --polish 150"
+runs=(
+  "linear/uniform-cm1|$vgg|ps|1000|--score genecai --strategy uniform --channel-multiple 1"
+  "linear/strict-seed0|$vgg|ps|1000|$ga --channel-multiple 1 --seed 0"
+  "linear/strict-seed1|$vgg|ps|1000|$ga --channel-multiple 1 --seed 1"
+  "linear/strict-seed2|$vgg|ps|1000|$ga --channel-multiple 1 --seed 2"
+  "linear/random-seed0|$vgg|ps|1000|--score genecai --strategy random --channel-multiple 1 --seed 0"
+  "linear/random-seed1|$vgg|ps|1000|--score genecai --strategy random --channel-multiple 1 --seed 1"
+  "linear/random-seed2|$vgg|ps|1000|--score genecai --strategy random --channel-multiple 1 --seed 2"
+  "resnet20-linear/uniform|$resnet|ps|1000|--score genecai --strategy uniform --channel-multiple 1"
+  "resnet20-linear/strict-seed0|$resnet|ps|1000|$ga --channel-multiple 1 --seed 0"
+  "linear-cm8/uniform|$vgg|ps|1000|--score genecai --strategy uniform --channel-multiple 8"
+  "linear-cm8/strict-seed0|$vgg|ps|1000|$ga --channel-multiple 8 --seed 0"
+  "linear/penalty-seed0|$vgg|ps|1000|--score genecai --polish 150 --channel-multiple 1 --seed 0"
+  "linear/penalty-seed1|$vgg|ps|1000|--score genecai --polish 150 --channel-multiple 1 --seed 1"
+  "linear/penalty-seed2|$vgg|ps|1000|--score genecai --polish 150 --channel-multiple 1 --seed 2"
+  "linear/ascai-seed0|$vgg|ps|1000|--score ascai --channel-multiple 1 --seed 0"
+  "dps-linear/uniform|$vgg|d+ps|500|--score genecai --strategy uniform --channel-multiple 1"
+  "dps-linear/strict-seed0|$vgg|d+ps|500|--score genecai --constraint strict --polish 75 --channel-multiple 1 --seed 0"
+)
+for entry in "${runs[@]}"; do
+  IFS='|' read -r name model methods budget options <<< "$entry"
+  [ -n "${ONLY:-}" ] && ! grep -qE "$ONLY" <<< "$name" && continue
+  dir="$root/runs/$name"
+  [ -f "$dir/summary.json" ] && continue
+  if [ -f "$dir/journal.jsonl" ]; then "$ascai" search --resume "$dir" "${threads[@]}"
+  else "$ascai" search --model "$model" --methods "$methods" --budget "$budget" $common $options --out "$dir" "${threads[@]}"; fi
+done
