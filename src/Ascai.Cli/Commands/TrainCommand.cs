@@ -49,7 +49,7 @@ internal static class TrainCommand
             var record = new TrainingRecord
             {
                 Dataset = data.Name, Epochs = options.Epochs, Seconds = results.Sum(r => r.Seconds), Seed = options.Seed,
-                ValidationAccuracy = last.ValidationAccuracy, TestAccuracy = test.Accuracy,
+                ValidationAccuracy = last.ValidationAccuracy, ValidationSize = data.ValidationIndices.Length, TestAccuracy = test.Accuracy,
                 Command = "ascai " + string.Join(" ", Environment.GetCommandLineArgs().Skip(1)),
                 Settings = new()
                 {

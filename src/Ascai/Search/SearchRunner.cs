@@ -53,6 +53,10 @@ public static class SearchRunner
         using var model = ModelFile.Load(config.Model);
         // The validation images must be the ones held out when the model was trained: same split seed.
         int splitSeed = model.Info.Training.FirstOrDefault()?.Seed ?? 0;
+        // A larger validation set than the training held out would score candidates on images the model was trained on
+        // (the held-out images are the first ones of the same seeded permutation, so a smaller set is a subset).
+        if (model.Info.Training.FirstOrDefault() is { } trained && config.ValidationSize > HeldOutImages.Count(trained))
+            throw new AscaiException($"--val-size {config.ValidationSize}: the model was trained with only {HeldOutImages.Count(trained)} images held out, so the others would be images it was trained on (train with a larger --val-size)");
         var data = DatasetCatalog.Load(config.Dataset, config.DataDir, config.ValidationSize, splitSeed);
         ModelFile.ResolveNormalization(model, config.Model, data.Normalization, config.Normalization);
         if (!model.Graph.InputShape.Equals(data.InputShape))

@@ -1,3 +1,4 @@
+using Ascai.Graph;
 using System.Text.Json;
 using Ascai.Search;
 using Ascai.Serialization;
@@ -73,5 +74,17 @@ public class SearchRunnerTests
         var e = Assert.Throws<AscaiException>(() => SearchRunner.Start(Config() with { MaxDrop = null, AccThreshold = 99.9 }, Path.Combine(dir.Path, "r")));
         Assert.Contains("above the model's own validation accuracy", e.Message);
         Assert.False(Directory.Exists(Path.Combine(dir.Path, "r")), "a refused run leaves no folder");
+    }
+
+    [Fact]
+    public void AValidationSetLargerThanTheTrainingHeldOutIsRefused()
+    {
+        // The committed model was trained with the default 1,000 images held out (its record predates the field).
+        using var dir = new TempDirectory();
+        var e = Assert.Throws<AscaiException>(() => SearchRunner.Start(Config() with { ValidationSize = 5000 }, Path.Combine(dir.Path, "r")));
+        Assert.Contains("only 1000 images held out", e.Message);
+        Assert.False(Directory.Exists(Path.Combine(dir.Path, "r")), "a refused run leaves no folder");
+        Assert.Equal(5000, HeldOutImages.Count(new TrainingRecord { Command = "ascai train --model vgg-small --val-size 5000" }));
+        Assert.Equal(2000, HeldOutImages.Count(new TrainingRecord { ValidationSize = 2000, Command = "ascai train --val-size 5000" }));
     }
 }
