@@ -54,8 +54,10 @@ public static class SearchRunner
         // The validation images must be the ones held out when the model was trained: same split seed.
         int splitSeed = model.Info.Training.FirstOrDefault()?.Seed ?? 0;
         // A larger validation set than the training held out would score candidates on images the model was trained on
-        // (the held-out images are the first ones of the same seeded permutation, so a smaller set is a subset).
-        if (model.Info.Training.FirstOrDefault() is { } trained && config.ValidationSize > HeldOutImages.Count(trained))
+        // (the held-out images are the first ones of the same seeded permutation, so a smaller set is a subset). Another
+        // data set (e.g. unseen images as IDX files) has no such overlap.
+        if (model.Info.Training.FirstOrDefault() is { } trained && string.Equals(trained.Dataset, config.Dataset, StringComparison.OrdinalIgnoreCase)
+            && config.ValidationSize > HeldOutImages.Count(trained))
             throw new AscaiException($"--val-size {config.ValidationSize}: the model was trained with only {HeldOutImages.Count(trained)} images held out, so the others would be images it was trained on (train with a larger --val-size)");
         var data = DatasetCatalog.Load(config.Dataset, config.DataDir, config.ValidationSize, splitSeed);
         ModelFile.ResolveNormalization(model, config.Model, data.Normalization, config.Normalization);
