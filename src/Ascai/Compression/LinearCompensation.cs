@@ -46,16 +46,18 @@ public static class LinearCompensation
             var coefficients = Fit(m, kept, pruned);
             var weight = node.Parameters["weight"].detach();
             long outputs = weight.shape[0];
-            var (perChannel, delta) = node switch
+            // Output x channel x (kernel tap of a conv, or position of a flattened linear input).
+            var perChannel = node switch
             {
-                // A conv: one estimate for every position, applied to every kernel tap (o, p, tap).
-                Conv2dNode => (weight.reshape(outputs, m.Channels, -1),
-                    einsum("opj,rp->orj", weight.reshape(outputs, m.Channels, -1).index_select(1, tensor(pruned)), coefficients[0])),
-                // A linear layer: feature c * positions + s is channel c at position s, each position its own estimate.
-                LinearNode => (weight.reshape(outputs, m.Channels, m.Positions),
-                    einsum("ops,srp->ors", weight.reshape(outputs, m.Channels, m.Positions).index_select(1, tensor(pruned)), coefficients)),
+                Conv2dNode => weight.reshape(outputs, m.Channels, -1),
+                LinearNode => weight.reshape(outputs, m.Channels, m.Positions),
                 _ => throw new InvalidOperationException($"cannot compensate pruned inputs of {node.Kind} '{name}'"),
             };
+            var onPruned = perChannel.index_select(1, tensor(pruned));
+            // A conv applies its one estimate at every kernel tap; a linear layer has one estimate per position.
+            var delta = node is Conv2dNode
+                ? einsum("opj,rp->orj", onPruned, coefficients[0])
+                : einsum("ops,srp->ors", onPruned, coefficients);
             var updated = perChannel.index_add(1, tensor(kept), delta[.., ..kept.Length], One).reshape(weight.shape);
             node.SetTensor("weight", updated);
             MeanCompensation.AddToOutput(graph, name, delta[.., kept.Length].sum(1));
