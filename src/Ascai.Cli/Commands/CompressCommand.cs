@@ -25,12 +25,13 @@ internal static class CompressCommand
         var evaluate = new Option<bool>("--evaluate") { Description = "also print validation accuracy before and after" };
         var dataset = CommonOptions.Dataset();
         var dataDir = CommonOptions.DataDir();
+        var valSize = CommonOptions.ValidationSize();
         var threads = CommonOptions.Threads();
         var mean = CommonOptions.Mean();
         var std = CommonOptions.Std();
         var command = new Command("compress", "apply an explicit per-layer compression setting")
         {
-            model, settings, output, compact, importance, fill, multiple, hooi, evaluate, dataset, dataDir, threads, mean, std,
+            model, settings, output, compact, importance, fill, multiple, hooi, evaluate, dataset, dataDir, valSize, threads, mean, std,
         };
         command.SetAction((parse, cancel) =>
         {
@@ -38,7 +39,7 @@ internal static class CompressCommand
             using var loaded = ModelFile.Load(parse.GetValue(model)!);
             var plan = CompressionPlan.Load(parse.GetValue(settings)!);
             bool needsData = parse.GetValue(evaluate) || ((parse.GetValue(importance) == ImportanceCriterion.Taylor || parse.GetValue(fill) != PrunedChannelFill.Zero) && plan.Layers.Values.Any(s => s.Method == "ps"));
-            var data = needsData ? DatasetCatalog.Load(parse.GetValue(dataset)!, parse.GetValue(dataDir)) : null;
+            var data = needsData ? DatasetCatalog.Load(parse.GetValue(dataset)!, parse.GetValue(dataDir), parse.GetValue(valSize)) : null;
             ModelFile.ResolveNormalization(loaded, parse.GetValue(model)!, data?.Normalization ?? loaded.Info.Normalization, CommonOptions.Normalization(parse, mean, std));
             var context = new CompressionContext
             {
