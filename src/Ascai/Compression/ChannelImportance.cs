@@ -2,6 +2,7 @@ using Ascai.Data;
 using Ascai.Graph;
 using Ascai.Graph.Nodes;
 using static TorchSharp.torch;
+using Ascai.Runtime;
 
 namespace Ascai.Compression;
 
@@ -29,7 +30,7 @@ public static class ChannelImportance
                 var loss = nn.functional.cross_entropy(graph.Forward(images), labels, reduction: nn.Reduction.Sum);
                 loss.backward();
                 // Note `sum(dim: 0L)`: a bare `sum(0)` binds to sum(ScalarType) in TorchSharp and sums everything.
-                foreach (var m in masks) sums[m.Name].add_(m.Probe!.grad!.abs().sum(dim: 0L).to_type(ScalarType.Float64));
+                foreach (var m in masks) sums[m.Name].PlusInPlace(m.Probe!.grad!.abs().sum(dim: 0L).to_type(ScalarType.Float64));
             }
         }
         finally

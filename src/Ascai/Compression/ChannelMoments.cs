@@ -2,6 +2,7 @@ using Ascai.Data;
 using Ascai.Graph;
 using TorchSharp;
 using static TorchSharp.torch;
+using Ascai.Runtime;
 
 namespace Ascai.Compression;
 
@@ -55,7 +56,7 @@ public sealed record ChannelMoments(int Channels, int Positions, double[] Values
                 {
                     if (!channels.TryGetValue(name, out int c)) return;
                     var sum = SecondMoments(value.to_type(ScalarType.Float64), c);
-                    if (sums.TryGetValue(name, out var total)) total.add_(sum);
+                    if (sums.TryGetValue(name, out var total)) total.PlusInPlace(sum);
                     else sums[name] = sum.DetachFromDisposeScope();
                 });
             }

@@ -1,6 +1,7 @@
 using Ascai.Graph;
 using Ascai.Graph.Nodes;
 using static TorchSharp.torch;
+using Ascai.Runtime;
 
 namespace Ascai.Compression;
 
@@ -81,7 +82,7 @@ public static class Compactor
                 return conv;
             case LinearNode l:
                 // After a flatten, channel c owns features c*spatial .. c*spatial + spatial - 1.
-                var features = (kept.unsqueeze(1) * spatial + arange(spatial).unsqueeze(0)).flatten();
+                var features = tensor(kept.data<long>().ToArray().SelectMany(c => Enumerable.Range(0, spatial).Select(s => c * spatial + s)).ToArray());
                 var linear = l.Resized(k * spatial, l.OutFeatures);
                 linear.SetTensor("weight", l.Parameters["weight"].index_select(1, features));
                 if (l.HasBias) linear.SetTensor("bias", l.Parameters["bias"]);

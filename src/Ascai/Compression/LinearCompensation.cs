@@ -2,6 +2,7 @@ using Ascai.Graph;
 using TorchSharp;
 using Ascai.Graph.Nodes;
 using static TorchSharp.torch;
+using Ascai.Runtime;
 
 namespace Ascai.Compression;
 
@@ -19,10 +20,6 @@ public static class LinearCompensation
 {
     /// <summary>Ridge added to the kept channels' second moments, relative to their mean diagonal: keeps nearly collinear channels solvable.</summary>
     public const double Ridge = 1e-3;
-
-    // Implicit double -> Scalar conversions are not disposed by dispose scopes: their finaliser can free the native
-    // scalar while libtorch reads it (seen as sporadic "Expected false to be true" errors). Scalars are explicit here.
-    private static readonly TorchSharp.Scalar One = 1.0.ToScalar();
 
     /// <summary>
     /// Folds the channels of <paramref name="group"/> pruned by going from mask <paramref name="before"/> to
@@ -58,7 +55,7 @@ public static class LinearCompensation
             var delta = node is Conv2dNode
                 ? einsum("opj,rp->orj", onPruned, coefficients[0])
                 : einsum("ops,srp->ors", onPruned, coefficients);
-            var updated = perChannel.index_add(1, tensor(kept), delta[.., ..kept.Length], One).reshape(weight.shape);
+            var updated = perChannel.index_add(1, tensor(kept), delta[.., ..kept.Length], Scalars.One).reshape(weight.shape);
             node.SetTensor("weight", updated);
             MeanCompensation.AddToOutput(graph, name, delta[.., kept.Length].sum(1));
         }
@@ -75,10 +72,10 @@ public static class LinearCompensation
         var grr = g.index_select(1, regressors).index_select(2, regressors);
         var grp = g.index_select(1, regressors).index_select(2, tensor(pruned));
         var diagonal = grr.diagonal(0, 1, 2)[.., ..kept.Length];
-        using var relative = Ridge.ToScalar(); // a Scalar left to the finaliser can be freed inside the native call
+        using var relative = Ridge.ToScalar(); // explicit and disposed: see Scalars
         var ridge = diagonal.mean([1L], keepdim: true).mul(relative); // positions x 1
         var penalty = cat([ridge.expand(-1, kept.Length), zeros(ridge.shape[0], 1, dtype: ScalarType.Float64)], 1); // the constant is not shrunk
-        var a = linalg.solve(grr + diag_embed(penalty), grp);
+        var a = linalg.solve(grr.Plus(diag_embed(penalty)), grp);
         return a.to_type(ScalarType.Float32);
     }
 }

@@ -2,6 +2,7 @@ using TorchSharp;
 using Ascai.Graph;
 using Ascai.Graph.Nodes;
 using static TorchSharp.torch;
+using Ascai.Runtime;
 
 namespace Ascai.Compression;
 
@@ -31,8 +32,7 @@ public sealed class MagnitudePruning : ICompressionMethod
         if (pruned == 0) return;
         // Exactly `pruned` weights: ties at the threshold are broken by position (stable sort), not all zeroed.
         var (_, order) = weight.detach().abs().flatten().sort(0, descending: false, stable: true);
-        using var zero = 0.ToScalar(); // explicit: an implicit Scalar's finaliser may free it during the native call
         using (no_grad())
-            weight.view(-1).index_fill_(0, order.narrow(0, 0, pruned), zero);
+            weight.view(-1).index_fill_(0, order.narrow(0, 0, pruned), Scalars.Zero);
     }
 }

@@ -1,6 +1,7 @@
 using Ascai.Graph;
 using Ascai.Graph.Nodes;
 using static TorchSharp.torch;
+using Ascai.Runtime;
 
 namespace Ascai.Compression;
 
@@ -50,7 +51,7 @@ public static class MeanCompensation
         var node = graph[name];
         if (node.Parameters.TryGetValue("bias", out var bias))
         {
-            node.SetTensor("bias", bias.detach() + shift);
+            node.SetTensor("bias", bias.detach().Plus(shift));
             return;
         }
         var next = graph.Consumers(name).ToList();

@@ -1,5 +1,6 @@
 using TorchSharp;
 using static TorchSharp.torch;
+using Ascai.Runtime;
 
 namespace Ascai.Graph.Nodes;
 
@@ -59,8 +60,8 @@ public sealed class ActivationNode : Node
     /// </summary>
     private Tensor HardSigmoid(Tensor x)
     {
-        using Scalar alpha = Alpha.ToScalar(), beta = Beta.ToScalar(), zero = 0.ToScalar(), one = 1.ToScalar();
+        using Scalar alpha = Alpha.ToScalar(), beta = Beta.ToScalar();
         using var scope = NewDisposeScope();
-        return x.mul(alpha).add(beta).clamp(zero, one).MoveToOuterDisposeScope();
+        return x.mul(alpha).add(beta, Scalars.One).clamp(Scalars.Zero, Scalars.One).MoveToOuterDisposeScope();
     }
 }

@@ -1,4 +1,5 @@
 using static TorchSharp.torch;
+using Ascai.Runtime;
 
 namespace Ascai.Graph.Nodes;
 
@@ -18,8 +19,8 @@ public sealed class AddNode : Node
     /// <inheritdoc/>
     public override Tensor Forward(IReadOnlyList<Tensor> inputs, bool training)
     {
-        var sum = inputs[0] + inputs[1];
-        for (int i = 2; i < inputs.Count; i++) sum = sum.add_(inputs[i]);
+        var sum = inputs[0].Plus(inputs[1]);
+        for (int i = 2; i < inputs.Count; i++) sum = sum.PlusInPlace(inputs[i]);
         return sum;
     }
 }
