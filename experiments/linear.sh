@@ -1,8 +1,9 @@
 #!/usr/bin/env bash
 # Issue 4 with linear fill (session 5): ASCAI (genecai score, --constraint strict, --polish 150) against uniform
 # and random search at 1,000 evaluations, Ps, floor = base validation accuracy - 1 point, no fine-tuning, exact
-# channel counts; then the penalty-only selection and the paper's score for comparison, ResNet-20, the 8-multiple
-# default and D+Ps (500 evaluations). Each run: runs/<group>/<name>/; finished runs are skipped, killed ones resumed.
+# channel counts; then the penalty-only selection (seed 0), ResNet-20, the 8-multiple default, a 4,000-image
+# validation set of unseen images, and D+Ps (500 evaluations). Each run: runs/<group>/<name>/; finished runs are
+# skipped, killed ones resumed.
 #   experiments/linear.sh            (all of it, ~2 h on 2 cores at THREADS=1 with two instances side by side)
 # Env: ASCAI (a frozen build), THREADS, ONLY (a grep pattern over the run names, e.g. ONLY='^linear/').
 set -euo pipefail
@@ -12,6 +13,7 @@ threads=(${THREADS:+--threads "$THREADS"})
 vgg="$root/models/vgg-small-fashion-mnist.ascai"; resnet="$root/models/resnet20-fashion-mnist.ascai"
 common="--max-drop 1 --fill linear"
 ga="--score genecai --constraint strict --polish 150"
+split="--dataset idx --data-dir $root/runs/fm-testsplit --val-size 4000"   # unseen images: experiments/test-split.sh
 runs=(
   "linear/uniform-cm1|$vgg|ps|1000|--score genecai --strategy uniform --channel-multiple 1"
   "linear/strict-seed0|$vgg|ps|1000|$ga --channel-multiple 1 --seed 0"
@@ -25,12 +27,12 @@ runs=(
   "linear-cm8/uniform|$vgg|ps|1000|--score genecai --strategy uniform --channel-multiple 8"
   "linear-cm8/strict-seed0|$vgg|ps|1000|$ga --channel-multiple 8 --seed 0"
   "linear/penalty-seed0|$vgg|ps|1000|--score genecai --polish 150 --channel-multiple 1 --seed 0"
-  "linear/penalty-seed1|$vgg|ps|1000|--score genecai --polish 150 --channel-multiple 1 --seed 1"
-  "linear/penalty-seed2|$vgg|ps|1000|--score genecai --polish 150 --channel-multiple 1 --seed 2"
-  "linear/ascai-seed0|$vgg|ps|1000|--score ascai --channel-multiple 1 --seed 0"
+  "val4000/uniform|$vgg|ps|1000|--score genecai --strategy uniform --channel-multiple 1 $split"
+  "val4000/strict-seed0|$vgg|ps|600|--score genecai --constraint strict --polish 100 --channel-multiple 1 --seed 0 $split"
   "dps-linear/uniform|$vgg|d+ps|500|--score genecai --strategy uniform --channel-multiple 1"
   "dps-linear/strict-seed0|$vgg|d+ps|500|--score genecai --constraint strict --polish 75 --channel-multiple 1 --seed 0"
 )
+[ -d "$root/runs/fm-testsplit" ] || "$root/experiments/test-split.sh"
 for entry in "${runs[@]}"; do
   IFS='|' read -r name model methods budget options <<< "$entry"
   [ -n "${ONLY:-}" ] && ! grep -qE "$ONLY" <<< "$name" && continue
