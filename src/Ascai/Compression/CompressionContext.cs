@@ -51,6 +51,7 @@ public sealed record CompressionContext
 
     private Dictionary<string, float[]>? _importance;
     private Dictionary<string, ChannelMoments>? _moments;
+    private PrunedChannelFill _momentsFor; // which images they were measured on depends on the fill (a copy made with `with` may change it)
     private Ascai.Graph.LayerGraph? _preparedFor;
 
     /// <summary>
@@ -74,13 +75,14 @@ public sealed record CompressionContext
     public IReadOnlyDictionary<string, ChannelMoments> MomentsOf(Ascai.Graph.LayerGraph graph)
     {
         var needed = Ascai.Graph.ChannelGroup.Of(graph).SelectMany(g => g.Consumers).Select(c => graph[c].Inputs[0]);
-        if (_moments is not null && needed.All(_moments.ContainsKey)) return _moments;
+        if (_moments is not null && _momentsFor == Fill && needed.All(_moments.ContainsKey)) return _moments;
         if (Data is null || Normalization is null) throw new AscaiException($"--fill {Fill.ToString().ToLowerInvariant()} of pruned channels needs a data set");
         // Linear fill fits C coefficients per pruned channel: on the calibration images, not on the validation images
         // that judge the candidates. Mean fill keeps its validation means (one number per channel, as measured since).
         var images = Fill == PrunedChannelFill.Linear ? Data.CalibrationIndices : Data.ValidationIndices;
         if (images.Length == 0) throw new AscaiException("linear fill needs training images to fit on, and the data set has none outside the validation split");
         _moments = ChannelMoments.Measure(graph, Data.Train, images, Normalization);
+        _momentsFor = Fill;
         return _moments;
     }
 
