@@ -24,6 +24,7 @@ runs=(
   "linear/random-seed2|$vgg|ps|1000|--score genecai --strategy random --channel-multiple 1 --seed 2"
   "resnet20-linear/uniform|$resnet|ps|1000|--score genecai --strategy uniform --channel-multiple 1"
   "resnet20-linear/strict-seed0|$resnet|ps|1000|$ga --channel-multiple 1 --seed 0"
+  "resnet20-linear/strict-seed1|$resnet|ps|1000|$ga --channel-multiple 1 --seed 1"
   "linear-cm8/uniform|$vgg|ps|1000|--score genecai --strategy uniform --channel-multiple 8"
   "linear-cm8/strict-seed0|$vgg|ps|1000|$ga --channel-multiple 8 --seed 0"
   "linear/penalty-seed0|$vgg|ps|1000|--score genecai --polish 150 --channel-multiple 1 --seed 0"
