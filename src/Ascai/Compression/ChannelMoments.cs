@@ -30,6 +30,14 @@ public sealed record ChannelMoments(int Channels, int Positions, double[] Values
         return means;
     }
 
+    /// <summary>The moments of what <paramref name="consumer"/> reads (its input), from a <see cref="Measure"/> result.</summary>
+    public static ChannelMoments At(IReadOnlyDictionary<string, ChannelMoments> moments, LayerGraph graph, string consumer)
+    {
+        string input = graph[consumer].Inputs[0];
+        return moments.TryGetValue(input, out var measured) ? measured
+            : throw new InvalidOperationException($"no channel moments measured for '{input}', the input of '{consumer}'");
+    }
+
     /// <summary>The moments as a float64 tensor of shape Positions x (C + 1) x (C + 1).</summary>
     public Tensor ToTensor() => tensor(Values, [Positions, Channels + 1, Channels + 1]);
 

@@ -36,9 +36,7 @@ public static class LinearCompensation
         foreach (string name in group.Consumers)
         {
             var node = graph[name];
-            string input = node.Inputs[0];
-            if (!moments.TryGetValue(input, out var m))
-                throw new InvalidOperationException($"no channel moments measured for '{input}', the input of '{name}'");
+            var m = ChannelMoments.At(moments, graph, name);
             // Coefficients per position: positions x (kept + 1) x pruned, the last row the constant.
             var coefficients = Fit(m, kept, pruned);
             var weight = node.Parameters["weight"].detach();

@@ -27,9 +27,7 @@ public static class MeanCompensation
         foreach (string name in group.Consumers)
         {
             var node = graph[name];
-            string input = node.Inputs[0];
-            if (!moments.TryGetValue(input, out var measured))
-                throw new InvalidOperationException($"no channel moments measured for '{input}', the input of '{name}'");
+            var measured = ChannelMoments.At(moments, graph, name);
             var (weight, inputs) = node switch
             {
                 Conv2dNode c => (c.Parameters["weight"].detach().sum([2L, 3L]), c.InChannels),

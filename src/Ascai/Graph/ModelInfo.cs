@@ -26,27 +26,23 @@ public sealed record TrainingRecord
     public double ValidationAccuracy { get; init; }
     /// <summary>Images held out of the training split as validation (null in files written before it was recorded).</summary>
     public int? ValidationSize { get; init; }
+
+    /// <summary>
+    /// How many images this run held out as validation: recorded, or read from its command line (files written
+    /// before it was recorded), or the default when the command line has no --val-size.
+    /// </summary>
+    public int HeldOutCount()
+    {
+        if (ValidationSize is { } recorded) return recorded;
+        var match = System.Text.RegularExpressions.Regex.Match(Command, @"--val-size[ =](\d+)");
+        return match.Success ? int.Parse(match.Groups[1].Value) : Ascai.Data.DatasetSplits.DefaultValidationSize;
+    }
     /// <summary>Accuracy (percent) on the test split.</summary>
     public double TestAccuracy { get; init; }
     /// <summary>The command line that produced the model.</summary>
     public string Command { get; init; } = "";
     /// <summary>Free-form details: optimiser, schedule, batch size.</summary>
     public Dictionary<string, string> Settings { get; init; } = new();
-}
-
-/// <summary>What a model's training record says about the images it never saw.</summary>
-public static class HeldOutImages
-{
-    /// <summary>
-    /// How many images the first training run held out as validation: recorded, or read from its command line
-    /// (files written before it was recorded), or the default when the command line has no --val-size.
-    /// </summary>
-    public static int Count(TrainingRecord record)
-    {
-        if (record.ValidationSize is { } recorded) return recorded;
-        var match = System.Text.RegularExpressions.Regex.Match(record.Command, @"--val-size[ =](\d+)");
-        return match.Success ? int.Parse(match.Groups[1].Value) : Ascai.Data.DatasetSplits.DefaultValidationSize;
-    }
 }
 
 /// <summary>How a compressed model was made from its base model.</summary>

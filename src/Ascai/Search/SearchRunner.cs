@@ -52,13 +52,14 @@ public static class SearchRunner
         if (workers < 1) throw new AscaiException($"--workers must be at least 1, got {workers}");
         using var model = ModelFile.Load(config.Model);
         // The validation images must be the ones held out when the model was trained: same split seed.
-        int splitSeed = model.Info.Training.FirstOrDefault()?.Seed ?? 0;
+        var trained = model.Info.Training.FirstOrDefault();
+        int splitSeed = trained?.Seed ?? 0;
         // A larger validation set than the training held out would score candidates on images the model was trained on
         // (the held-out images are the first ones of the same seeded permutation, so a smaller set is a subset). Another
         // data set (e.g. unseen images as IDX files) has no such overlap.
-        if (model.Info.Training.FirstOrDefault() is { } trained && string.Equals(trained.Dataset, config.Dataset, StringComparison.OrdinalIgnoreCase)
-            && config.ValidationSize > HeldOutImages.Count(trained))
-            throw new AscaiException($"--val-size {config.ValidationSize}: the model was trained with only {HeldOutImages.Count(trained)} images held out, so the others would be images it was trained on (train with a larger --val-size)");
+        if (trained is not null && string.Equals(trained.Dataset, config.Dataset, StringComparison.OrdinalIgnoreCase)
+            && trained.HeldOutCount() is var heldOut && config.ValidationSize > heldOut)
+            throw new AscaiException($"--val-size {config.ValidationSize}: the model was trained with only {heldOut} images held out, so the others would be images it was trained on (train with a larger --val-size)");
         var data = DatasetCatalog.Load(config.Dataset, config.DataDir, config.ValidationSize, splitSeed);
         ModelFile.ResolveNormalization(model, config.Model, data.Normalization, config.Normalization);
         if (!model.Graph.InputShape.Equals(data.InputShape))

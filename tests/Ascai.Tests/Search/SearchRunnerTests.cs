@@ -84,7 +84,7 @@ public class SearchRunnerTests
         var e = Assert.Throws<AscaiException>(() => SearchRunner.Start(Config() with { ValidationSize = 5000 }, Path.Combine(dir.Path, "r")));
         Assert.Contains("only 1000 images held out", e.Message);
         Assert.False(Directory.Exists(Path.Combine(dir.Path, "r")), "a refused run leaves no folder");
-        Assert.Equal(5000, HeldOutImages.Count(new TrainingRecord { Command = "ascai train --model vgg-small --val-size 5000" }));
-        Assert.Equal(2000, HeldOutImages.Count(new TrainingRecord { ValidationSize = 2000, Command = "ascai train --val-size 5000" }));
+        Assert.Equal(5000, new TrainingRecord { Command = "ascai train --model vgg-small --val-size 5000" }.HeldOutCount());
+        Assert.Equal(2000, new TrainingRecord { ValidationSize = 2000, Command = "ascai train --val-size 5000" }.HeldOutCount());
     }
 }
