@@ -27,6 +27,8 @@ internal static class SearchCommand
         var repair = new Option<InitRepair>("--init-repair") { Description = "infeasible warm samples: resample (paper) or shrink toward the original", DefaultValueFactory = _ => InitRepair.Resample };
         var score = new Option<ScoreForm>("--score") { Description = "ascai (s/PEN) or genecai (exp(100 s)/PEN)", DefaultValueFactory = _ => ScoreForm.Ascai };
         var constraint = new Option<ConstraintHandling>("--constraint") { Description = "individuals below the floor: penalty (they compete through Eq. 4's penalty, the paper's) or strict (never selected while one above the floor exists)", DefaultValueFactory = _ => ConstraintHandling.Penalty };
+        var selection = new Option<SelectionScheme>("--selection") { Description = "how parents are drawn: proportional (to the min-normalised score, the paper's) or tournament (the best of --tournament-size drawn at random; only the scores' order matters)", DefaultValueFactory = _ => SelectionScheme.Proportional };
+        var tournamentSize = new Option<int>("--tournament-size") { Description = "contestants per tournament", DefaultValueFactory = _ => 2 };
         var importance = new Option<ImportanceCriterion>("--importance") { Description = "channel ranking for ps: taylor or l1", DefaultValueFactory = _ => ImportanceCriterion.Taylor };
         var fill = CommonOptions.Fill();
         var multiple = CommonOptions.ChannelMultiple();
@@ -55,7 +57,7 @@ internal static class SearchCommand
         var command = new Command("search", "search per-layer compression settings (ASCAI genetic algorithm, or a baseline)")
         {
             model, dataset, dataDir, methods, maxDrop, threshold, population, generations, budget, timeLimit, stagnation, polish, strategy, init, repair, score, constraint,
-            importance, fill, multiple, include, exclude, pCross, pSwap, pMutate, pTweak, seed, output, resume, valSize, threads, mean, std,
+            selection, tournamentSize, importance, fill, multiple, include, exclude, pCross, pSwap, pMutate, pTweak, seed, output, resume, valSize, threads, mean, std,
             engine, workers, backend, nats, natsToken, inFlight,
         };
         command.SetAction((parse, cancel) =>
@@ -89,7 +91,8 @@ internal static class SearchCommand
                     {
                         Population = parse.GetValue(population), Generations = parse.GetValue(generations), Budget = parse.GetValue(budget),
                         TimeLimit = ParseDuration(parse.GetValue(timeLimit)), Stagnation = parse.GetValue(stagnation), Polish = parse.GetValue(polish), Seed = parse.GetValue(seed),
-                        Init = parse.GetValue(init), InitRepair = parse.GetValue(repair), Score = parse.GetValue(score), Constraint = parse.GetValue(constraint), CrossoverProbability = parse.GetValue(pCross),
+                        Init = parse.GetValue(init), InitRepair = parse.GetValue(repair), Score = parse.GetValue(score), Constraint = parse.GetValue(constraint),
+                        Selection = parse.GetValue(selection), TournamentSize = parse.GetValue(tournamentSize), CrossoverProbability = parse.GetValue(pCross),
                         SwapProbability = parse.GetValue(pSwap), MutationProbability = parse.GetValue(pMutate), TweakProbability = parse.GetValue(pTweak),
                     },
                 };

@@ -27,6 +27,15 @@ public enum ConstraintHandling
     Strict,
 }
 
+/// <summary>How the genetic algorithm draws parents.</summary>
+public enum SelectionScheme
+{
+    /// <summary>Min-normalised fitness-proportional, with replacement (the paper's).</summary>
+    Proportional,
+    /// <summary>The best of a few individuals drawn at random: only the scores' order matters.</summary>
+    Tournament,
+}
+
 /// <summary>Settings of a search; defaults are method.md's.</summary>
 public sealed record SearchOptions
 {
@@ -52,6 +61,10 @@ public sealed record SearchOptions
     public ScoreForm Score { get; init; } = ScoreForm.Ascai;
     /// <summary>How selection treats individuals below the floor.</summary>
     public ConstraintHandling Constraint { get; init; } = ConstraintHandling.Penalty;
+    /// <summary>How parents are drawn.</summary>
+    public SelectionScheme Selection { get; init; } = SelectionScheme.Proportional;
+    /// <summary>Contestants per tournament under <see cref="SelectionScheme.Tournament"/>.</summary>
+    public int TournamentSize { get; init; } = 2;
     /// <summary>Evaluation budget (distinct genomes evaluated, threshold search included); null = none.</summary>
     public int? Budget { get; init; }
     /// <summary>Wall-clock budget; null = none.</summary>
@@ -81,6 +94,7 @@ public sealed record SearchOptions
         if (TimeLimit is { } t && t <= TimeSpan.Zero) throw new AscaiException("--time-limit must be positive");
         if (Polish < 0) throw new AscaiException($"--polish must be at least 0, got {Polish}");
         if (Budget is { } b && Polish >= b) throw new AscaiException($"--polish ({Polish}) must be below --budget ({b})");
+        if (TournamentSize < 2) throw new AscaiException($"--tournament-size must be at least 2, got {TournamentSize}");
         if (Stagnation is < 1) throw new AscaiException($"--stagnation must be at least 1, got {Stagnation}");
     }
 }

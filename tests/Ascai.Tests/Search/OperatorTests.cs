@@ -39,6 +39,41 @@ public class OperatorTests
     }
 
     [Fact]
+    public void TournamentNeverPicksTheWeakestAndPicksTheBestAtTheRateOfItsDraws()
+    {
+        double[] scores = [0.5, 0.1, 0.9, 0.3];
+        var picks = TournamentSelection.Select(scores, null, 20_000, size: 2, new Random(5));
+        Assert.DoesNotContain(1, picks);
+        // The best wins whenever it is one of the 2 distinct contestants: probability 2/4. The second best wins when
+        // drawn with one of the two below it: 2 pairs of 6.
+        Assert.InRange(picks.Count(p => p == 2) / 20_000.0, 0.49, 0.51);
+        Assert.InRange(picks.Count(p => p == 0) / 20_000.0, 2 / 6.0 - 0.01, 2 / 6.0 + 0.01);
+        // A tournament as large as the population always picks the best.
+        Assert.All(TournamentSelection.Select(scores, null, 100, size: 9, new Random(6)), p => Assert.Equal(2, p));
+    }
+
+    [Fact]
+    public void TournamentDependsOnlyOnTheOrderOfTheScores()
+    {
+        double[] scores = [0.5, 0.1, 0.9, 0.3, 0.7];
+        var exponential = scores.Select(s => Math.Exp(100 * s)).ToArray();
+        Assert.Equal(TournamentSelection.Select(scores, null, 500, 3, new Random(7)), TournamentSelection.Select(exponential, null, 500, 3, new Random(7)));
+    }
+
+    [Fact]
+    public void TournamentWithTheFloorLetsAFeasibleIndividualBeatEveryInfeasibleOne()
+    {
+        double[] scores = [1e6, 3.0, 5e5, 2.0, 4.0];
+        bool[] feasible = [false, true, false, true, true];
+        var picks = TournamentSelection.Select(scores, feasible, 10_000, 2, new Random(8));
+        // An infeasible one wins only against the other infeasible one: 1 pair of 10.
+        Assert.InRange(picks.Count(i => !feasible[i]) / 10_000.0, 0.09, 0.11);
+        Assert.Equal(0, picks.Where(i => !feasible[i]).Distinct().Single());
+        // Without the mask the scores alone decide.
+        Assert.True(TournamentSelection.Select(scores, null, 1_000, 2, new Random(8)).Count(i => !feasible[i]) > 650);
+    }
+
+    [Fact]
     public void CrossoverWithSwapZeroCopiesAndWithSwapOneExchangesPairs()
     {
         double[][] parents = [[1, 1, 1], [2, 2, 2], [3, 3, 3], [4, 4, 4]];

@@ -27,14 +27,15 @@ public class SearchRunTests
     }
 
     [Theory]
-    [InlineData(null, 0, ConstraintHandling.Penalty)]
-    [InlineData(30, 0, ConstraintHandling.Penalty)]
-    [InlineData(null, 20, ConstraintHandling.Penalty)] // with the polish after the GA
-    [InlineData(45, 12, ConstraintHandling.Strict)]    // and with the feasibility rule
-    public void WorkersDoNotChangeTheJournalNorTheResume(int? budget, int polish, ConstraintHandling constraint)
+    [InlineData(null, 0, ConstraintHandling.Penalty, SelectionScheme.Proportional)]
+    [InlineData(30, 0, ConstraintHandling.Penalty, SelectionScheme.Proportional)]
+    [InlineData(null, 20, ConstraintHandling.Penalty, SelectionScheme.Proportional)] // with the polish after the GA
+    [InlineData(45, 12, ConstraintHandling.Strict, SelectionScheme.Proportional)]    // and with the feasibility rule
+    [InlineData(45, 12, ConstraintHandling.Strict, SelectionScheme.Tournament)]      // and with tournaments
+    public void WorkersDoNotChangeTheJournalNorTheResume(int? budget, int polish, ConstraintHandling constraint, SelectionScheme selection)
     {
         using var dir = new TempDirectory();
-        var options = Small with { Budget = budget, Polish = polish, Constraint = constraint };
+        var options = Small with { Budget = budget, Polish = polish, Constraint = constraint, Selection = selection };
         var space = SyntheticSearch.Space(4);
         var score = new ScoreFunction(options.Score, 95, 94);
         // Evaluations finish out of order: later ones are sometimes faster.
@@ -167,6 +168,7 @@ public class SearchRunTests
         Assert.Contains("probability", Assert.Throws<AscaiException>(() => (Small with { CrossoverProbability = 1.5 }).Validate()).Message);
         Assert.Contains("--population", Assert.Throws<AscaiException>(() => (Small with { Population = 1 }).Validate()).Message);
         Assert.Contains("--polish", Assert.Throws<AscaiException>(() => (Small with { Polish = -1 }).Validate()).Message);
+        Assert.Contains("--tournament-size", Assert.Throws<AscaiException>(() => (Small with { TournamentSize = 1 }).Validate()).Message);
         Assert.Contains("below --budget", Assert.Throws<AscaiException>(() => (Small with { Polish = 100, Budget = 100 }).Validate()).Message);
         Assert.Contains("above the model", Assert.Throws<AscaiException>(() => new SearchConfig { Model = "m", AccThreshold = 99 }.Floor(94)).Message);
         Assert.Contains("no searchable layer", Assert.Throws<AscaiException>(() =>

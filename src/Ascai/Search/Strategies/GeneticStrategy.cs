@@ -4,7 +4,7 @@ namespace Ascai.Search.Strategies;
 
 /// <summary>
 /// ASCAI's genetic algorithm (method.md sections 3 and 5): a warm (or naive) feasible initial population, then per
-/// generation: evaluate, min-normalised selection with replacement, adjacent-pair crossover on copies, mutation,
+/// generation: evaluate, selection (min-normalised with replacement, the paper's, or tournament), adjacent-pair crossover on copies, mutation,
 /// clipping. No elitism (as in the paper); the run keeps the best feasible individual ever evaluated.
 /// </summary>
 public sealed class GeneticStrategy : ISearchStrategy
@@ -50,9 +50,7 @@ public sealed class GeneticStrategy : ISearchStrategy
             if (run.BestFeasible is { } best && best.Score > bestScore) { bestScore = best.Score; stale = 0; }
             else if (options.Stagnation is { } limit && ++stale >= limit) { end = $"stagnation ({limit} generations)"; break; }
             if (generation == options.Generations - 1) { end = $"generations ({options.Generations})"; break; }
-            var scores = records.Select(r => r.Score).ToArray();
-            if (options.Constraint == ConstraintHandling.Strict) scores = Selection.FeasibleFirst(scores, records.Select(r => r.Feasible).ToArray());
-            var parents = Selection.Select(scores, population.Length, random).Select(i => records[i].Genome).ToArray();
+            var parents = SelectParents(records, options, random).Select(i => records[i].Genome).ToArray();
             population = Crossover.Apply(parents, options.CrossoverProbability, options.SwapProbability, random);
             Mutation.Apply(population, run.Space.Genes, options.MutationProbability, options.TweakProbability, options.Sigma, random);
             population = population.Select(run.Space.Clip).ToArray();
@@ -64,6 +62,15 @@ public sealed class GeneticStrategy : ISearchStrategy
             if (polished is not null) end = end is null ? polished : $"{end}, then {polished}";
         }
         if (end is not null) run.Stop(end);
+    }
+
+    private static int[] SelectParents(IReadOnlyList<EvaluationRecord> records, SearchOptions options, Random random)
+    {
+        var scores = records.Select(r => r.Score).ToArray();
+        var feasible = options.Constraint == ConstraintHandling.Strict ? records.Select(r => r.Feasible).ToArray() : null;
+        return options.Selection == SelectionScheme.Tournament
+            ? TournamentSelection.Select(scores, feasible, records.Count, options.TournamentSize, random)
+            : Selection.Select(feasible is null ? scores : Selection.FeasibleFirst(scores, feasible), records.Count, random);
     }
 
     private static bool Feasible(SearchRun run, double[] genome)
