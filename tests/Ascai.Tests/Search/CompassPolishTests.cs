@@ -45,25 +45,49 @@ public class CompassPolishTests
         }
     }
 
+    // One descent from the best of a short GA, in a run of its own (the GA's run is stopped once it returns).
+    private static (EvaluationRecord GaBest, EvaluationRecord End, int Evaluations, List<double[]> Path) DescentFromShortGa(SearchOptions options)
+    {
+        var gaBest = Search(options).BestFeasible!;
+        var run = new SearchRun(Space, new ScoreFunction(options.Score, 95, 94), 1_000_000, options, SyntheticSearch.Evaluate);
+        var start = run.Evaluate([gaBest.Genome], -1)[0];
+        var path = new List<double[]>();
+        var end = CompassPolish.Descend(run, start, int.MaxValue, path)!;
+        return (gaBest, end, run.Evaluations, path);
+    }
+
     [Fact]
-    public void PolishEndsAtALocalOptimumNoWorseThanTheGeneticAlgorithm()
+    public void ADescentEndsAtALocalOptimumBetterThanTheGeneticAlgorithm()
     {
         var options = new SearchOptions { Population = 6, Generations = 3, Seed = 5 };
-        var ga = Search(options);
-        var polished = Search(options with { Polish = 500 });
-        Assert.True(polished.BestFeasible!.Score > ga.BestFeasible!.Score, "the polish improves a short GA's best");
-        Assert.Equal("generations (3), then polish converged", polished.StopReason);
-        Assert.True(polished.Evaluations < ga.Evaluations + 500, "it stops on its own once converged");
+        var (gaBest, end, _, path) = DescentFromShortGa(options);
+        Assert.True(end.Score > gaBest.Score, "the polish improves a short GA's best");
+        Assert.Equal(gaBest.Genome, path[0]);
+        Assert.Equal(end.Genome, path[^1]);
         // Converged: no neighbour nor trade at the finest step (sigma / 4 halved while >= the resolution) is feasible and better.
         double step = options.Sigma / 4;
         while (step / 2 >= options.ThresholdResolution) step /= 2;
         var score = new ScoreFunction(options.Score, 95, 94);
-        var best = polished.BestFeasible.Genome;
-        foreach (var neighbour in CompassPolish.Neighbours(Space, best, step).Concat(CompassPolish.Trades(Space, best, step)))
+        foreach (var neighbour in CompassPolish.Neighbours(Space, end.Genome, step).Concat(CompassPolish.Trades(Space, end.Genome, step)))
         {
             var (accuracy, _, _, cost) = SyntheticSearch.Evaluate(neighbour, default);
-            Assert.False(score.Feasible(accuracy) && score.Score(1 - cost / 1e6, accuracy) > polished.BestFeasible.Score + 1e-12);
+            Assert.False(score.Feasible(accuracy) && score.Score(1 - cost / 1e6, accuracy) > end.Score + 1e-12);
         }
+    }
+
+    [Fact]
+    public void AConvergedDescentHandsTheRestOfTheShareToADescentInAnotherBasin()
+    {
+        var options = new SearchOptions { Population = 6, Generations = 3, Seed = 5 };
+        var (_, firstEnd, oneDescent, path) = DescentFromShortGa(options);
+        int gaEvaluations = Search(options).Evaluations;
+        // A share the first descent cannot use up (in the GA's run some of its neighbours are cached already).
+        var polished = Search(options with { Polish = oneDescent + 150 });
+        Assert.True(polished.BestFeasible!.Score >= firstEnd.Score);
+        Assert.Equal($"generations (3), then polish ({oneDescent + 150} evaluations)", polished.StopReason);
+        Assert.True(polished.Evaluations >= gaEvaluations + oneDescent + 150, "the whole share is spent");
+        // ... on descents elsewhere: some polish evaluations are far from every point the first descent went through.
+        Assert.Contains(polished.Records.Skip(gaEvaluations), r => path.All(p => CompassPolish.Distance(Space, p, r.Genome) > options.Sigma / 2));
     }
 
     [Fact]
