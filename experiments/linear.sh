@@ -3,9 +3,10 @@
 # and random search at 1,000 evaluations, Ps, floor = base validation accuracy - 1 point, no fine-tuning, exact
 # channel counts; then the penalty-only selection (seed 0), ResNet-20, the 8-multiple default, a 4,000-image
 # validation set of unseen images, and D+Ps (500 evaluations). Session 6: ASCAI with tournament selection
-# (selection/, sizes 2 and 4) and the session-5 proportional runs again with the multi-start polish. Each run:
+# (selection/, sizes 2 and 4; ResNet-20, D+Ps and D with size 2) and the session-5 proportional runs again with
+# the multi-start polish. Each run:
 # runs/<group>/<name>/; finished runs are skipped, killed ones resumed.
-#   experiments/linear.sh            (all of it, ~2 h on 2 cores at THREADS=1 with two instances side by side)
+#   experiments/linear.sh            (all of it, ~3.5 h on 2 cores at THREADS=1 with two instances side by side)
 # Env: ASCAI (a frozen build), THREADS, ONLY (a grep pattern over the run names, e.g. ONLY='^linear/').
 set -euo pipefail
 root="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
@@ -40,7 +41,10 @@ for size in 2 4; do for seed in 0 1 2; do
   runs+=("selection/tournament$size-seed$seed|$vgg|ps|1000|$ga --selection tournament --tournament-size $size --channel-multiple 1 --seed $seed")
 done; done
 runs+=("resnet20-linear/tournament2-seed0|$resnet|ps|1000|$ga --selection tournament --channel-multiple 1 --seed 0"
-       "dps-linear/tournament2-seed0|$vgg|d+ps|500|--score genecai --constraint strict --polish 75 --selection tournament --channel-multiple 1 --seed 0")
+       "dps-linear/tournament2-seed0|$vgg|d+ps|500|--score genecai --constraint strict --polish 75 --selection tournament --channel-multiple 1 --seed 0"
+       "dps-linear/tournament2-shrink-seed0|$vgg|d+ps|1000|$ga --selection tournament --init-repair shrink --channel-multiple 1 --seed 0"
+       "d-linear/uniform|$vgg|d|1000|--score genecai --strategy uniform"
+       "d-linear/tournament2-shrink-seed0|$vgg|d|1000|$ga --selection tournament --init-repair shrink --seed 0")
 [ -d "$root/runs/fm-testsplit" ] || "$root/experiments/test-split.sh"
 for entry in "${runs[@]}"; do
   IFS='|' read -r name model methods budget options <<< "$entry"
