@@ -121,6 +121,32 @@ public class SearchRunTests
         Assert.All(firstGeneration, r => Assert.True(r.Feasible));
     }
 
+    [Theory]
+    [InlineData(InitRepair.Resample)]
+    [InlineData(InitRepair.Shrink)]
+    public void TheWarmStartLeavesTheGeneticAlgorithmTwoGenerationsOfTheBudget(InitRepair repair)
+    {
+        var options = Small with { Population = 10, Generations = 50, Polish = 10, InitRepair = repair };
+        // (evaluations after theta, evaluations before the first generation)
+        (int AfterTheta, int BeforeGa) Warm(SearchOptions o)
+        {
+            // A floor most warm samples miss, so that filling the population takes many evaluations.
+            var run = new SearchRun(SyntheticSearch.Space(4), new ScoreFunction(o.Score, 95, 94.5), 1_000_000, o, SyntheticSearch.Evaluate);
+            int afterTheta = -1, beforeGa = -1; // generation 0 is the initial population, evaluated already
+            new GeneticStrategy { ThetaComputed = _ => afterTheta = run.Evaluations, GenerationEvaluated = (g, _) => { if (g == 0) beforeGa = run.Evaluations; } }
+                .Run(run, new Random(o.Seed));
+            return (afterTheta, beforeGa);
+        }
+        var unbounded = Warm(options with { Generations = 1 });
+        int budget = unbounded.BeforeGa + 25; // unbounded, the GA would get 15 evaluations after the polish's 10
+        var bounded = Warm(options with { Budget = budget });
+        Assert.Equal(unbounded.AfterTheta, bounded.AfterTheta);
+        int limit = GeneticStrategy.InitialEvaluationLimit(options with { Budget = budget }, bounded.AfterTheta);
+        Assert.Equal(budget - bounded.AfterTheta - 10 - 2 * 10, limit); // two generations of 10 left to the GA
+        Assert.True(limit < unbounded.BeforeGa - unbounded.AfterTheta, "the limit binds");
+        Assert.InRange(bounded.BeforeGa - bounded.AfterTheta, 1, limit);
+    }
+
     [Fact]
     public void BudgetStopsTheSearch()
     {

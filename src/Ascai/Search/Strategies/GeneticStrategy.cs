@@ -88,12 +88,14 @@ public sealed class GeneticStrategy : ISearchStrategy
         int n = run.Options.Population;
         var population = new List<double[]>();
         bool shrink = run.Options.InitRepair == InitRepair.Shrink;
+        int limit = InitialEvaluationLimit(run.Options, run.Evaluations), start = run.Evaluations;
+        bool Spent() => run.Evaluations - start >= limit;
         // Resampling draws as many candidates as places are left and evaluates them as one batch (in parallel when
         // the run has workers): the same draws and the same journal as one at a time, since a batch never holds
         // more candidates than could still enter.
-        for (int tries = 0; !shrink && population.Count < n && tries < n * ResampleLimit && !run.ShouldStop;)
+        for (int tries = 0; !shrink && population.Count < n && tries < n * ResampleLimit && !Spent() && !run.ShouldStop;)
         {
-            int k = Math.Min(n - population.Count, n * ResampleLimit - tries);
+            int k = Math.Min(Math.Min(n - population.Count, n * ResampleLimit - tries), limit - (run.Evaluations - start));
             var candidates = Enumerable.Range(0, k).Select(_ => run.Space.Clip(Initialization.Sample(run.Space, Theta, random))).ToArray();
             tries += k;
             var records = run.Evaluate(candidates, -1);
@@ -101,14 +103,14 @@ public sealed class GeneticStrategy : ISearchStrategy
                 if (records[i].Feasible) population.Add(candidates[i]);
             if (records.Count < k) break; // the run stopped
         }
-        for (int tries = 0; shrink && population.Count < n && tries < n * ResampleLimit && !run.ShouldStop; tries++)
+        for (int tries = 0; shrink && population.Count < n && tries < n * ResampleLimit && !Spent() && !run.ShouldStop; tries++)
         {
             var candidate = run.Space.Clip(Initialization.Sample(run.Space, Theta, random));
             for (int halvings = 0; ; halvings++)
             {
                 var records = run.Evaluate([candidate], -1);
                 if (records.Count == 1 && records[0].Feasible) { population.Add(candidate); break; }
-                if (records.Count == 0) break;
+                if (records.Count == 0 || Spent()) break;
                 if (halvings == ResampleLimit) { population.Add(run.Space.Identity); break; }
                 candidate = Halfway(run.Space, candidate);
             }
@@ -117,6 +119,15 @@ public sealed class GeneticStrategy : ISearchStrategy
         while (population.Count < n) population.Add((double[])population[random.Next(population.Count)].Clone());
         return population.ToArray();
     }
+
+    /// <summary>
+    /// Evaluations the initial population may take: with a budget, what leaves the GA two generations' worth after
+    /// the polish's share (at least one per member); without one, no limit but the paper's per-slot resampling bound.
+    /// Measured: with 19 genes (D+Ps) and 500 evaluations, that bound alone spent all of them on redrawing
+    /// infeasible samples and the GA never ran (docs/search.md, session 6).
+    /// </summary>
+    public static int InitialEvaluationLimit(SearchOptions options, int spent) =>
+        options.Budget is { } budget ? Math.Max(options.Population, budget - spent - options.Polish - 2 * options.Population) : int.MaxValue;
 
     private static double[] Halfway(SearchSpace space, double[] genome) =>
         space.Clip(genome.Select((v, i) => (v + space.Genes[i].Identity) / 2).ToArray());
