@@ -7,8 +7,9 @@ namespace Ascai.Search.Strategies;
 /// current point, and halves the continuous step when none does. At the finest step (the threshold resolution) it
 /// also polls trades, one gene a step toward more compression and another a step toward less, which move an
 /// individual along the accuracy floor where single steps cannot; a descent ends when neither finds a better
-/// neighbour, and the next starts in another basin, until the polish's evaluations are spent. The GA's mutation rarely makes the small, single-layer moves that take an
-/// individual right up to the floor; this does, and it needs few evaluations.
+/// neighbour, and the next starts in another basin, until the polish's evaluations are spent. The GA's mutation
+/// rarely makes the small, single-layer moves that take an individual right up to the floor; this does, and it
+/// needs few evaluations.
 /// </summary>
 public static class CompassPolish
 {

@@ -4,8 +4,8 @@ namespace Ascai.Search.Strategies;
 
 /// <summary>
 /// ASCAI's genetic algorithm (method.md sections 3 and 5): a warm (or naive) feasible initial population, then per
-/// generation: evaluate, selection (min-normalised with replacement, the paper's, or tournament), adjacent-pair crossover on copies, mutation,
-/// clipping. No elitism (as in the paper); the run keeps the best feasible individual ever evaluated.
+/// generation: evaluate, selection (min-normalised with replacement, the paper's, or tournament), adjacent-pair
+/// crossover on copies, mutation, clipping. No elitism (as in the paper); the run keeps the best feasible individual ever evaluated.
 /// </summary>
 public sealed class GeneticStrategy : ISearchStrategy
 {
