@@ -4,7 +4,7 @@ using Ascai.Bench;
 // Benchmarks print their figures; they assert nothing. Usage:
 //   dotnet run -c Release --project bench/Ascai.Bench -- forward [--images N] [--repeats R]
 //   dotnet run -c Release --project bench/Ascai.Bench -- compression [--model FILE] [--repeats R]
-//   dotnet run -c Release --project bench/Ascai.Bench -- replay [--candidates N] [--only "vgg-small ps"] [--per-candidate 1] [--channel-multiple M]
+//   dotnet run -c Release --project bench/Ascai.Bench -- replay [--candidates N] [--only "vgg-small ps"] [--per-candidate 1] [--channel-multiple M] [--fills mean,linear]
 //   dotnet run -c Release --project bench/Ascai.Bench -- workers [--run DIR] [--candidates N] [--max-workers W]
 //   dotnet run -c Release --project bench/Ascai.Bench -- nats [--run DIR] [--candidates N]
 //   dotnet run -c Release --project bench/Ascai.Bench -- memory [--model FILE] [--methods M] [--evaluations N] [--images N] [--engine E]
@@ -28,7 +28,8 @@ switch (benchmark)
         break;
     case "replay":
         ReplayBenchmark.Run(Option("--candidates", 50), options.GetValueOrDefault("--only", ""), Option("--per-candidate", 0) == 1,
-            options.ContainsKey("--channel-multiple") ? Option("--channel-multiple", 1) : null);
+            options.ContainsKey("--channel-multiple") ? Option("--channel-multiple", 1) : null,
+            options.TryGetValue("--fills", out var fills) ? fills.Split(',').Select(f => Enum.Parse<Ascai.Compression.PrunedChannelFill>(f, ignoreCase: true)).ToList() : null);
         break;
     case "workers":
         WorkersBenchmark.Run(options.GetValueOrDefault("--run", "docs/results/search/fill-mean/ascai-seed0"), Option("--candidates", 60), Option("--max-workers", 2));

@@ -33,18 +33,23 @@ internal static class ReplayBenchmark
 
     /// <param name="multiple">Replays the genomes with Ps keeping this multiple of channels instead of the recorded search's (the
     /// candidates then differ from the journal's, so only the variants are compared with each other).</param>
-    public static void Run(int candidates, string only, bool perCandidate, int? multiple = null)
+    /// <param name="fills">Replays each search once per fill of pruned channels instead of the recorded one (same caveat),
+    /// so that the fills' costs per candidate are measured in the same process.</param>
+    public static void Run(int candidates, string only, bool perCandidate, int? multiple = null, IReadOnlyList<PrunedChannelFill>? fills = null)
     {
         double peak = PeakGflops();
         int threads = get_num_threads();
         Console.WriteLine($"peak: {peak:F1} GFLOP/s (best fp32 matrix product, median of 7, {threads} threads); candidates per search: {candidates}");
-        var totals = new Dictionary<string, (double Seconds, double Bound)>();
-        foreach (var (label, run) in Sources.Where(s => only == "" || s.Label.StartsWith(only, StringComparison.Ordinal)))
+        var totals = new Dictionary<(string Variant, string Fill), (double Seconds, double Bound)>();
+        foreach (var (source, run) in Sources.Where(s => only == "" || s.Label.StartsWith(only, StringComparison.Ordinal)))
+        foreach (PrunedChannelFill? fill in fills is null ? [null] : fills.Cast<PrunedChannelFill?>())
         {
             using var search = new RecordedSearch(run);
             var (journal, model, data, space) = (search.Journal, search.Model, search.Data, search.Space);
             var picked = Sample(journal, candidates, seed: 1);
-            CompressionContext Context(bool fast) => search.Context(fast) with { ChannelMultiple = multiple ?? search.Config.ChannelMultiple };
+            bool asRecorded = multiple is null && fill is null;
+            string label = fill is null ? source : $"{source}, {fill.ToString()!.ToLowerInvariant()} fill";
+            CompressionContext Context(bool fast) => search.Context(fast) with { ChannelMultiple = multiple ?? search.Config.ChannelMultiple, Fill = fill ?? search.Config.Fill };
             var variants = new[]
             {
                 new Variant("engine (torchsharp)", new CandidateEvaluator(model, data, space, Context(true))),
@@ -72,7 +77,7 @@ internal static class ReplayBenchmark
                     times[v] = clock.Elapsed.TotalSeconds;
                     seconds[v] += times[v];
                 }
-                if (results.Any(r => r.ValAccuracy != results[2].ValAccuracy || r.Macs != results[0].Macs) || multiple is null && results[0].ValAccuracy != record.ValAccuracy) mismatches++;
+                if (results.Any(r => r.ValAccuracy != results[2].ValAccuracy || r.Macs != results[0].Macs) || asRecorded && results[0].ValAccuracy != record.ValAccuracy) mismatches++;
                 double flops = 2.0 * results[0].Macs * images, candidateBound = flops / (peak * 1e9);
                 bound += candidateBound;
                 macsTotal += results[0].Macs;
@@ -91,7 +96,8 @@ internal static class ReplayBenchmark
                 string Share(double part) => $"{part / total:P0}";
                 Console.WriteLine($"| {variants[v].Name} | {seconds[v]:F2} | {seconds[v] / picked.Count * 1000:F1} | {2.0 * macsTotal * images / seconds[v] / 1e9:F1} | {bound / seconds[v]:P0} | "
                     + $"{Share(t.Compress - warm[v].Compress)} | {Share(t.Build - warm[v].Build)} | {Share(t.Forward - warm[v].Forward)} | {Share(t.Other - warm[v].Other)} | {seconds[2] / seconds[v]:F2}x |");
-                totals[variants[v].Name] = (totals.GetValueOrDefault(variants[v].Name).Seconds + seconds[v], totals.GetValueOrDefault(variants[v].Name).Bound + bound);
+                var key = (variants[v].Name, fill?.ToString() ?? "");
+                totals[key] = (totals.GetValueOrDefault(key).Seconds + seconds[v], totals.GetValueOrDefault(key).Bound + bound);
             }
             var cache = variants[0].Evaluator.Factors!;
             Console.WriteLine($"factorisation cache: {cache.Hits} hits, {cache.Misses} misses; journal cache in the original search: {JournalCacheHitRate(run, journal)}; "
@@ -102,8 +108,8 @@ internal static class ReplayBenchmark
         Console.WriteLine("## all replayed candidates");
         Console.WriteLine("| evaluator | total (s) | of FLOP bound | speed-up vs straightforward |");
         Console.WriteLine("|---|---|---|---|");
-        foreach (var (name, (s, b)) in totals)
-            Console.WriteLine($"| {name} | {s:F1} | {b / s:P0} | {totals["straightforward"].Seconds / s:F2}x |");
+        foreach (var ((name, fill), (s, b)) in totals)
+            Console.WriteLine($"| {(fill == "" ? name : $"{name}, {fill.ToLowerInvariant()} fill")} | {s:F1} | {b / s:P0} | {totals[("straightforward", fill)].Seconds / s:F2}x |");
         Console.WriteLine($"peak RSS {PeakRssMb():F0} MB");
     }
 
