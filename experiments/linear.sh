@@ -40,6 +40,10 @@ runs=(
 for size in 2 4; do for seed in 0 1 2; do
   runs+=("selection/tournament$size-seed$seed|$vgg|ps|1000|$ga --selection tournament --tournament-size $size --channel-multiple 1 --seed $seed")
 done; done
+for seed in 3 4; do   # two more seeds for the two selections
+  runs+=("selection/proportional-seed$seed|$vgg|ps|1000|$ga --channel-multiple 1 --seed $seed"
+         "selection/tournament2-seed$seed|$vgg|ps|1000|$ga --selection tournament --channel-multiple 1 --seed $seed")
+done
 runs+=("resnet20-linear/tournament2-seed0|$resnet|ps|1000|$ga --selection tournament --channel-multiple 1 --seed 0"
        "dps-linear/tournament2-seed0|$vgg|d+ps|500|--score genecai --constraint strict --polish 75 --selection tournament --channel-multiple 1 --seed 0"
        "dps-linear/tournament2-shrink-seed0|$vgg|d+ps|1000|$ga --selection tournament --init-repair shrink --channel-multiple 1 --seed 0"
