@@ -40,7 +40,7 @@ internal static class ReplayBenchmark
         double peak = PeakGflops();
         int threads = get_num_threads();
         Console.WriteLine($"peak: {peak:F1} GFLOP/s (best fp32 matrix product, median of 7, {threads} threads); candidates per search: {candidates}");
-        var totals = new Dictionary<(string Variant, string Fill), (double Seconds, double Bound)>();
+        var totals = new Dictionary<(string Variant, string FillLabel), (double Seconds, double Bound)>();
         foreach (var (source, run) in Sources.Where(s => only == "" || s.Label.StartsWith(only, StringComparison.Ordinal)))
         foreach (PrunedChannelFill? fill in fills is null ? [null] : fills.Cast<PrunedChannelFill?>())
         {
@@ -48,7 +48,7 @@ internal static class ReplayBenchmark
             var (journal, model, data, space) = (search.Journal, search.Model, search.Data, search.Space);
             var picked = Sample(journal, candidates, seed: 1);
             bool asRecorded = multiple is null && fill is null;
-            string label = fill is null ? source : $"{source}, {fill.ToString()!.ToLowerInvariant()} fill";
+            string fillLabel = fill is null ? "" : $", {fill.ToString()!.ToLowerInvariant()} fill", label = source + fillLabel;
             CompressionContext Context(bool fast) => search.Context(fast) with { ChannelMultiple = multiple ?? search.Config.ChannelMultiple, Fill = fill ?? search.Config.Fill };
             var variants = new[]
             {
@@ -96,7 +96,7 @@ internal static class ReplayBenchmark
                 string Share(double part) => $"{part / total:P0}";
                 Console.WriteLine($"| {variants[v].Name} | {seconds[v]:F2} | {seconds[v] / picked.Count * 1000:F1} | {2.0 * macsTotal * images / seconds[v] / 1e9:F1} | {bound / seconds[v]:P0} | "
                     + $"{Share(t.Compress - warm[v].Compress)} | {Share(t.Build - warm[v].Build)} | {Share(t.Forward - warm[v].Forward)} | {Share(t.Other - warm[v].Other)} | {seconds[2] / seconds[v]:F2}x |");
-                var key = (variants[v].Name, fill?.ToString() ?? "");
+                var key = (variants[v].Name, fillLabel);
                 totals[key] = (totals.GetValueOrDefault(key).Seconds + seconds[v], totals.GetValueOrDefault(key).Bound + bound);
             }
             var cache = variants[0].Evaluator.Factors!;
@@ -109,7 +109,7 @@ internal static class ReplayBenchmark
         Console.WriteLine("| evaluator | total (s) | of FLOP bound | speed-up vs straightforward |");
         Console.WriteLine("|---|---|---|---|");
         foreach (var ((name, fill), (s, b)) in totals)
-            Console.WriteLine($"| {(fill == "" ? name : $"{name}, {fill.ToLowerInvariant()} fill")} | {s:F1} | {b / s:P0} | {totals[("straightforward", fill)].Seconds / s:F2}x |");
+            Console.WriteLine($"| {name}{fill} | {s:F1} | {b / s:P0} | {totals[("straightforward", fill)].Seconds / s:F2}x |");
         Console.WriteLine($"peak RSS {PeakRssMb():F0} MB");
     }
 

@@ -24,7 +24,7 @@ public static class CompassPolish
     {
         if (run.BestFeasible is not { } start) return "no feasible individual to polish";
         int limit = run.Evaluations + evaluations;
-        double initialStep = run.Options.Sigma / 4;
+        double initialStep = InitialStep(run.Options);
         var visited = new List<double[]>();
         for (int descents = 1; ; descents++)
         {
@@ -47,7 +47,7 @@ public static class CompassPolish
         var space = run.Space;
         var current = start;
         visited.Add(current.Genome);
-        double step = run.Options.Sigma / 4;
+        double step = InitialStep(run.Options);
         bool trades = false;
         while (!run.ShouldStop)
         {
@@ -67,6 +67,9 @@ public static class CompassPolish
         }
         return null;
     }
+
+    // A descent's first step, as a fraction of a gene's range; also how far apart two descents' starts must be.
+    private static double InitialStep(SearchOptions options) => options.Sigma / 4;
 
     /// <summary>The largest difference of two genomes over their genes, each as a fraction of its gene's range.</summary>
     public static double Distance(SearchSpace space, double[] a, double[] b) =>

@@ -5,7 +5,8 @@ namespace Ascai.Search.Strategies;
 /// <summary>
 /// ASCAI's genetic algorithm (method.md sections 3 and 5): a warm (or naive) feasible initial population, then per
 /// generation: evaluate, selection (min-normalised with replacement, the paper's, or tournament), adjacent-pair
-/// crossover on copies, mutation, clipping. No elitism (as in the paper); the run keeps the best feasible individual ever evaluated.
+/// crossover on copies, mutation, clipping. No elitism (as in the paper); the run keeps the best feasible individual
+/// ever evaluated.
 /// </summary>
 public sealed class GeneticStrategy : ISearchStrategy
 {
@@ -89,13 +90,14 @@ public sealed class GeneticStrategy : ISearchStrategy
         var population = new List<double[]>();
         bool shrink = run.Options.InitRepair == InitRepair.Shrink;
         int limit = InitialEvaluationLimit(run.Options, run.Evaluations), start = run.Evaluations;
-        bool Spent() => run.Evaluations - start >= limit;
+        int Left() => limit - (run.Evaluations - start);
+        bool Spent() => Left() <= 0;
         // Resampling draws as many candidates as places are left and evaluates them as one batch (in parallel when
         // the run has workers): the same draws and the same journal as one at a time, since a batch never holds
         // more candidates than could still enter.
         for (int tries = 0; !shrink && population.Count < n && tries < n * ResampleLimit && !Spent() && !run.ShouldStop;)
         {
-            int k = Math.Min(Math.Min(n - population.Count, n * ResampleLimit - tries), limit - (run.Evaluations - start));
+            int k = Math.Min(Math.Min(n - population.Count, n * ResampleLimit - tries), Left());
             var candidates = Enumerable.Range(0, k).Select(_ => run.Space.Clip(Initialization.Sample(run.Space, Theta, random))).ToArray();
             tries += k;
             var records = run.Evaluate(candidates, -1);
