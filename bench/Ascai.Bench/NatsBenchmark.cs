@@ -42,11 +42,7 @@ internal static class NatsBenchmark
                 using var backend = new NatsBackend(new NatsEndpoint(server.Url), inFlight);
                 var evaluate = backend.Open(config, model, data);
                 evaluate(warmUp, CancellationToken.None); // the workers fetch the job and prepare (importance, means)
-                var run = new SearchRun(space, new ScoreFunction(ScoreForm.Ascai, 95, 94), local.BaseCost, new SearchOptions(), (g, t) =>
-                {
-                    var r = evaluate(g, t);
-                    return (r.ValAccuracy, r.Macs, r.Params, local.CostOf(r));
-                }) { Workers = inFlight };
+                var run = new SearchRun(space, new ScoreFunction(ScoreForm.Ascai, 95, 94), local.BaseCost, new SearchOptions(), evaluate) { Workers = inFlight };
                 var before = backend.WorkerTime;
                 clock.Restart();
                 var records = run.Evaluate(timed, 0);

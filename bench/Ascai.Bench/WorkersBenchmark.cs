@@ -32,11 +32,7 @@ internal static class WorkersBenchmark
                 set_num_threads(Math.Max(1, cores / workers));
                 var evaluator = new CandidateEvaluator(model, data, space, search.Context(), engine);
                 evaluator.Evaluate(genomes[^1]); // warm-up
-                var run = new SearchRun(space, new ScoreFunction(ScoreForm.Ascai, 95, 94), evaluator.BaseCost, new SearchOptions(), (g, t) =>
-                {
-                    var r = evaluator.Evaluate(g, t);
-                    return (r.ValAccuracy, r.Macs, r.Params, evaluator.CostOf(r));
-                }) { Workers = workers };
+                var run = new SearchRun(space, new ScoreFunction(ScoreForm.Ascai, 95, 94), evaluator.BaseCost, new SearchOptions(), evaluator.Evaluate) { Workers = workers };
                 var clock = Stopwatch.StartNew();
                 var records = run.Evaluate(genomes, 0);
                 double seconds = clock.Elapsed.TotalSeconds;

@@ -1,6 +1,7 @@
 using System.CommandLine;
 using Ascai;
 using Ascai.Cli.Commands;
+using Ascai.Cli.Parsing;
 
 // The native fixes (TorchSharp on Debian 12, malloc tuning) must precede the first tensor.
 Ascai.Runtime.NativeRuntime.Initialize();
@@ -24,15 +25,20 @@ var root = new RootCommand("Ascai: learns how to compress a trained CNN layer by
 };
 
 var parse = root.Parse(args);
-if (parse.Errors.Count > 0)
+bool asksForHelp = parse.Tokens.Any(t => t.Value is "--help" or "-h" or "-?" or "--version");
+if (parse.Errors.Count > 0 && !asksForHelp || parse.CommandResult.Command == root && !asksForHelp)
 {
-    string command = parse.CommandResult.Command.Name;
-    Console.Error.WriteLine($"error: {parse.Errors[0].Message} (see 'ascai {(command == root.Name ? "" : command + " ")}--help')");
+    Console.Error.WriteLine($"error: {ParseErrors.Describe(parse, root)}");
     return 2;
 }
 try
 {
     return await parse.InvokeAsync(new InvocationConfiguration { EnableDefaultExceptionHandler = false });
+}
+catch (SettingException e)
+{
+    Console.Error.WriteLine($"error: {Flags.Describe(e)}");
+    return 1;
 }
 catch (AscaiException e)
 {

@@ -21,9 +21,12 @@ internal static class BenchCommand
         var command = new Command("bench", "measure inference latency (TorchSharp and ONNX Runtime, this CPU) at batch 1 and batch N") { models, batch, repeats, threads };
         command.SetAction((parse, cancel) =>
         {
-            CommonOptions.ApplyThreads(parse.GetValue(threads));
             int n = parse.GetValue(batch), r = parse.GetValue(repeats);
-            if (n < 1 || r < 1) throw new AscaiException("--batch and --repeats must be at least 1");
+            if (n is < 1 or > 65536) throw new AscaiException($"--batch must be between 1 and 65536, got {n}");
+            if (r is < 1 or > 100_000) throw new AscaiException($"--repeats must be between 1 and 100000, got {r}");
+            foreach (string path in parse.GetValue(models)!)
+                if (!File.Exists(path)) throw new AscaiException($"{path}: no such model file");
+            CommonOptions.ApplyThreads(parse.GetValue(threads));
             var table = new Table().AddColumns("model", "MACs", "params", "engine", "batch 1 (ms)", $"batch {n} (ms)", "images/s", "speed-up (batch 1 / N)");
             var reference = new Dictionary<string, (double One, double Many)>();
             foreach (string path in parse.GetValue(models)!)

@@ -1,34 +1,41 @@
 using System.CommandLine;
+using System.CommandLine.Parsing;
+using Ascai.Cli.Parsing;
+using Ascai.Compression;
 using Ascai.Data;
+using Ascai.Search;
 
 namespace Ascai.Cli.Commands;
 
 /// <summary>Options several commands share, defined once so they read the same everywhere.</summary>
 internal static class CommonOptions
 {
-    public static Option<string> Dataset() => new("--dataset")
+    public static Option<string> Dataset() => new Option<string>("--dataset")
     {
         Description = $"data set: {string.Join(", ", DatasetCatalog.Names)}",
         DefaultValueFactory = _ => "fashion-mnist",
-    };
+    }.Gives(SettingException.Of<SearchConfig>(nameof(SearchConfig.Dataset)));
 
-    public static Option<string?> DataDir() => new("--data-dir")
+    public static Option<string?> DataDir() => new Option<string?>("--data-dir")
     {
         Description = $"folder with the data set's files (default for fashion-mnist: {DatasetCatalog.DefaultFashionMnistDir})",
-    };
+    }.Gives(SettingException.Of<SearchConfig>(nameof(SearchConfig.DataDir)));
 
-    public static Option<int> ValidationSize() => new("--val-size")
+    public static Option<int> ValidationSize() => new Option<int>("--val-size")
     {
         Description = "validation images held out of the training split",
         DefaultValueFactory = _ => DatasetSplits.DefaultValidationSize,
-    };
+    }.Gives(SettingException.Of<SearchConfig>(nameof(SearchConfig.ValidationSize)));
+
+    /// <summary>The file or folder a command writes.</summary>
+    public static Option<string> Output(string description, bool required = true) => new("--out") { Description = description, Required = required };
 
     /// <summary>What replaces a structurally pruned channel in the layers that read it.</summary>
-    public static Option<Ascai.Compression.PrunedChannelFill> Fill() => new("--fill")
+    public static Option<PrunedChannelFill> Fill() => new Option<PrunedChannelFill>("--fill")
     {
         Description = "pruned channels (ps): linear (their least-squares estimate from the kept channels, fitted on training images, folded into the next layer's weights), mean (their mean activation folded into the next layer's bias) or zero (the paper's)",
-        DefaultValueFactory = _ => Ascai.Compression.PrunedChannelFill.Linear,
-    };
+        DefaultValueFactory = _ => PrunedChannelFill.Linear,
+    }.Gives(SettingException.Of<SearchConfig>(nameof(SearchConfig.Fill)), SettingException.Of<CompressionContext>(nameof(CompressionContext.Fill)));
 
     /// <summary>Rounding of the channels structured pruning keeps.</summary>
     public static Option<int> ChannelMultiple()
@@ -36,8 +43,8 @@ internal static class CommonOptions
         var option = new Option<int>("--channel-multiple")
         {
             Description = "ps keeps a multiple of this many channels per layer (8 or 16 match the CPU kernels' blocks, so pruned models really run faster; 1 = exact, the paper's)",
-            DefaultValueFactory = _ => Ascai.Compression.ChannelPruning.DefaultMultiple,
-        };
+            DefaultValueFactory = _ => ChannelPruning.DefaultMultiple,
+        }.Gives(SettingException.Of<SearchConfig>(nameof(SearchConfig.ChannelMultiple)), SettingException.Of<CompressionContext>(nameof(CompressionContext.ChannelMultiple)));
         option.Validators.Add(r => { if (r.GetValueOrDefault<int>() < 1) r.AddError("--channel-multiple must be at least 1"); });
         return option;
     }
@@ -54,16 +61,19 @@ internal static class CommonOptions
         Description = "input standard deviation per channel (default: the data set's)", AllowMultipleArgumentsPerToken = true,
     };
 
-    /// <summary>The normalisation --mean and --std give, or null when neither is given.</summary>
-    public static Ascai.Graph.Normalization? Normalization(System.CommandLine.ParseResult parse, Option<float[]> mean, Option<float[]> std)
+    /// <summary>The normalisation --mean and --std give, or null when neither is given; checked at once.</summary>
+    public static Ascai.Graph.Normalization? Normalization(ParseResult parse, Option<float[]> mean, Option<float[]> std)
     {
         float[]? m = parse.GetValue(mean), s = parse.GetValue(std);
         if ((m is null || m.Length == 0) && (s is null || s.Length == 0)) return null;
         if (m is null || s is null || m.Length == 0 || s.Length == 0) throw new AscaiException("give both --mean and --std (one value per input channel)");
-        return new Ascai.Graph.Normalization(m, s);
+        var normalization = new Ascai.Graph.Normalization(m, s);
+        normalization.Validate("Normalization");
+        return normalization;
     }
 
-    public static Option<int> Seed() => new("--seed") { Description = "random seed", DefaultValueFactory = _ => 0 };
+    public static Option<int> Seed() => new Option<int>("--seed") { Description = "random seed", DefaultValueFactory = _ => 0 }
+        .Gives(SettingException.Of<SearchOptions>(nameof(SearchOptions.Seed)), SettingException.Of<Ascai.Training.TrainOptions>(nameof(Ascai.Training.TrainOptions.Seed)));
 
     public static Option<int> Threads() => new("--threads")
     {
@@ -78,11 +88,20 @@ internal static class CommonOptions
         DefaultValueFactory = _ => Environment.GetEnvironmentVariable("ASCAI_NATS_TOKEN"),
     };
 
-    /// <summary>Applies the thread count to libtorch.</summary>
+    /// <summary>Whether the user typed <paramref name="option"/> (rather than leaving it at its default).</summary>
+    public static bool Given(ParseResult parse, Option option) => parse.GetResult(option) is OptionResult { Implicit: false };
+
+    /// <summary>Checks the thread count and applies it to libtorch.</summary>
     public static void ApplyThreads(int threads)
     {
-        if (threads < 1) throw new AscaiException($"--threads must be at least 1, got {threads}");
+        CheckThreads(threads);
         TorchSharp.torch.set_num_threads(threads);
+    }
+
+    /// <summary>Throws unless <paramref name="threads"/> is a usable thread count.</summary>
+    public static void CheckThreads(int threads)
+    {
+        if (threads is < 1 or > 1024) throw new AscaiException($"--threads must be between 1 and 1024, got {threads}");
     }
 
     /// <summary>
@@ -91,7 +110,7 @@ internal static class CommonOptions
     /// </summary>
     public static void ApplyThreads(int threads, int sharers, string sharersOption)
     {
-        if (sharers < 1) throw new AscaiException($"{sharersOption} must be at least 1, got {sharers}");
+        if (sharers is < 1 or > 1024) throw new AscaiException($"{sharersOption} must be between 1 and 1024, got {sharers}");
         ApplyThreads(threads);
         if (sharers > 1) ApplyThreads(Math.Max(1, threads / sharers));
     }

@@ -5,6 +5,7 @@ using Ascai.Data;
 using Ascai.Evaluation;
 using Ascai.Graph;
 using Ascai.Serialization;
+using Ascai.Cli.Parsing;
 using Spectre.Console;
 
 namespace Ascai.Cli.Commands;
@@ -16,12 +17,13 @@ internal static class CompressCommand
     {
         var model = new Option<string>("--model") { Description = "model file", Required = true };
         var settings = new Option<string>("--settings") { Description = "JSON file: {\"layer\": {\"method\": \"ps\", \"ratio\": 0.3}, \"fc1\": {\"method\": \"svd\", \"bin\": 16}, ...}", Required = true };
-        var output = new Option<string>("--out") { Description = "model file to write", Required = true };
+        var output = CommonOptions.Output("model file to write");
         var compact = new Option<bool>("--compact") { Description = "physically remove masked channels" };
         var importance = new Option<ImportanceCriterion>("--importance") { Description = "channel ranking for ps: taylor (needs the data set) or l1", DefaultValueFactory = _ => ImportanceCriterion.Taylor };
         var fill = CommonOptions.Fill();
         var multiple = CommonOptions.ChannelMultiple();
-        var hooi = new Option<int>("--hooi") { Description = "HOOI refinement iterations for tucker2 (0 = HOSVD)", DefaultValueFactory = _ => 0 };
+        var hooi = new Option<int>("--hooi") { Description = "HOOI refinement iterations for tucker2 (0 = HOSVD)", DefaultValueFactory = _ => 0 }
+            .Gives(SettingException.Of<CompressionContext>(nameof(CompressionContext.HooiIterations)));
         var evaluate = new Option<bool>("--evaluate") { Description = "also print validation accuracy before and after" };
         var dataset = CommonOptions.Dataset();
         var dataDir = CommonOptions.DataDir();
@@ -35,12 +37,17 @@ internal static class CompressCommand
         };
         command.SetAction((parse, cancel) =>
         {
+            string outPath = parse.GetValue(output)!;
+            OutputPath.CheckFile(outPath, "path");
+            if (parse.GetValue(hooi) is < 0 or > 1000) throw new AscaiException($"--hooi must be between 0 and 1000, got {parse.GetValue(hooi)}");
+            var normalization = CommonOptions.Normalization(parse, mean, std);
             CommonOptions.ApplyThreads(parse.GetValue(threads));
-            using var loaded = ModelFile.Load(parse.GetValue(model)!);
             var plan = CompressionPlan.Load(parse.GetValue(settings)!);
+            using var loaded = ModelFile.Load(parse.GetValue(model)!);
             bool needsData = parse.GetValue(evaluate) || ((parse.GetValue(importance) == ImportanceCriterion.Taylor || parse.GetValue(fill) != PrunedChannelFill.Zero) && plan.Layers.Values.Any(s => s.Method == "ps"));
             var data = needsData ? DatasetCatalog.Load(parse.GetValue(dataset)!, parse.GetValue(dataDir), parse.GetValue(valSize)) : null;
-            ModelFile.ResolveNormalization(loaded, parse.GetValue(model)!, data?.Normalization ?? loaded.Info.Normalization, CommonOptions.Normalization(parse, mean, std));
+            ModelFile.ResolveNormalization(loaded, parse.GetValue(model)!, data?.Normalization ?? loaded.Info.Normalization, normalization);
+            data?.CheckFits(loaded);
             var context = new CompressionContext
             {
                 Data = data, Normalization = loaded.Info.Normalization, Importance = parse.GetValue(importance), Fill = parse.GetValue(fill), ChannelMultiple = parse.GetValue(multiple), HooiIterations = parse.GetValue(hooi),
@@ -58,8 +65,8 @@ internal static class CompressCommand
                 var after = Evaluator.Evaluate(compressed, data.Train, data.ValidationIndices, loaded.Info.Normalization, cancel: cancel);
                 Console.WriteLine($"validation accuracy {before.Accuracy:F2}% -> {after.Accuracy:F2}%");
             }
-            ModelFile.Save(result, parse.GetValue(output)!);
-            Console.WriteLine($"wrote {parse.GetValue(output)}");
+            ModelFile.Save(result, outPath);
+            Console.WriteLine($"wrote {outPath}");
             return Task.FromResult(0);
         });
         return command;

@@ -5,6 +5,7 @@ using Ascai.Data;
 using Ascai.Evaluation;
 using Ascai.Search;
 using Ascai.Serialization;
+using Ascai.Cli.Parsing;
 using Spectre.Console;
 
 namespace Ascai.Cli.Commands;
@@ -23,15 +24,25 @@ internal static class DemoCommand
     public static Command Create()
     {
         var model = new Option<string>("--model") { Description = "model file", DefaultValueFactory = _ => DefaultModelPath };
-        var budget = new Option<int>("--budget") { Description = "evaluations of the demo search", DefaultValueFactory = _ => 300 };
+        var budget = new Option<int>("--budget") { Description = "evaluations of the demo search", DefaultValueFactory = _ => 300 }
+            .Gives(SettingException.Of<SearchOptions>(nameof(SearchOptions.Budget)));
         var output = new Option<string?>("--out") { Description = "run folder (default runs/demo-<time>)" };
         var dataDir = CommonOptions.DataDir();
         var threads = CommonOptions.Threads();
         var command = new Command("demo", "check the default Fashion-MNIST model, then search how to prune it") { model, budget, output, dataDir, threads };
         command.SetAction((parse, cancel) =>
         {
-            CommonOptions.ApplyThreads(parse.GetValue(threads));
+            string runDir = parse.GetValue(output) ?? Path.Combine("runs", $"demo-{DateTime.Now:yyyyMMdd-HHmmss}");
             string path = parse.GetValue(model)!;
+            var config = new SearchConfig
+            {
+                Model = path, DataDir = parse.GetValue(dataDir), Methods = "ps", MaxDrop = 1, ChannelMultiple = Ascai.Compression.ChannelPruning.DefaultMultiple, Fill = Ascai.Compression.PrunedChannelFill.Linear,
+                Options = new SearchOptions { Population = 20, Generations = 50, Budget = parse.GetValue(budget) },
+            };
+            if (config.Options.Budget < config.Options.Population)
+                throw new AscaiException($"--budget must be at least {config.Options.Population} (the demo's population), got {config.Options.Budget}");
+            SearchRunner.Validate(config, runDir);
+            CommonOptions.ApplyThreads(parse.GetValue(threads));
             using var loaded = ModelFile.Load(path);
             var data = DatasetCatalog.Load("fashion-mnist", parse.GetValue(dataDir));
             var profile = CostModel.Profile(loaded.Graph);
@@ -50,12 +61,6 @@ internal static class DemoCommand
                 table.AddRow("trained by", Markup.Escape($"{record.Command} ({record.Epochs} epochs, {record.Seconds / 60:F1} min)"));
             AnsiConsole.Write(table);
 
-            string runDir = parse.GetValue(output) ?? Path.Combine("runs", $"demo-{DateTime.Now:yyyyMMdd-HHmmss}");
-            var config = new SearchConfig
-            {
-                Model = path, DataDir = parse.GetValue(dataDir), Methods = "ps", MaxDrop = 1, ChannelMultiple = Ascai.Compression.ChannelPruning.DefaultMultiple, Fill = Ascai.Compression.PrunedChannelFill.Linear,
-                Options = new SearchOptions { Population = 20, Generations = 50, Budget = parse.GetValue(budget) },
-            };
             AnsiConsole.MarkupLine($"searching per-layer channel pruning (Ps) within 1 point of the validation accuracy, {config.Options.Budget} evaluations ...");
             var summary = SearchDisplay.Run(p => SearchRunner.Start(config, runDir, p, cancel));
             int exit = SearchDisplay.Finish(summary, runDir);

@@ -25,18 +25,19 @@ internal static class EvalCommand
         var command = new Command("eval", "print a model's top-1 accuracy") { model, dataset, dataDir, split, engine, valSize, seed, threads, mean, std };
         command.SetAction((parse, cancel) =>
         {
+            var normalization = CommonOptions.Normalization(parse, mean, std);
             CommonOptions.ApplyThreads(parse.GetValue(threads));
             using var loaded = ModelFile.Load(parse.GetValue(model)!);
             var data = DatasetCatalog.Load(parse.GetValue(dataset)!, parse.GetValue(dataDir), parse.GetValue(valSize), parse.GetValue(seed));
-            ModelFile.ResolveNormalization(loaded, parse.GetValue(model)!, data.Normalization, CommonOptions.Normalization(parse, mean, std));
-            if (!loaded.Graph.InputShape.Equals(data.InputShape))
-                throw new AscaiException($"the model takes {loaded.Graph.InputShape} inputs but {data.Name} images are {data.InputShape}");
+            ModelFile.ResolveNormalization(loaded, parse.GetValue(model)!, data.Normalization, normalization);
+            data.CheckFits(loaded);
             bool test = parse.GetValue(split) == "test";
             using var session = parse.GetValue(engine) == "onnxruntime" ? new Ascai.Onnx.OnnxRuntimeSession(Ascai.Onnx.OnnxExporter.Export(loaded.Graph)) : null;
             Func<TorchSharp.torch.Tensor, TorchSharp.torch.Tensor> forward = session is null ? x => loaded.Graph.Forward(x) : session.Run;
             var result = test
                 ? Evaluator.Evaluate(forward, data.Test, data.TestIndices, loaded.Info.Normalization, cancel: cancel)
                 : Evaluator.Evaluate(forward, data.Train, data.ValidationIndices, loaded.Info.Normalization, cancel: cancel);
+            result.EnsureFinite("the model");
             Console.WriteLine($"{(session is null ? "" : "ONNX Runtime: ")}{(test ? "test" : "val")} accuracy {result.Accuracy:F2}% ({result.Correct}/{result.Total}), mean loss {result.MeanLoss:F4}");
             return Task.FromResult(0);
         });

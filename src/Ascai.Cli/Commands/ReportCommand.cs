@@ -15,10 +15,14 @@ internal static class ReportCommand
         var command = new Command("report", "write the report (Markdown, HTML, PNG figures) of search runs") { runs, output, noLatency, threads };
         command.SetAction((parse, cancel) =>
         {
-            CommonOptions.ApplyThreads(parse.GetValue(threads));
             var dirs = parse.GetValue(runs)!;
             string outDir = parse.GetValue(output)
                 ?? (dirs.Length == 1 ? Path.Combine(dirs[0], "report") : throw new AscaiException("several runs: give the report folder with --out"));
+            foreach (string dir in dirs)
+                if (!File.Exists(Path.Combine(dir, Ascai.Search.SearchRunner.SummaryFile)))
+                    throw new AscaiException($"{dir}: not a finished search run (no {Ascai.Search.SearchRunner.SummaryFile}; an interrupted run is continued with: ascai search --resume {dir})");
+            Ascai.Serialization.OutputPath.CheckFolder(outDir, "path");
+            CommonOptions.ApplyThreads(parse.GetValue(threads));
             var folders = dirs.Select(RunFolder.Load).ToList();
             ReportBuilder.Write(folders, outDir, new ReportOptions { MeasureLatency = !parse.GetValue(noLatency) },
                 new Progress<string>(name => Console.Error.WriteLine($"reporting {name} ...")));

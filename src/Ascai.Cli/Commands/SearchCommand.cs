@@ -1,52 +1,57 @@
 using System.CommandLine;
 using System.Globalization;
+using Ascai.Cli.Parsing;
 using Ascai.Compression;
 using Ascai.Evaluation;
 using Ascai.Search;
-using Spectre.Console;
 
 namespace Ascai.Cli.Commands;
 
 /// <summary><c>ascai search</c>: the ASCAI search (or a baseline) for the per-layer setting that removes the most cost above an accuracy floor.</summary>
 internal static class SearchCommand
 {
+    private static string Config(string property) => SettingException.Of<SearchConfig>(property);
+    private static string Options(string property) => SettingException.Of<SearchOptions>(property);
+
     public static Command Create()
     {
-        var model = new Option<string?>("--model") { Description = "model file to compress" };
-        var methods = new Option<string>("--methods") { Description = "pn, ps, d or d+ps", DefaultValueFactory = _ => "ps" };
-        var maxDrop = new Option<double?>("--max-drop") { Description = "accuracy floor as points below the model's validation accuracy (default 1)" };
-        var threshold = new Option<double?>("--acc-threshold") { Description = "accuracy floor in percent" };
-        var population = new Option<int>("--population") { Description = "population size N", DefaultValueFactory = _ => 50 };
-        var generations = new Option<int>("--generations") { Description = "generations T", DefaultValueFactory = _ => 50 };
-        var budget = new Option<int?>("--budget") { Description = "evaluation budget (distinct genomes)" };
-        var timeLimit = new Option<string?>("--time-limit") { Description = "wall-clock budget, e.g. 90s, 10m, 1h" };
-        var stagnation = new Option<int?>("--stagnation") { Description = "stop after this many generations without improvement" };
-        var polish = new Option<int>("--polish") { Description = "evaluations for a compass-search polish of the best individual after the GA (0 = none, the paper's)" };
-        var strategy = new Option<string>("--strategy") { Description = "ascai, uniform or random", DefaultValueFactory = _ => "ascai" };
+        var model = new Option<string?>("--model") { Description = "model file to compress" }.Gives(Config(nameof(SearchConfig.Model)));
+        var methods = new Option<string>("--methods") { Description = "pn, ps, d or d+ps", DefaultValueFactory = _ => "ps" }.Gives(Config(nameof(SearchConfig.Methods)));
+        methods.AcceptOnlyFromAmong(SearchSpace.MethodSets);
+        var maxDrop = new Option<double?>("--max-drop") { Description = "accuracy floor as points below the model's validation accuracy (default 1)" }.Gives(Config(nameof(SearchConfig.MaxDrop)));
+        var threshold = new Option<double?>("--acc-threshold") { Description = "accuracy floor in percent" }.Gives(Config(nameof(SearchConfig.AccThreshold)));
+        var population = new Option<int>("--population") { Description = "population size N", DefaultValueFactory = _ => 50 }.Gives(Options(nameof(SearchOptions.Population)));
+        var generations = new Option<int>("--generations") { Description = "generations T", DefaultValueFactory = _ => 50 }.Gives(Options(nameof(SearchOptions.Generations)));
+        var budget = new Option<int?>("--budget") { Description = "evaluation budget (distinct genomes)" }.Gives(Options(nameof(SearchOptions.Budget)));
+        var timeLimit = new Option<string?>("--time-limit") { Description = "wall-clock budget, e.g. 90s, 10m, 1h" }.Gives(Options(nameof(SearchOptions.TimeLimit)));
+        var stagnation = new Option<int?>("--stagnation") { Description = "stop after this many generations without improvement" }.Gives(Options(nameof(SearchOptions.Stagnation)));
+        var polish = new Option<int>("--polish") { Description = "evaluations for a compass-search polish of the best individual after the GA (0 = none, the paper's)" }.Gives(Options(nameof(SearchOptions.Polish)));
+        var strategy = new Option<string>("--strategy") { Description = "ascai, uniform or random", DefaultValueFactory = _ => "ascai" }.Gives(Config(nameof(SearchConfig.Strategy)));
+        strategy.AcceptOnlyFromAmong(Ascai.Search.Strategies.SearchStrategies.Names);
         var init = new Option<InitMode>("--init") { Description = "warm (theta) or naive", DefaultValueFactory = _ => InitMode.Warm };
         var repair = new Option<InitRepair>("--init-repair") { Description = "infeasible warm samples: resample (paper) or shrink toward the original", DefaultValueFactory = _ => InitRepair.Resample };
         var score = new Option<ScoreForm>("--score") { Description = "ascai (s/PEN) or genecai (exp(100 s)/PEN)", DefaultValueFactory = _ => ScoreForm.Ascai };
         var constraint = new Option<ConstraintHandling>("--constraint") { Description = "individuals below the floor: penalty (they compete through Eq. 4's penalty, the paper's) or strict (never selected while one above the floor exists)", DefaultValueFactory = _ => ConstraintHandling.Penalty };
         var selection = new Option<SelectionScheme>("--selection") { Description = "how parents are drawn: proportional (to the min-normalised score, the paper's) or tournament (the best of --tournament-size drawn at random; only the scores' order matters)", DefaultValueFactory = _ => SelectionScheme.Proportional };
-        var tournamentSize = new Option<int>("--tournament-size") { Description = "contestants per tournament", DefaultValueFactory = _ => 2 };
+        var tournamentSize = new Option<int>("--tournament-size") { Description = "contestants per tournament", DefaultValueFactory = _ => 2 }.Gives(Options(nameof(SearchOptions.TournamentSize)));
         var importance = new Option<ImportanceCriterion>("--importance") { Description = "channel ranking for ps: taylor or l1", DefaultValueFactory = _ => ImportanceCriterion.Taylor };
         var fill = CommonOptions.Fill();
         var multiple = CommonOptions.ChannelMultiple();
-        var include = new Option<string[]>("--include") { Description = "only layers matching these globs", AllowMultipleArgumentsPerToken = true };
-        var exclude = new Option<string[]>("--exclude") { Description = "leave layers matching these globs alone", AllowMultipleArgumentsPerToken = true };
-        var pCross = new Option<double>("--p-cross") { DefaultValueFactory = _ => 0.8, Description = "crossover probability of a pair" };
-        var pSwap = new Option<double>("--p-swap") { DefaultValueFactory = _ => 0.2, Description = "swap probability of an element" };
-        var pMutate = new Option<double>("--p-mutate") { DefaultValueFactory = _ => 0.8, Description = "mutation probability of an individual" };
-        var pTweak = new Option<double>("--p-tweak") { DefaultValueFactory = _ => 0.05, Description = "tweak probability of an element" };
+        var include = new Option<string[]>("--include") { Description = "only layers matching these globs", AllowMultipleArgumentsPerToken = true }.Gives(Config(nameof(SearchConfig.Include)));
+        var exclude = new Option<string[]>("--exclude") { Description = "leave layers matching these globs alone", AllowMultipleArgumentsPerToken = true }.Gives(Config(nameof(SearchConfig.Exclude)));
+        var pCross = new Option<double>("--p-cross") { DefaultValueFactory = _ => 0.8, Description = "crossover probability of a pair" }.Gives(Options(nameof(SearchOptions.CrossoverProbability)));
+        var pSwap = new Option<double>("--p-swap") { DefaultValueFactory = _ => 0.2, Description = "swap probability of an element" }.Gives(Options(nameof(SearchOptions.SwapProbability)));
+        var pMutate = new Option<double>("--p-mutate") { DefaultValueFactory = _ => 0.8, Description = "mutation probability of an individual" }.Gives(Options(nameof(SearchOptions.MutationProbability)));
+        var pTweak = new Option<double>("--p-tweak") { DefaultValueFactory = _ => 0.05, Description = "tweak probability of an element" }.Gives(Options(nameof(SearchOptions.TweakProbability)));
         var engine = new Option<EvaluationEngine>("--engine") { Description = "runtime of the candidates' forward passes: torchsharp, onnxruntime, or auto (tries both, keeps the faster; same accuracies)", DefaultValueFactory = _ => EvaluationEngine.Auto };
         var workers = new Option<int>("--workers") { Description = "candidates evaluated at once; the threads are shared among them (same result for any number)", DefaultValueFactory = _ => 1 };
         var backend = new Option<string>("--backend") { Description = "where candidates are evaluated: local (this process) or nats (ascai worker processes)", DefaultValueFactory = _ => "local" };
         backend.AcceptOnlyFromAmong("local", "nats");
-        var nats = new Option<string?>("--nats") { Description = "NATS server URL for --backend nats, e.g. nats://10.0.0.5:4222" };
+        var nats = new Option<string?>("--nats") { Description = "NATS server URL for --backend nats, e.g. nats://10.0.0.5:4222" }.Gives(SettingException.Of<Ascai.Distributed.NatsEndpoint>(nameof(Ascai.Distributed.NatsEndpoint.Url)));
         var natsToken = CommonOptions.NatsToken();
         var inFlight = new Option<int>("--in-flight") { Description = "with --backend nats: candidates queued for the workers at once", DefaultValueFactory = _ => 64 };
-        var output = new Option<string?>("--out") { Description = "run folder to create" };
-        var resume = new Option<string?>("--resume") { Description = "run folder to continue (its config.json is used)" };
+        var output = CommonOptions.Output("run folder to create", required: false);
+        var resume = new Option<string?>("--resume") { Description = "run folder to continue (its config.json is used; --budget, --generations, --stagnation and --time-limit may extend it)" };
         var dataset = CommonOptions.Dataset();
         var dataDir = CommonOptions.DataDir();
         var valSize = CommonOptions.ValidationSize();
@@ -60,21 +65,43 @@ internal static class SearchCommand
             selection, tournamentSize, importance, fill, multiple, include, exclude, pCross, pSwap, pMutate, pTweak, seed, output, resume, valSize, threads, mean, std,
             engine, workers, backend, nats, natsToken, inFlight,
         };
+        // Options that only say where and how fast to run; the others define the run, which --resume reads from its folder.
+        Option[] execution = [threads, engine, workers, backend, nats, natsToken, inFlight];
+        Option[] extensions = [budget, generations, stagnation, timeLimit];
         command.SetAction((parse, cancel) =>
         {
             int workerCount = parse.GetValue(workers);
-            CommonOptions.ApplyThreads(parse.GetValue(threads), workerCount, "--workers");
-            using var remote = parse.GetValue(backend) == "nats"
-                ? new Ascai.Distributed.NatsBackend(new Ascai.Distributed.NatsEndpoint(
-                    parse.GetValue(nats) ?? throw new AscaiException("--backend nats needs --nats URL"), parse.GetValue(natsToken)), parse.GetValue(inFlight))
-                : null;
+            CommonOptions.CheckThreads(parse.GetValue(threads));
+            if (workerCount is < 1 or > 1024) throw new AscaiException($"--workers must be between 1 and 1024, got {workerCount}");
+            if (parse.GetValue(inFlight) is < 1 or > 100_000) throw new AscaiException($"--in-flight must be between 1 and 100000, got {parse.GetValue(inFlight)}");
+            bool remote = parse.GetValue(backend) == "nats";
+            string? natsUrl = parse.GetValue(nats);
+            if (remote && natsUrl is null) throw new AscaiException("--backend nats needs --nats URL");
+            if (!remote && natsUrl is not null) throw new AscaiException("--nats is only used with --backend nats");
+            if (remote) new Ascai.Distributed.NatsEndpoint(natsUrl!).Validate();
             string? resumeDir = parse.GetValue(resume);
-            SearchSummary summary;
+            Func<IProgress<SearchProgress>, SearchSummary> search;
             string runDir;
+            Ascai.Distributed.NatsBackend? Backend() => remote
+                ? new Ascai.Distributed.NatsBackend(new Ascai.Distributed.NatsEndpoint(natsUrl!, parse.GetValue(natsToken)), parse.GetValue(inFlight)) : null;
             if (resumeDir is not null)
             {
+                // Everything that defines the run is in its folder; what is typed beside --resume either extends it or is refused.
+                var defining = command.Options.Where(o => o != resume && !execution.Contains(o) && !extensions.Contains(o) && CommonOptions.Given(parse, o)).ToList();
+                if (defining.Count > 0)
+                    throw new AscaiException($"{defining[0].Name} cannot be given with --resume: the run's settings are in {Path.Combine(resumeDir, SearchRunner.ConfigFile)} " +
+                        "(--budget, --generations, --stagnation and --time-limit may extend it; start a new run with --out to change the rest)");
+                var extension = new SearchExtension
+                {
+                    Budget = parse.GetValue(budget), Generations = CommonOptions.Given(parse, generations) ? parse.GetValue(generations) : null,
+                    Stagnation = parse.GetValue(stagnation), TimeLimit = ParseDuration(parse.GetValue(timeLimit)),
+                };
                 runDir = resumeDir;
-                summary = SearchDisplay.Run(p => SearchRunner.Resume(runDir, p, cancel, workerCount, remote));
+                search = p =>
+                {
+                    using var nats = Backend();
+                    return SearchRunner.Resume(resumeDir, p, cancel, workerCount, nats, extension.IsEmpty ? null : extension);
+                };
             }
             else
             {
@@ -96,8 +123,16 @@ internal static class SearchCommand
                         SwapProbability = parse.GetValue(pSwap), MutationProbability = parse.GetValue(pMutate), TweakProbability = parse.GetValue(pTweak),
                     },
                 };
-                summary = SearchDisplay.Run(p => SearchRunner.Start(config, runDir, p, cancel, workerCount, remote));
+                SearchRunner.Validate(config, runDir);
+                if (!File.Exists(config.Model)) throw new AscaiException($"{config.Model}: no such model file");
+                search = p =>
+                {
+                    using var nats = Backend();
+                    return SearchRunner.Start(config, runDir, p, cancel, workerCount, nats);
+                };
             }
+            CommonOptions.ApplyThreads(parse.GetValue(threads), workerCount, "--workers");
+            var summary = SearchDisplay.Run(search);
             return Task.FromResult(SearchDisplay.Finish(summary, runDir));
         });
         return command;
@@ -109,7 +144,8 @@ internal static class SearchCommand
         if (string.IsNullOrWhiteSpace(text)) return null;
         char unit = char.IsLetter(text[^1]) ? char.ToLowerInvariant(text[^1]) : 's';
         string number = char.IsLetter(text[^1]) ? text[..^1] : text;
-        if (!double.TryParse(number, NumberStyles.Float, CultureInfo.InvariantCulture, out double value) || value <= 0 || unit is not ('s' or 'm' or 'h'))
+        if (!double.TryParse(number, NumberStyles.Float, CultureInfo.InvariantCulture, out double value) || !(value > 0) || unit is not ('s' or 'm' or 'h')
+            || value * unit switch { 'h' => 3600, 'm' => 60, _ => 1 } > TimeSpan.MaxValue.TotalSeconds / 2)
             throw new AscaiException($"--time-limit '{text}' is not a duration such as 90s, 10m or 1h");
         return unit switch { 'h' => TimeSpan.FromHours(value), 'm' => TimeSpan.FromMinutes(value), _ => TimeSpan.FromSeconds(value) };
     }

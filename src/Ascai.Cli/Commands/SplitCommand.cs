@@ -12,7 +12,7 @@ internal static class SplitCommand
 {
     public static Command Create()
     {
-        var output = new Option<string>("--out") { Description = "file to write (one training-split index per line)", Required = true };
+        var output = CommonOptions.Output("file to write (one training-split index per line)");
         var dataset = CommonOptions.Dataset();
         var dataDir = CommonOptions.DataDir();
         var valSize = CommonOptions.ValidationSize();
@@ -20,8 +20,9 @@ internal static class SplitCommand
         var command = new Command("split", "write the indices of the validation images held out of the training split") { output, dataset, dataDir, valSize, seed };
         command.SetAction((parse, cancel) =>
         {
-            var data = DatasetCatalog.Load(parse.GetValue(dataset)!, parse.GetValue(dataDir), parse.GetValue(valSize), parse.GetValue(seed));
             string path = parse.GetValue(output)!;
+            OutputPath.CheckFile(path, "path");
+            var data = DatasetCatalog.Load(parse.GetValue(dataset)!, parse.GetValue(dataDir), parse.GetValue(valSize), parse.GetValue(seed));
             AtomicFile.WriteText(path, string.Join("\n", data.ValidationIndices) + "\n");
             Console.WriteLine($"wrote {data.ValidationIndices.Length} validation indices of {data.Name}'s {data.Train.Count} training images to {path}");
             return Task.FromResult(0);

@@ -1,4 +1,5 @@
 using System.CommandLine;
+using Ascai.Cli.Parsing;
 using Ascai.Data;
 using Ascai.Evaluation;
 using Ascai.Graph;
@@ -15,10 +16,9 @@ internal static class TrainCommand
     public static Command Create()
     {
         var model = new Option<string>("--model") { Description = $"architecture: {string.Join(", ", ModelZoo.Names)}", Required = true };
-        var output = new Option<string>("--out") { Description = "model file to write", Required = true };
-        var epochs = new Option<int>("--epochs") { Description = "training epochs", DefaultValueFactory = _ => 10 };
-        var batch = new Option<int>("--batch-size") { Description = "images per step", DefaultValueFactory = _ => 128 };
-        var lr = new Option<double>("--lr") { Description = "peak learning rate (cosine schedule)", DefaultValueFactory = _ => 0.05 };
+        model.AcceptOnlyFromAmong([.. ModelZoo.Names]);
+        var output = CommonOptions.Output("model file to write");
+        var options = TrainingOptions.Create(epochs: 10, learningRate: 0.05);
         var noAugment = new Option<bool>("--no-augment") { Description = "train without random shifts and flips" };
         var dataset = CommonOptions.Dataset();
         var dataDir = CommonOptions.DataDir();
@@ -27,46 +27,53 @@ internal static class TrainCommand
         var threads = CommonOptions.Threads();
         var command = new Command("train", "train a zoo model from scratch (SGD, momentum, cosine schedule)")
         {
-            model, dataset, dataDir, epochs, batch, lr, noAugment, output, valSize, seed, threads,
+            model, dataset, dataDir, options.Epochs, options.BatchSize, options.LearningRate, noAugment, output, valSize, seed, threads,
         };
         command.SetAction((parse, cancel) =>
         {
-            CommonOptions.ApplyThreads(parse.GetValue(threads));
-            var options = new TrainOptions
-            {
-                Epochs = parse.GetValue(epochs), BatchSize = parse.GetValue(batch), LearningRate = parse.GetValue(lr),
-                Augment = !parse.GetValue(noAugment), Seed = parse.GetValue(seed),
-            };
-            options.Validate();
+            var train = options.Read(parse, parse.GetValue(seed)) with { Augment = !parse.GetValue(noAugment) };
             string architecture = parse.GetValue(model)!, outPath = parse.GetValue(output)!;
-            var data = DatasetCatalog.Load(parse.GetValue(dataset)!, parse.GetValue(dataDir), parse.GetValue(valSize), options.Seed);
-            using var graph = ModelZoo.Create(architecture, data.InputShape, data.Train.NumClasses, options.Seed);
-            AnsiConsole.MarkupLine($"training [bold]{architecture}[/] on {data.Name}: {data.TrainIndices.Length} train / {data.ValidationIndices.Length} val / {data.Test.Count} test images, {options.Epochs} epochs");
+            OutputPath.CheckFile(outPath, "path");
+            CommonOptions.ApplyThreads(parse.GetValue(threads));
+            var data = DatasetCatalog.Load(parse.GetValue(dataset)!, parse.GetValue(dataDir), parse.GetValue(valSize), train.Seed);
+            using var graph = ModelZoo.Create(architecture, data.InputShape, data.Train.NumClasses, train.Seed);
+            AnsiConsole.MarkupLine($"training [bold]{architecture}[/] on {data.Name}: {data.TrainIndices.Length} train / {data.ValidationIndices.Length} val / {data.Test.Count} test images, {train.Epochs} epochs");
 
-            var results = ProgressDisplay.Train(graph, data, options, cancel);
-            var test = Evaluator.Evaluate(graph, data.Test, data.TestIndices, data.Normalization, cancel: cancel);
-            var last = results[^1];
-            var record = new TrainingRecord
-            {
-                Dataset = data.Name, Epochs = options.Epochs, Seconds = results.Sum(r => r.Seconds), Seed = options.Seed,
-                ValidationAccuracy = last.ValidationAccuracy, ValidationSize = data.ValidationIndices.Length, TestAccuracy = test.Accuracy,
-                Command = "ascai " + string.Join(" ", Environment.GetCommandLineArgs().Skip(1)),
-                Settings = new()
-                {
-                    ["optimizer"] = $"SGD momentum {options.Momentum} nesterov {options.Nesterov} weight-decay {options.WeightDecay}",
-                    ["schedule"] = $"cosine from {options.LearningRate}", ["batchSize"] = options.BatchSize.ToString(),
-                    ["augment"] = options.Augment.ToString(), ["threads"] = TorchSharp.torch.get_num_threads().ToString(),
-                },
-            };
+            var results = ProgressDisplay.Train(graph, data, train, cancel);
+            var test = Evaluator.Evaluate(graph, data.Test, data.TestIndices, data.Normalization, cancel: cancel).EnsureFinite("the trained model");
+            var record = Trainer.Record("train", data, train, results, test.Accuracy, CommandLine());
             var info = new ModelInfo
             {
                 Architecture = architecture, NumClasses = data.Train.NumClasses, Normalization = data.Normalization,
                 ClassNames = data.ClassNames, Training = [record],
             };
             ModelFile.Save(new Model(graph, info), outPath);
-            AnsiConsole.MarkupLine($"validation {last.ValidationAccuracy:F2}%  test [bold]{test.Accuracy:F2}%[/]  in {record.Seconds / 60:F1} min -> {Markup.Escape(outPath)}");
+            AnsiConsole.MarkupLine($"validation {record.ValidationAccuracy:F2}%  test [bold]{test.Accuracy:F2}%[/]  in {record.Seconds / 60:F1} min -> {Markup.Escape(outPath)}");
             return Task.FromResult(0);
         });
         return command;
+    }
+
+    /// <summary>The command line as typed, for the model's training record.</summary>
+    public static string CommandLine() => "ascai " + string.Join(" ", Environment.GetCommandLineArgs().Skip(1));
+}
+
+/// <summary>The flags of <see cref="TrainOptions"/> that train and finetune share, with each command's defaults.</summary>
+internal sealed record TrainingOptions(Option<int> Epochs, Option<int> BatchSize, Option<double> LearningRate)
+{
+    public static TrainingOptions Create(int epochs, double learningRate) => new(
+        new Option<int>("--epochs") { Description = "training epochs", DefaultValueFactory = _ => epochs }
+            .Gives(SettingException.Of<TrainOptions>(nameof(TrainOptions.Epochs))),
+        new Option<int>("--batch-size") { Description = "images per step", DefaultValueFactory = _ => 128 }
+            .Gives(SettingException.Of<TrainOptions>(nameof(TrainOptions.BatchSize))),
+        new Option<double>("--lr") { Description = "peak learning rate (cosine schedule)", DefaultValueFactory = _ => learningRate }
+            .Gives(SettingException.Of<TrainOptions>(nameof(TrainOptions.LearningRate))));
+
+    /// <summary>The options given, checked.</summary>
+    public TrainOptions Read(ParseResult parse, int seed)
+    {
+        var options = new TrainOptions { Epochs = parse.GetValue(Epochs), BatchSize = parse.GetValue(BatchSize), LearningRate = parse.GetValue(LearningRate), Seed = seed };
+        options.Validate();
+        return options;
     }
 }

@@ -20,8 +20,10 @@ internal static class WorkerCommand
         command.SetAction((parse, cancel) =>
         {
             int slotCount = parse.GetValue(slots);
+            var endpoint = new NatsEndpoint(parse.GetValue(nats)!, parse.GetValue(token));
+            endpoint.Validate();
             CommonOptions.ApplyThreads(parse.GetValue(threads), slotCount, "--slots");
-            var worker = new NatsWorker(new NatsEndpoint(parse.GetValue(nats)!, parse.GetValue(token)), slotCount, parse.GetValue(cache)!, parse.GetValue(name)!);
+            var worker = new NatsWorker(endpoint, slotCount, parse.GetValue(cache)!, parse.GetValue(name)!);
             worker.Run(line => Console.Error.WriteLine(line), cancel);
             return Task.FromResult(0);
         });

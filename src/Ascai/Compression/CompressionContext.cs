@@ -76,7 +76,7 @@ public sealed record CompressionContext
     {
         var needed = Ascai.Graph.ChannelGroup.Of(graph).SelectMany(g => g.Consumers).Select(c => graph[c].Inputs[0]);
         if (_moments is not null && _momentsFor == Fill && needed.All(_moments.ContainsKey)) return _moments;
-        if (Data is null || Normalization is null) throw new AscaiException($"--fill {Fill.ToString().ToLowerInvariant()} of pruned channels needs a data set");
+        if (Data is null || Normalization is null) throw new SettingException(SettingException.Of<CompressionContext>(nameof(Fill)), $"{Fill.ToString().ToLowerInvariant()} of pruned channels needs a data set");
         // Linear fill fits C coefficients per pruned channel: on the calibration images, not on the validation images
         // that judge the candidates. Mean fill keeps its validation means (one number per channel, as measured since).
         var images = Fill == PrunedChannelFill.Linear ? Data.CalibrationIndices : Data.ValidationIndices;

@@ -34,18 +34,36 @@ public sealed class CompressionPlan
     /// <summary>Reads a plan: a JSON object mapping layer names to settings, e.g. {"conv1": {"method": "ps", "ratio": 0.3}}.</summary>
     public static CompressionPlan Load(string path)
     {
+        if (Directory.Exists(path)) throw new AscaiException($"{path}: a folder, not a settings file");
         if (!File.Exists(path)) throw new AscaiException($"{path}: no such settings file");
+        const string Expected = "expected {\"layer\": {\"method\": \"ps\", \"ratio\": 0.3}, ...}";
         try
         {
-            var layers = JsonSerializer.Deserialize<Dictionary<string, LayerSetting>>(File.ReadAllText(path), Json.Options)
+            string text = File.ReadAllText(path);
+            using (var document = JsonDocument.Parse(text))
+            {
+                if (document.RootElement.ValueKind != JsonValueKind.Object) throw new AscaiException($"{path}: not a JSON object; {Expected}");
+                // A misspelt key would otherwise be dropped without a word, and the layer compressed by a default.
+                foreach (var layer in document.RootElement.EnumerateObject())
+                {
+                    if (layer.Value.ValueKind != JsonValueKind.Object) throw new AscaiException($"{path}: layer '{layer.Name}' is not an object; {Expected}");
+                    foreach (var key in layer.Value.EnumerateObject())
+                        if (!Keys.Contains(key.Name))
+                            throw new AscaiException($"{path}: layer '{layer.Name}': unknown key '{key.Name}' (known: {string.Join(", ", Keys)})");
+                }
+            }
+            var layers = JsonSerializer.Deserialize<Dictionary<string, LayerSetting>>(text, Json.Options)
                 ?? throw new AscaiException($"{path}: empty settings");
             return new CompressionPlan { Layers = new(layers, StringComparer.Ordinal) };
         }
         catch (JsonException e)
         {
-            throw new AscaiException($"{path}: invalid settings JSON ({e.Message.Split('\n')[0]}); expected {{\"layer\": {{\"method\": \"ps\", \"ratio\": 0.3}}, ...}}");
+            throw new AscaiException($"{path}: invalid settings JSON ({e.Message.Split('\n')[0]}); {Expected}");
         }
     }
+
+    // The JSON names of LayerSetting's properties.
+    private static readonly string[] Keys = typeof(LayerSetting).GetProperties().Select(p => Json.Options.PropertyNamingPolicy!.ConvertName(p.Name)).ToArray();
 
     /// <summary>Writes the plan as JSON.</summary>
     public string ToJson() => JsonSerializer.Serialize(Layers, Json.Options);

@@ -18,16 +18,16 @@ public static class DatasetCatalog
         ["T-shirt/top", "Trouser", "Pullover", "Dress", "Coat", "Sandal", "Shirt", "Sneaker", "Bag", "Ankle boot"];
 
     /// <summary>Loads a named data set from <paramref name="dataDir"/> (or its default place) and splits it.</summary>
-    public static DatasetSplits Load(string name, string? dataDir = null, int validationSize = DatasetSplits.DefaultValidationSize, int seed = 0)
+    public static DatasetSplits Load(string dataset, string? dataDir = null, int validationSize = DatasetSplits.DefaultValidationSize, int seed = 0)
     {
-        name = name.ToLowerInvariant();
+        string name = dataset.ToLowerInvariant();
         var (train, test, normalization, classes) = name switch
         {
             "fashion-mnist" => LoadIdx(dataDir ?? DefaultFashionMnistDir, Normalization.FashionMnist, FashionClasses),
-            "mnist" or "kmnist" or "idx" => LoadIdx(dataDir ?? throw new AscaiException($"--data-dir is required for '{name}'"),
+            "mnist" or "kmnist" or "idx" => LoadIdx(dataDir ?? throw new SettingException(nameof(dataDir), $"is required for the data set '{name}'"),
                 name == "mnist" ? Normalization.Mnist : null, Enumerable.Range(0, 10).Select(i => i.ToString()).ToArray()),
-            "cifar10" => LoadCifar(dataDir ?? throw new AscaiException("--data-dir is required for 'cifar10'")),
-            _ => throw new AscaiException($"unknown dataset '{name}' (known: {string.Join(", ", Names)})"),
+            "cifar10" => LoadCifar(dataDir ?? throw new SettingException(nameof(dataDir), "is required for the data set 'cifar10'")),
+            _ => throw new SettingException(nameof(dataset), $"'{dataset}' is not one of: {string.Join(", ", Names)}"),
         };
         if (train.Channels != test.Channels || train.Height != test.Height || train.Width != test.Width)
             throw new AscaiException($"{test.Name}: test images are {test.Channels}x{test.Height}x{test.Width}, training images {train.Channels}x{train.Height}x{train.Width}");

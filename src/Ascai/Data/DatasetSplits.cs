@@ -30,11 +30,21 @@ public sealed record DatasetSplits(string Name, ImageDataset Train, ImageDataset
     /// <summary>Per-sample input shape of the images.</summary>
     public Shape InputShape => new(Train.Channels, Train.Height, Train.Width);
 
+    /// <summary>Throws unless these images and labels fit <paramref name="model"/>'s input and outputs.</summary>
+    public void CheckFits(Model model)
+    {
+        if (!model.Graph.InputShape.Equals(InputShape))
+            throw new AscaiException($"the model takes {model.Graph.InputShape} inputs but {Name} images are {InputShape}");
+        long outputs = model.Graph.InferShapes()[model.Graph.Output].Elements;
+        if (Train.NumClasses > outputs)
+            throw new AscaiException($"{Name} has {Train.NumClasses} classes but the model has {outputs} outputs: labels {outputs}..{Train.NumClasses - 1} are outside its classes");
+    }
+
     /// <summary>Splits a training set into train and validation indices with a seeded shuffle.</summary>
     public static (int[] Train, int[] Validation) HoldOut(int count, int validationSize, int seed)
     {
-        if (validationSize < 0 || validationSize >= count)
-            throw new AscaiException($"validation size {validationSize} must be between 0 and {count - 1} (the training images)");
+        if (validationSize < 1 || validationSize >= count)
+            throw new SettingException(nameof(validationSize), $"must be between 1 and {count - 1} (the training split has {count} images), got {validationSize}");
         var order = Enumerable.Range(0, count).ToArray();
         new Random(seed).Shuffle(order);
         var validation = order[..validationSize];

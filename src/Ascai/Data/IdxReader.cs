@@ -60,6 +60,8 @@ public static class IdxReader
         if (labelDims.Length != 1) throw new AscaiException($"{labelsPath}: expected a vector of labels, found rank {labelDims.Length}");
         if (imageDims[0] != labelDims[0])
             throw new AscaiException($"{labelsPath}: {labelDims[0]} labels do not match the {imageDims[0]} images of {imagesPath}");
+        int bad = Array.FindIndex(labels, l => l >= numClasses);
+        if (bad >= 0) throw new AscaiException($"{labelsPath}: label {labels[bad]} of image {bad} is outside 0..{numClasses - 1}");
         return new ImageDataset(imagesPath, pixels, labels, 1, imageDims[1], imageDims[2], numClasses);
     }
 }

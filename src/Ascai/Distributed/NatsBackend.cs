@@ -55,7 +55,7 @@ public sealed class NatsBackend(NatsEndpoint endpoint, int inFlight = 64) : IEva
     /// <inheritdoc/>
     public Func<double[], CancellationToken, CandidateResult> Open(SearchConfig config, Model model, DatasetSplits data)
     {
-        if (inFlight < 1) throw new AscaiException($"--in-flight must be at least 1, got {inFlight}");
+        if (inFlight < 1) throw new SettingException(nameof(inFlight), $"must be at least 1, got {inFlight}");
         OpenAsync(config, model, data).GetAwaiter().GetResult();
         return Evaluate;
     }
@@ -131,7 +131,7 @@ public sealed class NatsBackend(NatsEndpoint endpoint, int inFlight = 64) : IEva
         }
         var outcome = waiter.Task.WaitAsync(cancel).GetAwaiter().GetResult();
         if (outcome.Error is not null) throw new AscaiException($"worker {outcome.Worker}: {outcome.Error}");
-        return new CandidateResult(outcome.ValAccuracy, outcome.Macs, outcome.Params);
+        return new CandidateResult(outcome.ValAccuracy, outcome.Macs, outcome.Params, outcome.Failure);
     }
 
     /// <summary>Stops collecting and closes the connection; tasks still queued stay for a resumed search.</summary>

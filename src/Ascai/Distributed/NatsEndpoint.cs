@@ -8,11 +8,14 @@ namespace Ascai.Distributed;
 /// </summary>
 public sealed record NatsEndpoint(string Url, string? Token = null)
 {
+    /// <summary>The URL, or a <see cref="SettingException"/> when it is not a NATS URL (checked before any work).</summary>
+    public Uri Validate() => Uri.TryCreate(Url, UriKind.Absolute, out var uri) && uri.Scheme is "nats" or "tls" && uri.Host.Length > 0 ? uri
+        : throw new SettingException(SettingException.Of<NatsEndpoint>(nameof(Url)), $"'{Url}' is not a NATS URL such as nats://127.0.0.1:4222");
+
     /// <summary>Connects, or throws one clear error when the server cannot be reached or refuses the login.</summary>
     public async Task<NatsConnection> ConnectAsync(string clientName, CancellationToken cancel = default)
     {
-        if (!Uri.TryCreate(Url, UriKind.Absolute, out var uri) || uri.Scheme is not ("nats" or "tls"))
-            throw new AscaiException($"--nats '{Url}' is not a NATS URL such as nats://127.0.0.1:4222");
+        var uri = Validate();
         var auth = NatsAuthOpts.Default;
         if (Token is not null) auth = auth with { Token = Token };
         if (uri.UserInfo.Split(':', 2) is [var user, var password] && user.Length > 0)

@@ -33,7 +33,7 @@ public sealed class NatsWorker(NatsEndpoint endpoint, int slots, string cacheDir
     /// </summary>
     public void Run(Action<string> log, CancellationToken cancel)
     {
-        if (slots < 1) throw new AscaiException($"--slots must be at least 1, got {slots}");
+        if (slots < 1) throw new SettingException(nameof(slots), $"must be at least 1, got {slots}");
         var connection = endpoint.ConnectAsync($"ascai-worker-{name}", cancel).GetAwaiter().GetResult();
         try
         {
@@ -76,7 +76,7 @@ public sealed class NatsWorker(NatsEndpoint endpoint, int slots, string cacheDir
                     var clock = Stopwatch.StartNew();
                     var evaluator = _evaluators.GetOrAdd(task.Job, job => new Lazy<Task<CandidateEvaluator>>(() => Load(job, blobs, log, cancel))).Value.GetAwaiter().GetResult();
                     var result = evaluator.Evaluate(task.Genome, cancel);
-                    outcome = new EvaluationOutcome(task.Job, task.Key, result.ValAccuracy, result.Macs, result.Params, name, clock.Elapsed.TotalSeconds);
+                    outcome = new EvaluationOutcome(task.Job, task.Key, result.ValAccuracy, result.Macs, result.Params, name, clock.Elapsed.TotalSeconds, Failure: result.Failure);
                 }
                 catch (OperationCanceledException)
                 {

@@ -5,9 +5,12 @@ public sealed record EvaluationTask(string Job, string Key, double[] Genome);
 
 /// <summary>
 /// What a worker measured for a task (or why it could not): published on the job's result subject. The search
-/// takes the first outcome of each key; a redelivered task's second outcome is ignored.
+/// takes the first outcome of each key; a redelivered task's second outcome is ignored. <see cref="Error"/> is a
+/// worker that could not evaluate (the search stops); <see cref="Failure"/> a candidate that evaluated to NaN or
+/// infinity (recorded as failed, the search goes on).
 /// </summary>
-public sealed record EvaluationOutcome(string Job, string Key, double ValAccuracy, long Macs, long Params, string Worker, double Seconds, string? Error = null);
+public sealed record EvaluationOutcome(string Job, string Key, double ValAccuracy, long Macs, long Params, string Worker, double Seconds, string? Error = null,
+    string? Failure = null);
 
 /// <summary>A worker's periodic sign of life: slots, busy slots, evaluations done and their rate.</summary>
 public sealed record WorkerHeartbeat(string Worker, int Slots, int Busy, int Evaluated, double PerSecond);

@@ -9,9 +9,6 @@ using static TorchSharp.torch;
 
 namespace Ascai.Evaluation;
 
-/// <summary>What evaluating one genome measured.</summary>
-public sealed record CandidateResult(double ValAccuracy, long Macs, long Params);
-
 /// <summary>
 /// Scores genomes of one search space on one model: compress, compact (so the forward pass costs what the
 /// candidate costs), measure validation accuracy and cost. A pure function of (model, genome, validation images):
@@ -74,14 +71,11 @@ public sealed class CandidateEvaluator
     /// <summary>The base cost the saving is measured against: parameters for pn, MACs otherwise.</summary>
     public long BaseCost => _space.CountsParameters ? BaseParams : BaseMacs;
 
-    /// <summary>The cost of a result in the space's unit.</summary>
-    public long CostOf(CandidateResult result) => _space.CountsParameters ? result.Params : result.Macs;
-
     /// <summary>Validation accuracy of the uncompressed model.</summary>
     public double BaseAccuracy()
     {
         using var scope = NewDisposeScope();
-        return Evaluator.Evaluate(x => _model.Graph.Forward(x), _validation).Accuracy;
+        return Evaluator.Evaluate(x => _model.Graph.Forward(x), _validation).EnsureFinite("the model").Accuracy;
     }
 
     /// <summary>Compresses by <paramref name="genome"/> (compact form unless disabled) and measures it.</summary>
@@ -98,11 +92,14 @@ public sealed class CandidateEvaluator
         var engine = NextEngine();
         using var session = engine == EvaluationEngine.OnnxRuntime ? new OnnxRuntimeSession(OnnxExporter.Export(graph), _threads, spin: false) : null;
         double build = clock.Elapsed.TotalSeconds;
-        double accuracy = Evaluator.Evaluate(session is null ? x => graph.Forward(x) : session.Run, _validation, cancel).Accuracy;
+        var evaluation = Evaluator.Evaluate(session is null ? x => graph.Forward(x) : session.Run, _validation, cancel);
         double forward = clock.Elapsed.TotalSeconds;
         var profile = CostModel.Profile(graph);
         Observe(engine, forward - compress, profile.TotalMacs);
-        var result = new CandidateResult(accuracy, profile.TotalMacs, _space.CountsParameters ? profile.TotalNonZeroParams : profile.TotalParams);
+        long parameters = _space.CountsParameters ? profile.TotalNonZeroParams : profile.TotalParams;
+        var result = evaluation.Finite
+            ? new CandidateResult(evaluation.Accuracy, profile.TotalMacs, parameters)
+            : CandidateResult.Failed(profile.TotalMacs, parameters, "NaN or infinite outputs");
         Timings.Add(compress, build - compress, forward - build, clock.Elapsed.TotalSeconds - forward);
         return result;
     }

@@ -4,11 +4,18 @@ using static TorchSharp.torch;
 
 namespace Ascai.Evaluation;
 
-/// <summary>Top-1 accuracy (percent) and mean cross-entropy of a model on some images.</summary>
-public sealed record EvaluationResult(int Correct, int Total, double MeanLoss)
+/// <summary>
+/// Top-1 accuracy (percent) and mean cross-entropy of a model on some images. <see cref="Finite"/> is false when any
+/// logit was NaN or infinite: then the model computed no numbers, and its accuracy means nothing.
+/// </summary>
+public sealed record EvaluationResult(int Correct, int Total, double MeanLoss, bool Finite = true)
 {
     /// <summary>Accuracy in percent.</summary>
-    public double Accuracy => Total == 0 ? 0 : 100.0 * Correct / Total;
+    public double Accuracy => 100.0 * Correct / Total;
+
+    /// <summary>This result, or an <see cref="AscaiException"/> saying that <paramref name="what"/> computed NaN or infinity.</summary>
+    public EvaluationResult EnsureFinite(string what) => Finite ? this
+        : throw new AscaiException($"{what} gives NaN or infinite outputs on these images (mean loss {MeanLoss}): its weights or its input normalisation are broken");
 }
 
 /// <summary>Runs a model in inference mode over image batches and scores its predictions.</summary>
@@ -36,6 +43,7 @@ public static class Evaluator
     {
         int correct = 0, total = 0;
         double loss = 0;
+        bool finite = true;
         using var _ = inference_mode();
         using var batch = batches.GetEnumerator();
         while (true)
@@ -45,10 +53,13 @@ public static class Evaluator
             if (!batch.MoveNext()) break;
             var (images, labels) = batch.Current;
             var logits = forward(images);
+            finite &= logits.isfinite().all().item<bool>();
             correct += (int)logits.argmax(1).eq(labels).sum().item<long>();
             loss += nn.functional.cross_entropy(logits, labels, reduction: nn.Reduction.Sum).item<float>();
             total += (int)labels.shape[0];
         }
-        return new EvaluationResult(correct, total, total == 0 ? 0 : loss / total);
+        // An accuracy of no images is not 0% but nothing: the caller asked for an impossible measurement.
+        if (total == 0) throw new AscaiException("no images to evaluate on");
+        return new EvaluationResult(correct, total, loss / total, finite && double.IsFinite(loss));
     }
 }

@@ -71,6 +71,19 @@ public sealed class LayerGraph : IDisposable
     }
 
     /// <summary>
+    /// The first tensor (as "node.tensor") holding a NaN or an infinity, or null when every value is finite: such a
+    /// model's outputs are not numbers, and nothing measured on it is a result.
+    /// </summary>
+    public string? FirstNonFiniteTensor()
+    {
+        using var scope = NewDisposeScope();
+        foreach (var node in _nodes)
+            foreach (var (name, value) in node.AllTensors().OrderBy(t => t.Name, StringComparer.Ordinal))
+                if (value.is_floating_point() && !value.isfinite().all().item<bool>()) return $"{node.Name}.{name}";
+        return null;
+    }
+
+    /// <summary>
     /// Runs a batch through the graph (N, C, H, W) and returns the output. Intermediate results are disposed as
     /// soon as their last consumer has run, which keeps peak memory near the widest layer's.
     /// <paramref name="observe"/>, when given, sees every node's output (by node name) before it can be disposed.

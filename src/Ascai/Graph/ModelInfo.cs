@@ -9,6 +9,20 @@ public sealed record Normalization(float[] Mean, float[] Std)
     public static Normalization Mnist { get; } = new([0.1307f], [0.3081f]);
     /// <summary>CIFAR-10's usual per-channel statistics.</summary>
     public static Normalization Cifar10 { get; } = new([0.4914f, 0.4822f, 0.4465f], [0.2470f, 0.2435f, 0.2616f]);
+
+    /// <summary>
+    /// Throws <see cref="SettingException"/> (naming <paramref name="setting"/>) unless there is one finite mean and one
+    /// finite, positive standard deviation per channel: a zero or non-finite one turns every input into NaN.
+    /// </summary>
+    public void Validate(string setting, int? channels = null)
+    {
+        if (Mean.Length == 0 || Mean.Length != Std.Length)
+            throw new SettingException(setting, $"needs one mean and one standard deviation per input channel, got {Mean.Length} and {Std.Length}");
+        if (channels is { } c && Mean.Length != c)
+            throw new SettingException(setting, $"has {Mean.Length} values per statistic for {c} input channels");
+        if (Mean.Any(v => !float.IsFinite(v))) throw new SettingException(setting, $"mean [{string.Join(", ", Mean)}] is not finite");
+        if (Std.Any(v => !(v > 0) || !float.IsFinite(v))) throw new SettingException(setting, $"standard deviation [{string.Join(", ", Std)}] must be finite and positive");
+    }
 }
 
 /// <summary>How a model was trained and how well it did, saved with it.</summary>

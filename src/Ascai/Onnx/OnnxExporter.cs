@@ -36,6 +36,26 @@ public static class OnnxExporter
         return model.ToByteArray();
     }
 
+    /// <summary>Largest absolute difference between Ascai's and ONNX Runtime's outputs that <see cref="Check"/> accepts.</summary>
+    public const double CheckTolerance = 1e-3;
+
+    /// <summary>
+    /// Runs <paramref name="onnx"/> (the export of <paramref name="graph"/>) in ONNX Runtime on <paramref name="samples"/>
+    /// seeded random inputs and returns the largest absolute difference from Ascai's outputs; throws when it exceeds
+    /// <see cref="CheckTolerance"/> or is not a number (a NaN output is a failure, never a pass).
+    /// </summary>
+    public static double Check(LayerGraph graph, byte[] onnx, int samples = 8)
+    {
+        using var scope = NewDisposeScope();
+        using var session = new OnnxRuntimeSession(onnx);
+        var x = randn(graph.InputShape.WithBatch(samples), generator: new TorchSharp.torch.Generator(0));
+        using var _ = inference_mode();
+        double diff = (graph.Forward(x) - session.Run(x)).abs().max().item<float>();
+        if (!(diff <= CheckTolerance))
+            throw new AscaiException($"the exported model's outputs differ from Ascai's by {diff:G3} on {samples} random inputs (at most {CheckTolerance:G1} allowed)");
+        return diff;
+    }
+
     private static void Add(GraphProto onnx, Node node, IReadOnlyDictionary<string, Shape> shapes)
     {
         string x = node.Inputs.Length > 0 ? node.Inputs[0] : "";

@@ -23,6 +23,8 @@ public sealed record EvaluationRecord
     public int Seed { get; init; }
     /// <summary>Seconds the evaluation took.</summary>
     public double Seconds { get; init; }
+    /// <summary>Why the candidate failed (NaN or infinite outputs), or null: a failed one is never feasible.</summary>
+    public string? Failure { get; init; }
 
     /// <summary>A stable key for the genome, so identical genomes are evaluated once.</summary>
     public static string Key(double[] genome) => string.Join(",", genome.Select(v => v.ToString("R", System.Globalization.CultureInfo.InvariantCulture)));

@@ -41,14 +41,42 @@ public sealed record SearchConfig
     /// <summary>GA settings, budgets and seed.</summary>
     public SearchOptions Options { get; init; } = new();
 
-    /// <summary>The floor for a model of base accuracy <paramref name="baseAccuracy"/>; throws for an impossible one.</summary>
+    /// <summary>
+    /// Throws <see cref="SettingException"/> for any setting that cannot be used, or any combination that cannot: everything
+    /// that can be known without reading the model or the data, so a mistake is reported before any work starts.
+    /// </summary>
+    public void Validate()
+    {
+        static string Key(string property) => SettingException.Of<SearchConfig>(property);
+        Options.Validate();
+        if (string.IsNullOrWhiteSpace(Model)) throw new SettingException(Key(nameof(Model)), "is required");
+        if (!Strategies.SearchStrategies.Names.Contains(Strategy.ToLowerInvariant()))
+            throw new SettingException(Key(nameof(Strategy)), $"'{Strategy}' is not one of: {string.Join(", ", Strategies.SearchStrategies.Names)}");
+        if (!SearchSpace.MethodSets.Contains(Methods.ToLowerInvariant()))
+            throw new SettingException(Key(nameof(Methods)), $"'{Methods}' is not one of: {string.Join(", ", SearchSpace.MethodSets)}");
+        if (ValidationSize < 1) throw new SettingException(Key(nameof(ValidationSize)), $"must be at least 1, got {ValidationSize}: the accuracy floor is judged on these images");
+        if (AccThreshold is not null && MaxDrop is not null)
+            throw new SettingException(Key(nameof(AccThreshold)), $"and {{{Key(nameof(MaxDrop))}}} both set the accuracy floor: give one");
+        if (MaxDrop is { } drop && !(drop >= 0 && drop < 100))
+            throw new SettingException(Key(nameof(MaxDrop)), $"must be in [0, 100) accuracy points, got {drop}");
+        if (AccThreshold is { } threshold && !(threshold > 0 && threshold <= 100))
+            throw new SettingException(Key(nameof(AccThreshold)), $"must be in (0, 100] percent, got {threshold}");
+        if (ChannelMultiple < 1) throw new SettingException(Key(nameof(ChannelMultiple)), $"must be at least 1, got {ChannelMultiple}");
+        Normalization?.Validate(Key(nameof(Normalization)));
+        if (Strategy.Equals("ascai", StringComparison.OrdinalIgnoreCase) && Options.Budget is { } budget && Options.Population > budget)
+            throw new SettingException(SettingException.Of<SearchOptions>(nameof(SearchOptions.Population)),
+                $"({Options.Population}) exceeds {{{SettingException.Of<SearchOptions>(nameof(SearchOptions.Budget))}}} ({budget}): not even the initial population could be evaluated");
+    }
+
+    /// <summary>The floor for a model of base accuracy <paramref name="baseAccuracy"/>; throws for one that no model or every model meets.</summary>
     public double Floor(double baseAccuracy)
     {
-        if (AccThreshold is not null && MaxDrop is not null) throw new AscaiException("give --acc-threshold or --max-drop, not both");
-        if (MaxDrop is < 0) throw new AscaiException($"--max-drop must be non-negative, got {MaxDrop}");
         double floor = AccThreshold ?? baseAccuracy - (MaxDrop ?? 1.0);
         if (floor > baseAccuracy)
             throw new AscaiException($"accuracy floor {floor:F2}% is above the model's own validation accuracy ({baseAccuracy:F2}%)");
+        if (floor <= 0)
+            throw new SettingException(SettingException.Of<SearchConfig>(MaxDrop is null && AccThreshold is not null ? nameof(AccThreshold) : nameof(MaxDrop)),
+                $"puts the accuracy floor at {floor:F2}%, which every model meets (the model's validation accuracy is {baseAccuracy:F2}%)");
         return floor;
     }
 }

@@ -82,19 +82,26 @@ public sealed record SearchOptions
     /// <summary>Bisection resolution of the ratio thresholds.</summary>
     public double ThresholdResolution { get; init; } = 0.01;
 
-    /// <summary>Throws <see cref="AscaiException"/> for values that make no sense.</summary>
+    /// <summary>Largest population accepted: every member is a genome held in memory and evaluated each generation.</summary>
+    public const int MaxPopulation = 10_000;
+
+    /// <summary>Throws <see cref="SettingException"/> for values that make no sense, before any work starts.</summary>
     public void Validate()
     {
-        foreach (var (name, p) in new[] { ("--p-cross", CrossoverProbability), ("--p-swap", SwapProbability), ("--p-mutate", MutationProbability), ("--p-tweak", TweakProbability) })
-            if (!(p >= 0 && p <= 1)) throw new AscaiException($"{name} must be a probability in [0, 1], got {p}");
-        if (Population < 2) throw new AscaiException($"--population must be at least 2, got {Population}");
-        if (Generations < 1) throw new AscaiException($"--generations must be at least 1, got {Generations}");
-        if (!(Sigma > 0)) throw new AscaiException($"--sigma must be positive, got {Sigma}");
-        if (Budget is < 1) throw new AscaiException($"--budget must be at least 1, got {Budget}");
-        if (TimeLimit is { } t && t <= TimeSpan.Zero) throw new AscaiException("--time-limit must be positive");
-        if (Polish < 0) throw new AscaiException($"--polish must be at least 0, got {Polish}");
-        if (Budget is { } b && Polish >= b) throw new AscaiException($"--polish ({Polish}) must be below --budget ({b})");
-        if (TournamentSize < 2) throw new AscaiException($"--tournament-size must be at least 2, got {TournamentSize}");
-        if (Stagnation is < 1) throw new AscaiException($"--stagnation must be at least 1, got {Stagnation}");
+        static string Key(string property) => SettingException.Of<SearchOptions>(property);
+        foreach (var (name, p) in new[] { (nameof(CrossoverProbability), CrossoverProbability), (nameof(SwapProbability), SwapProbability),
+                     (nameof(MutationProbability), MutationProbability), (nameof(TweakProbability), TweakProbability) })
+            if (!(p >= 0 && p <= 1)) throw new SettingException(Key(name), $"must be a probability in [0, 1], got {p}");
+        if (Population is < 2 or > MaxPopulation) throw new SettingException(Key(nameof(Population)), $"must be between 2 and {MaxPopulation:N0}, got {Population}");
+        if (Generations < 1) throw new SettingException(Key(nameof(Generations)), $"must be at least 1, got {Generations}");
+        if (!(Sigma > 0) || double.IsInfinity(Sigma)) throw new SettingException(Key(nameof(Sigma)), $"must be a positive number, got {Sigma}");
+        if (Budget is < 1) throw new SettingException(Key(nameof(Budget)), $"must be at least 1, got {Budget}");
+        if (TimeLimit is { } t && t <= TimeSpan.Zero) throw new SettingException(Key(nameof(TimeLimit)), $"must be positive, got {t}");
+        if (Polish < 0) throw new SettingException(Key(nameof(Polish)), $"must be at least 0, got {Polish}");
+        if (Budget is { } b && Polish >= b) throw new SettingException(Key(nameof(Polish)), $"({Polish}) must be below {{{Key(nameof(Budget))}}} ({b})");
+        if (TournamentSize < 2) throw new SettingException(Key(nameof(TournamentSize)), $"must be at least 2, got {TournamentSize}");
+        if (TournamentSize > Population) throw new SettingException(Key(nameof(TournamentSize)), $"({TournamentSize}) cannot exceed {{{Key(nameof(Population))}}} ({Population}): a tournament draws distinct members");
+        if (Stagnation is < 1) throw new SettingException(Key(nameof(Stagnation)), $"must be at least 1, got {Stagnation}");
+        if (!(ThresholdResolution > 0 && ThresholdResolution < 1)) throw new SettingException(Key(nameof(ThresholdResolution)), $"must be in (0, 1), got {ThresholdResolution}");
     }
 }

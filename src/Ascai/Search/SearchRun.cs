@@ -1,4 +1,5 @@
 using System.Diagnostics;
+using Ascai.Evaluation;
 
 namespace Ascai.Search;
 
@@ -18,7 +19,7 @@ public sealed record SearchProgress(int Generation, int Evaluations, int? Budget
 /// </summary>
 public sealed class SearchRun
 {
-    private readonly Func<double[], CancellationToken, (double Accuracy, long Macs, long Params, long Cost)> _evaluate;
+    private readonly Func<double[], CancellationToken, CandidateResult> _evaluate;
     private readonly Dictionary<string, EvaluationRecord> _cache = new();
     private readonly Journal? _journal;
     private readonly List<EvaluationRecord> _records = [];
@@ -26,10 +27,14 @@ public sealed class SearchRun
     private readonly IProgress<SearchProgress>? _progress;
     private readonly CancellationToken _cancel;
     private int _replayed;
+    private bool _replayReported;
 
-    /// <summary>Creates a run; <paramref name="evaluate"/> returns accuracy, MACs, params and the cost the saving is measured in.</summary>
+    /// <summary>
+    /// Creates a run; <paramref name="evaluate"/> measures a genome (the saving is measured in parameters when the
+    /// space counts them, in MACs otherwise, against <paramref name="baseCost"/>).
+    /// </summary>
     public SearchRun(SearchSpace space, ScoreFunction score, double baseCost, SearchOptions options,
-        Func<double[], CancellationToken, (double Accuracy, long Macs, long Params, long Cost)> evaluate,
+        Func<double[], CancellationToken, CandidateResult> evaluate,
         Journal? journal = null, IProgress<SearchProgress>? progress = null, CancellationToken cancel = default)
     {
         (Space, Score, BaseCost, Options, _evaluate, _journal, _progress, _cancel) = (space, score, baseCost, options, evaluate, journal, progress, cancel);
@@ -80,6 +85,12 @@ public sealed class SearchRun
     /// </summary>
     public int Workers { get; init; } = 1;
 
+    /// <summary>Whether journal records remain that the strategy has not asked for again yet.</summary>
+    public bool Replaying => _replayed < (_journal?.Existing.Count ?? 0);
+
+    /// <summary>Called once, before the first new evaluation is committed after the journal has replayed.</summary>
+    public Action? Replayed { get; init; }
+
     /// <summary>A line on where candidates are evaluated (remote workers), shown with the progress; null for none.</summary>
     public Func<string?>? Status { get; init; }
 
@@ -99,11 +110,13 @@ public sealed class SearchRun
             string key = EvaluationRecord.Key(genome);
             if (_cache.TryGetValue(key, out var known))
             {
-                if (_replayed < (_journal?.Existing.Count ?? 0) && known.Index == _records.Count) { _records.Add(known); _replayed++; Track(known); }
+                if (known.Index > _records.Count) Diverged(known.Index);
+                if (Replaying && known.Index == _records.Count) { _records.Add(known); _replayed++; Track(known); }
             }
             else if (!pendingKeys.Contains(key))
             {
                 if (ShouldStop || Options.Budget is { } budget && Evaluations + pending.Count >= budget) break;
+                if (Replaying) Diverged(_records.Count);
                 pending.Add((genome, key));
                 pendingKeys.Add(key);
             }
@@ -134,7 +147,7 @@ public sealed class SearchRun
     /// </summary>
     private void EvaluateInParallel(List<(double[] Genome, string Key)> pending, int generation)
     {
-        var done = new ((double, long, long, long) Result, double Seconds)?[pending.Count];
+        var done = new (CandidateResult Result, double Seconds)?[pending.Count];
         int claimed = -1, committed = 0;
         var commit = new Lock();
         bool stop = false;
@@ -161,14 +174,23 @@ public sealed class SearchRun
         }
     }
 
-    private void Commit(double[] genome, string key, int generation, (double Accuracy, long Macs, long Params, long Cost) result, double seconds)
+    // A replay is the same deterministic search asking for the journal's genomes in the journal's order; anything
+    // else means the journal was written with other settings or by another version, and its records would be
+    // mixed with new ones under the same indices.
+    private void Diverged(int index) => throw new AscaiException(
+        $"the journal does not replay: the search now asks for another genome than its evaluation {index} (it was made with other settings or by another version of Ascai); start a new run");
+
+    private void Commit(double[] genome, string key, int generation, CandidateResult result, double seconds)
     {
-        var (accuracy, macs, parameters, cost) = result;
-        double saving = 1 - cost / BaseCost;
+        if (!_replayReported) { _replayReported = true; Replayed?.Invoke(); }
+        double saving = 1 - (Space.CountsParameters ? result.Params : result.Macs) / BaseCost;
+        bool failed = result.Failure is not null;
         var record = new EvaluationRecord
         {
-            Index = _records.Count, Generation = generation, Genome = genome, ValAccuracy = accuracy, Macs = macs, Params = parameters,
-            Score = Score.Score(saving, accuracy), Feasible = Score.Feasible(accuracy), Seed = Options.Seed, Seconds = seconds,
+            Index = _records.Count, Generation = generation, Genome = genome, ValAccuracy = failed ? 0 : result.ValAccuracy, Macs = result.Macs, Params = result.Params,
+            // A failed candidate computed no accuracy: it scores as the worst possible one and never meets the floor.
+            Score = Score.Score(saving, failed ? 0 : result.ValAccuracy), Feasible = !failed && Score.Feasible(result.ValAccuracy),
+            Seed = Options.Seed, Seconds = seconds, Failure = result.Failure,
         };
         _journal?.Append(record);
         _cache[key] = record;
@@ -194,7 +216,7 @@ public sealed class SearchRun
     {
         long Cost(EvaluationRecord r) => byParameters ? r.Params : r.Macs;
         var front = new List<EvaluationRecord>();
-        foreach (var r in records.OrderBy(Cost).ThenByDescending(r => r.ValAccuracy))
+        foreach (var r in records.Where(r => r.Failure is null).OrderBy(Cost).ThenByDescending(r => r.ValAccuracy))
             if (front.Count == 0 || r.ValAccuracy > front[^1].ValAccuracy) front.Add(r);
         return front;
     }

@@ -26,30 +26,63 @@ public static class SearchRunner
     public static SearchSummary Start(SearchConfig config, string runDir, IProgress<SearchProgress>? progress = null, CancellationToken cancel = default, int workers = 1,
         IEvaluationBackend? backend = null)
     {
-        config.Options.Validate();
-        SearchStrategies.Create(config.Strategy);
-        if (File.Exists(Path.Combine(runDir, JournalFile)))
-            throw new AscaiException($"{runDir} already holds a run; use --resume {runDir} to continue it, or another --out");
+        Validate(config, runDir);
+        CheckWorkers(workers);
         var absolute = config with { Model = Path.GetFullPath(config.Model), DataDir = config.DataDir is null ? null : Path.GetFullPath(config.DataDir) };
         return Execute(absolute, runDir, progress, cancel, isNew: true, workers, backend);
     }
 
-    /// <summary>Continues the run in <paramref name="runDir"/> from its journal.</summary>
-    public static SearchSummary Resume(string runDir, IProgress<SearchProgress>? progress = null, CancellationToken cancel = default, int workers = 1,
-        IEvaluationBackend? backend = null)
+    /// <summary>
+    /// Throws for anything that would stop <see cref="Start"/> before its first slow step and can be known without
+    /// reading the model or the data: the settings, and a run folder that cannot be written or already holds a run.
+    /// </summary>
+    public static void Validate(SearchConfig config, string runDir)
     {
-        string path = Path.Combine(runDir, ConfigFile);
-        if (!File.Exists(path)) throw new AscaiException($"{runDir}: not a run folder (no {ConfigFile})");
-        SearchConfig config;
-        try { config = JsonSerializer.Deserialize<SearchConfig>(File.ReadAllText(path), Json.Options) ?? throw new JsonException("empty"); }
-        catch (JsonException e) { throw new AscaiException($"{path}: corrupt run configuration ({e.Message.Split('\n')[0]})"); }
-        return Execute(config, runDir, progress, cancel, isNew: false, workers, backend);
+        config.Validate();
+        OutputPath.CheckFolder(runDir, nameof(runDir), NeededBytes(config.Model));
+        if (File.Exists(Path.Combine(runDir, JournalFile)))
+            throw new SettingException(nameof(runDir), $"{runDir} already holds a run; continue it with {{{nameof(Resume)}}} {runDir}, or choose another folder");
     }
 
-    private static SearchSummary Execute(SearchConfig config, string runDir, IProgress<SearchProgress>? progress, CancellationToken cancel, bool isNew, int workers,
-        IEvaluationBackend? backend)
+    /// <summary>
+    /// Continues the run in <paramref name="runDir"/> from its journal. <paramref name="extension"/> lets it go further
+    /// than it was set to (a larger budget, more generations, a longer time limit): the journal replays as before, and
+    /// the search goes on from where it ended.
+    /// </summary>
+    public static SearchSummary Resume(string runDir, IProgress<SearchProgress>? progress = null, CancellationToken cancel = default, int workers = 1,
+        IEvaluationBackend? backend = null, SearchExtension? extension = null)
     {
-        if (workers < 1) throw new AscaiException($"--workers must be at least 1, got {workers}");
+        CheckWorkers(workers);
+        var config = ReadConfig(runDir);
+        // The journal is checked before any work: a broken one would only be found after the model's preparation.
+        string journalPath = Path.Combine(runDir, JournalFile);
+        int done = File.Exists(journalPath) ? Journal.Read(journalPath).Count : 0;
+        if (extension is not null) config = config with { Options = extension.Apply(config.Options, done) };
+        config.Validate();
+        OutputPath.CheckFolder(runDir, nameof(Resume), NeededBytes(config.Model));
+        return Execute(config, runDir, progress, cancel, isNew: false, workers, backend, rewriteConfig: extension is not null);
+    }
+
+    /// <summary>The settings of the run in <paramref name="runDir"/> (its <c>config.json</c>).</summary>
+    public static SearchConfig ReadConfig(string runDir)
+    {
+        string path = Path.Combine(runDir, ConfigFile);
+        if (!File.Exists(path)) throw new SettingException(nameof(Resume), $"{runDir} is not a run folder (no {ConfigFile})");
+        try { return JsonSerializer.Deserialize<SearchConfig>(File.ReadAllText(path), Json.Options) ?? throw new JsonException("empty"); }
+        catch (JsonException e) { throw new AscaiException($"{path}: corrupt run configuration ({e.Message.Split('\n')[0]})"); }
+    }
+
+    private static void CheckWorkers(int workers)
+    {
+        if (workers < 1) throw new SettingException(nameof(workers), $"must be at least 1, got {workers}");
+    }
+
+    // The best model is written three times (masked, compact, ONNX), each at most the size of the original; the journal is small.
+    private static long NeededBytes(string model) => File.Exists(model) ? 3 * new FileInfo(model).Length + (16 << 20) : 0;
+
+    private static SearchSummary Execute(SearchConfig config, string runDir, IProgress<SearchProgress>? progress, CancellationToken cancel, bool isNew, int workers,
+        IEvaluationBackend? backend, bool rewriteConfig = false)
+    {
         using var model = ModelFile.Load(config.Model);
         // The validation images must be the ones held out when the model was trained: same split seed.
         var trained = model.Info.Training.FirstOrDefault();
@@ -59,19 +92,21 @@ public static class SearchRunner
         // data set (e.g. unseen images as IDX files) has no such overlap.
         if (trained is not null && string.Equals(trained.Dataset, config.Dataset, StringComparison.OrdinalIgnoreCase)
             && trained.HeldOutCount() is var heldOut && config.ValidationSize > heldOut)
-            throw new AscaiException($"--val-size {config.ValidationSize}: the model was trained with only {heldOut} images held out, so the others would be images it was trained on (train with a larger --val-size)");
+            throw new SettingException(SettingException.Of<SearchConfig>(nameof(SearchConfig.ValidationSize)),
+                $"{config.ValidationSize}: the model was trained with only {heldOut} images held out, so the others would be images it was trained on (train with a larger {{{SettingException.Of<SearchConfig>(nameof(SearchConfig.ValidationSize))}}})");
         var data = DatasetCatalog.Load(config.Dataset, config.DataDir, config.ValidationSize, splitSeed);
         ModelFile.ResolveNormalization(model, config.Model, data.Normalization, config.Normalization);
-        if (!model.Graph.InputShape.Equals(data.InputShape))
-            throw new AscaiException($"the model takes {model.Graph.InputShape} inputs but {data.Name} images are {data.InputShape}");
+        data.CheckFits(model);
         var space = SearchSpace.Build(model.Graph, config.Methods, config.Include, config.Exclude);
-        // Remote workers evaluate exactly what the local evaluator would; it still measures the baseline and the best.
+        // The floor before anything slow (channel importance, moments, the remote workers' preparation).
+        double baseAccuracy = Evaluator.Evaluate(model.Graph, data.Train, data.ValidationIndices, model.Info.Normalization, cancel: cancel)
+            .EnsureFinite("the model").Accuracy;
+        double floor = config.Floor(baseAccuracy);
+        // Remote workers evaluate exactly what the local evaluator would; it still measures the best.
         // Connect first: an unreachable server fails before minutes of local preparation.
         var remoteEvaluate = backend?.Open(config, model, data);
         var evaluator = new CandidateEvaluator(model, data, space,
             new CompressionContext { Importance = config.Importance, Fill = config.Fill, ChannelMultiple = config.ChannelMultiple }, config.Engine);
-        double baseAccuracy = evaluator.BaseAccuracy();
-        double floor = config.Floor(baseAccuracy);
         var score = new ScoreFunction(config.Options.Score, baseAccuracy, floor);
         if (isNew) // only once every check has passed: a refused run leaves no folder behind
         {
@@ -82,11 +117,17 @@ public static class SearchRunner
         using var journal = new Journal(Path.Combine(runDir, JournalFile));
         using var populations = new PopulationLog(Path.Combine(runDir, PopulationsFile));
         var evaluate = remoteEvaluate ?? evaluator.Evaluate;
-        var run = new SearchRun(space, score, evaluator.BaseCost, config.Options, (genome, token) =>
+        // An extended run's settings replace the old ones once the old journal has replayed: from then on the journal
+        // holds evaluations that only the new settings reproduce.
+        void Replayed()
         {
-            var r = evaluate(genome, token);
-            return (r.ValAccuracy, r.Macs, r.Params, evaluator.CostOf(r));
-        }, journal, progress, cancel) { Workers = backend?.Concurrency ?? workers, Status = backend is null ? null : () => backend.Status };
+            if (rewriteConfig) AtomicFile.WriteText(Path.Combine(runDir, ConfigFile), JsonSerializer.Serialize(config, Json.Options));
+            rewriteConfig = false;
+        }
+        var run = new SearchRun(space, score, evaluator.BaseCost, config.Options, evaluate, journal, progress, cancel)
+        {
+            Workers = backend?.Concurrency ?? workers, Status = backend is null ? null : () => backend.Status, Replayed = Replayed,
+        };
         var strategy = SearchStrategies.Create(config.Strategy) is GeneticStrategy
             ? new GeneticStrategy { ThetaComputed = theta => AtomicFile.WriteText(Path.Combine(runDir, ThetaFile), JsonSerializer.Serialize(
                 space.Genes.Select((g, i) => new { layer = g.Layer, method = g.Method, kind = g.Kind, theta = theta[i] }), Json.Options)),
@@ -100,6 +141,9 @@ public static class SearchRunner
         {
             run.Stop("interrupted");
         }
+        if (run.Replaying && !cancel.IsCancellationRequested)
+            throw new AscaiException($"{Path.Combine(runDir, JournalFile)}: the search ended after {run.Evaluations} of the journal's {journal.Existing.Count} evaluations; the journal was made with other settings");
+        if (!run.Replaying) Replayed();
         return Summarize(config, runDir, model, data, space, evaluator, run, baseAccuracy, floor, cancel.IsCancellationRequested, remote: backend is not null);
     }
 

@@ -45,7 +45,8 @@ public sealed class SearchSpace
     public static SearchSpace Build(LayerGraph graph, string methods, IReadOnlyList<string>? include = null, IReadOnlyList<string>? exclude = null)
     {
         methods = methods.ToLowerInvariant();
-        if (!MethodSets.Contains(methods)) throw new AscaiException($"unknown --methods '{methods}' (known: {string.Join(", ", MethodSets)})");
+        if (!MethodSets.Contains(methods))
+            throw new SettingException(SettingException.Of<SearchConfig>(nameof(SearchConfig.Methods)), $"'{methods}' is not one of: {string.Join(", ", MethodSets)}");
         bool Wanted(string layer) =>
             (include is not { Count: > 0 } || include.Any(p => Glob(p).IsMatch(layer))) && !(exclude ?? []).Any(p => Glob(p).IsMatch(layer));
 
@@ -80,7 +81,9 @@ public sealed class SearchSpace
             foreach (var group in MaskPlacement.Candidates(graph).Where(g => Wanted(g.Source)))
                 genes.Add(new Gene(decomposed.Contains(group.Source) ? group.Producers[0] : group.Source, "ps", GeneKind.Ratio, 0, MaxRatio));
         }
-        if (genes.Count == 0) throw new AscaiException($"no searchable layer for --methods {methods} (check --include / --exclude)");
+        if (genes.Count == 0)
+            throw new SettingException(SettingException.Of<SearchConfig>(nameof(SearchConfig.Methods)),
+                $"'{methods}' finds no layer to search in this model (check {{{SettingException.Of<SearchConfig>(nameof(SearchConfig.Include))}}} and {{{SettingException.Of<SearchConfig>(nameof(SearchConfig.Exclude))}}})");
         return new SearchSpace(methods, genes, graph);
     }
 

@@ -33,10 +33,14 @@ public static class ModelFile
     {
         if (IsOnnx(path))
         {
+            if (model.Graph.FirstNonFiniteTensor() is { } nonFinite)
+                throw new AscaiException($"{path}: not written: tensor {nonFinite} holds NaN or infinite values");
             AtomicFile.WriteBytes(path, Onnx.OnnxExporter.Export(model.Graph, model.Info.Architecture));
             return;
         }
         model.Graph.Validate();
+        if (model.Graph.FirstNonFiniteTensor() is { } bad)
+            throw new AscaiException($"{path}: not written: tensor {bad} holds NaN or infinite values (a diverged training or fine-tuning)");
         using var scope = NewDisposeScope(); // reading weights out makes temporaries
         var entries = new List<TensorEntry>();
         var tensors = new List<Tensor>();
@@ -65,8 +69,36 @@ public static class ModelFile
     /// <summary>Loads a model; any problem with the file gives an <see cref="AscaiException"/> naming it.</summary>
     public static Model Load(string path)
     {
+        if (Directory.Exists(path)) throw new AscaiException($"{path}: a folder, not a model file");
         if (!File.Exists(path)) throw new AscaiException($"{path}: no such model file");
-        if (IsOnnx(path)) return LoadOnnx(path);
+        var model = IsOnnx(path) ? LoadOnnx(path) : LoadAscai(path);
+        try
+        {
+            Check(model, path);
+            return model;
+        }
+        catch
+        {
+            model.Dispose();
+            throw;
+        }
+    }
+
+    // What any model must satisfy before it is measured: finite weights and normalisation, and as many outputs as classes.
+    private static void Check(Model model, string path)
+    {
+        if (model.Graph.FirstNonFiniteTensor() is { } bad) throw new AscaiException($"{path}: tensor {bad} holds NaN or infinite values");
+        try { model.Info.Normalization.Validate("normalisation", model.Graph.InputShape.Channels); }
+        catch (SettingException e) { throw new AscaiException($"{path}: the model's input {e.Message}"); }
+        long outputs = model.Graph.InferShapes()[model.Graph.Output].Elements;
+        if (model.Info.NumClasses > 0 && outputs != model.Info.NumClasses)
+            throw new AscaiException($"{path}: the model declares {model.Info.NumClasses} classes but its last layer has {outputs} outputs");
+        if (model.Info.ClassNames.Length > 0 && model.Info.ClassNames.Length != outputs)
+            throw new AscaiException($"{path}: the model names {model.Info.ClassNames.Length} classes but its last layer has {outputs} outputs");
+    }
+
+    private static Model LoadAscai(string path)
+    {
         try
         {
             using var zip = ZipFile.OpenRead(path);
@@ -123,9 +155,7 @@ public static class ModelFile
     {
         var chosen = explicitValue ?? (IsOnnx(path) ? dataset : null);
         if (chosen is null) return;
-        if (chosen.Mean.Length != model.Graph.InputShape.Channels || chosen.Std.Length != model.Graph.InputShape.Channels)
-            throw new AscaiException($"{path}: the normalisation has {chosen.Mean.Length} mean and {chosen.Std.Length} std values for {model.Graph.InputShape.Channels} input channels");
-        if (chosen.Std.Any(v => v <= 0)) throw new AscaiException("--std values must be positive");
+        chosen.Validate(explicitValue is null ? "the data set's normalisation" : nameof(Normalization), model.Graph.InputShape.Channels);
         model.Info = model.Info with { Normalization = chosen };
     }
 

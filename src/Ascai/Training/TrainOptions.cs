@@ -20,14 +20,15 @@ public sealed record TrainOptions
     /// <summary>Seed of the shuffling and augmentation.</summary>
     public int Seed { get; init; }
 
-    /// <summary>Throws <see cref="AscaiException"/> for values that make no sense.</summary>
+    /// <summary>Throws <see cref="SettingException"/> for values that make no sense, before any work starts.</summary>
     public void Validate()
     {
-        if (Epochs < 1) throw new AscaiException($"--epochs must be at least 1, got {Epochs}");
-        if (BatchSize < 1) throw new AscaiException($"--batch-size must be at least 1, got {BatchSize}");
-        if (!(LearningRate > 0)) throw new AscaiException($"--lr must be positive, got {LearningRate}");
-        if (Momentum is < 0 or >= 1) throw new AscaiException($"momentum must be in [0, 1), got {Momentum}");
-        if (WeightDecay < 0) throw new AscaiException($"weight decay must be non-negative, got {WeightDecay}");
+        static string Key(string property) => SettingException.Of<TrainOptions>(property);
+        if (Epochs < 1) throw new SettingException(Key(nameof(Epochs)), $"must be at least 1, got {Epochs}");
+        if (BatchSize < 1) throw new SettingException(Key(nameof(BatchSize)), $"must be at least 1, got {BatchSize}");
+        if (!(LearningRate > 0) || double.IsInfinity(LearningRate)) throw new SettingException(Key(nameof(LearningRate)), $"must be a positive number, got {LearningRate}");
+        if (!(Momentum >= 0 && Momentum < 1)) throw new SettingException(Key(nameof(Momentum)), $"must be in [0, 1), got {Momentum}");
+        if (!(WeightDecay >= 0) || double.IsInfinity(WeightDecay)) throw new SettingException(Key(nameof(WeightDecay)), $"must be a non-negative number, got {WeightDecay}");
     }
 }
 

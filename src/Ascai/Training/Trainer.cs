@@ -51,19 +51,43 @@ public static class Trainer
                 optimizer.zero_grad();
                 var logits = graph.Forward(images, training: true);
                 var loss = nn.functional.cross_entropy(logits, labels);
+                // A diverged step turns every weight into NaN from here on: stop before it reaches the weights.
+                float value = loss.item<float>();
+                if (!float.IsFinite(value))
+                    throw new SettingException(SettingException.Of<TrainOptions>(nameof(TrainOptions.LearningRate)),
+                        $"{options.LearningRate} made the training diverge (loss {value} at epoch {epoch}, step {s + 1}): try a lower one");
                 loss.backward();
                 optimizer.step();
-                lossSum += loss.item<float>() * labels.shape[0];
+                lossSum += value * labels.shape[0];
                 correct += logits.argmax(1).eq(labels).sum().item<long>();
                 seen += labels.shape[0];
                 progress?.Report(new TrainProgress(epoch, options.Epochs, ++s, steps, lossSum / seen, 100.0 * correct / seen, null, clock.Elapsed));
             }
             var validation = Evaluator.Evaluate(graph, data.Train, data.ValidationIndices, data.Normalization, cancel: cancel);
+            if (!validation.Finite) // the last step's update can break the weights after a finite loss
+                throw new SettingException(SettingException.Of<TrainOptions>(nameof(TrainOptions.LearningRate)),
+                    $"{options.LearningRate} made the training diverge (NaN or infinite outputs after epoch {epoch}): try a lower one");
             results.Add(new EpochResult(epoch, lossSum / seen, 100.0 * correct / seen, validation.Accuracy, epochClock.Elapsed.TotalSeconds));
             progress?.Report(new TrainProgress(epoch, options.Epochs, steps, steps, lossSum / seen, 100.0 * correct / seen, validation.Accuracy, clock.Elapsed));
         }
         return results;
     }
+
+    /// <summary>
+    /// What a model file records of a training (<paramref name="kind"/> "train") or fine-tuning ("finetune") run:
+    /// the data, the settings, the time and the accuracies it reached, and the command that ran it.
+    /// </summary>
+    public static TrainingRecord Record(string kind, DatasetSplits data, TrainOptions options, IReadOnlyList<EpochResult> results, double testAccuracy, string command) => new()
+    {
+        Dataset = data.Name, Epochs = options.Epochs, Seconds = results.Sum(r => r.Seconds), Seed = options.Seed,
+        ValidationAccuracy = results[^1].ValidationAccuracy, ValidationSize = data.ValidationIndices.Length, TestAccuracy = testAccuracy, Command = command,
+        Settings = new()
+        {
+            ["kind"] = kind, ["optimizer"] = $"SGD momentum {options.Momentum} nesterov {options.Nesterov} weight-decay {options.WeightDecay}",
+            ["schedule"] = $"cosine from {options.LearningRate}", ["batchSize"] = options.BatchSize.ToString(System.Globalization.CultureInfo.InvariantCulture),
+            ["augment"] = options.Augment.ToString(), ["threads"] = get_num_threads().ToString(System.Globalization.CultureInfo.InvariantCulture),
+        },
+    };
 
     private static void SetLearningRate(optim.Optimizer optimizer, double rate)
     {

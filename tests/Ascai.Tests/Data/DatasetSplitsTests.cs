@@ -20,8 +20,11 @@ public class DatasetSplitsTests
     }
 
     [Fact]
-    public void ValidationLargerThanTrainingIsRejected() =>
-        Assert.Throws<AscaiException>(() => DatasetSplits.HoldOut(10, 10, 0));
+    public void ValidationOfNoneOrAllTheTrainingIsRejected()
+    {
+        Assert.Throws<SettingException>(() => DatasetSplits.HoldOut(10, 10, 0));
+        Assert.Throws<SettingException>(() => DatasetSplits.HoldOut(10, 0, 0));
+    }
 
     [Fact]
     public void CatalogLoadsIdxFolderAndComputesStatistics()

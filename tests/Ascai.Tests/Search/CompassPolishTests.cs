@@ -70,8 +70,8 @@ public class CompassPolishTests
         var score = new ScoreFunction(options.Score, 95, 94);
         foreach (var neighbour in CompassPolish.Neighbours(Space, end.Genome, step).Concat(CompassPolish.Trades(Space, end.Genome, step)))
         {
-            var (accuracy, _, _, cost) = SyntheticSearch.Evaluate(neighbour, default);
-            Assert.False(score.Feasible(accuracy) && score.Score(1 - cost / 1e6, accuracy) > end.Score + 1e-12);
+            var result = SyntheticSearch.Evaluate(neighbour, default);
+            Assert.False(score.Feasible(result.ValAccuracy) && score.Score(1 - result.Macs / 1e6, result.ValAccuracy) > end.Score + 1e-12);
         }
     }
 

@@ -39,12 +39,12 @@ public class SearchRunTests
         var space = SyntheticSearch.Space(4);
         var score = new ScoreFunction(options.Score, 95, 94);
         // Evaluations finish out of order: later ones are sometimes faster.
-        static (double, long, long, long) Jittered(double[] g, CancellationToken t)
+        static Ascai.Evaluation.CandidateResult Jittered(double[] g, CancellationToken t)
         {
             Thread.Sleep((int)(g[0] * 1000) % 7);
             return SyntheticSearch.Evaluate(g, t);
         }
-        SearchRun Search(string file, int workers, CancellationToken cancel = default, Func<double[], CancellationToken, (double, long, long, long)>? evaluate = null)
+        SearchRun Search(string file, int workers, CancellationToken cancel = default, Func<double[], CancellationToken, Ascai.Evaluation.CandidateResult>? evaluate = null)
         {
             using var journal = new Journal(dir.File(file));
             var run = new SearchRun(space, score, 1_000_000, options, evaluate ?? Jittered, journal, cancel: cancel) { Workers = workers };
@@ -95,6 +95,72 @@ public class SearchRunTests
         Assert.Equal(full.Evaluations, resumed.Evaluations);
         Assert.Equal(full.BestFeasible!.Genome, resumed.BestFeasible!.Genome);
         Assert.Equal(StripTimes(dir.File("full.jsonl")), StripTimes(dir.File("cut.jsonl")));
+    }
+
+    [Fact]
+    public void ACandidateWithNaNOutputsIsRecordedAsFailedAndTheRunGoesOn()
+    {
+        var space = SyntheticSearch.Space(2);
+        // Heavily pruned first layers "blow up": their outputs are not numbers.
+        static Ascai.Evaluation.CandidateResult Evaluate(double[] g, CancellationToken t) =>
+            g[0] > 0.5 ? Ascai.Evaluation.CandidateResult.Failed(100, 10, "NaN or infinite outputs") : SyntheticSearch.Evaluate(g, t);
+        using var dir = new TempDirectory();
+        using (var journal = new Journal(dir.File("j.jsonl")))
+        {
+            var run = new SearchRun(space, new ScoreFunction(ScoreForm.Ascai, 95, 0.5), 1_000_000, Small, Evaluate, journal);
+            var records = run.Evaluate([[0.9, 0.0], [0.1, 0.0]], 0);
+            Assert.Equal(2, records.Count);
+            Assert.Equal("NaN or infinite outputs", records[0].Failure);
+            Assert.False(records[0].Feasible); // even under a floor of 0.5% that its 0% would not meet anyway
+            Assert.True(records[0].Score <= records[1].Score);
+            Assert.Null(records[1].Failure);
+            Assert.Equal([records[1].Index], run.ParetoFront().Select(r => r.Index)); // cheaper, but it measured nothing
+            Assert.Same(records[1], run.BestFeasible);
+        }
+        Assert.Equal("NaN or infinite outputs", Journal.Read(dir.File("j.jsonl"))[0].Failure);
+    }
+
+    [Fact]
+    public void AFinishedRunExtendedWithALargerBudgetEndsWhereARunWithThatBudgetEnds()
+    {
+        using var dir = new TempDirectory();
+        var options = Small with { Generations = 50 };
+        using (var journal = new Journal(dir.File("short.jsonl"))) Run(options with { Budget = 30 }, journal);
+        Assert.Equal(30, Journal.Read(dir.File("short.jsonl")).Count);
+        SearchRun extended, fresh;
+        var replayed = 0;
+        using (var journal = new Journal(dir.File("short.jsonl")))
+        {
+            extended = new SearchRun(SyntheticSearch.Space(4), new ScoreFunction(options.Score, 95, 94), 1_000_000, options with { Budget = 70 },
+                SyntheticSearch.Evaluate, journal) { Replayed = () => replayed = journal.Existing.Count };
+            new GeneticStrategy().Run(extended, new Random(options.Seed));
+        }
+        using (var journal = new Journal(dir.File("long.jsonl"))) fresh = Run(options with { Budget = 70 }, journal);
+        Assert.Equal(30, replayed); // told once the old journal had replayed, before the first new evaluation
+        Assert.Equal(StripTimes(dir.File("long.jsonl")), StripTimes(dir.File("short.jsonl")));
+        Assert.Equal(fresh.BestFeasible!.Genome, extended.BestFeasible!.Genome);
+    }
+
+    [Fact]
+    public void AJournalTheSearchDoesNotAskForAgainIsRefused()
+    {
+        using var dir = new TempDirectory();
+        using (var journal = new Journal(dir.File("j.jsonl"))) Run(Small with { Budget = 30, Init = InitMode.Naive }, journal);
+        // Another seed draws other genomes: replaying this journal would mix its records with new ones.
+        using (var journal = new Journal(dir.File("j.jsonl")))
+            Assert.Contains("the journal does not replay", Assert.Throws<AscaiException>(() => Run(Small with { Budget = 60, Init = InitMode.Naive, Seed = 9 }, journal)).Message);
+    }
+
+    [Fact]
+    public void AJournalWithADuplicatedOrMissingLineIsRefused()
+    {
+        using var dir = new TempDirectory();
+        using (var journal = new Journal(dir.File("j.jsonl"))) Run(Small with { Budget = 10 }, journal);
+        var lines = File.ReadAllLines(dir.File("j.jsonl"));
+        File.WriteAllLines(dir.File("dup.jsonl"), [.. lines[..4], lines[3], .. lines[4..]]);
+        File.WriteAllLines(dir.File("gap.jsonl"), [.. lines[..4], .. lines[5..]]);
+        Assert.Contains("line 5 holds evaluation 3, expected 4", Assert.Throws<AscaiException>(() => Journal.Read(dir.File("dup.jsonl"))).Message);
+        Assert.Contains("line 5 holds evaluation 5, expected 4", Assert.Throws<AscaiException>(() => new Journal(dir.File("gap.jsonl"))).Message);
     }
 
     [Fact]
@@ -189,20 +255,27 @@ public class SearchRunTests
     }
 
     [Fact]
-    public void BadOptionsGiveOneClearError()
+    public void BadOptionsNameTheSettingTheLibraryWay()
     {
-        Assert.Contains("probability", Assert.Throws<AscaiException>(() => (Small with { CrossoverProbability = 1.5 }).Validate()).Message);
-        Assert.Contains("--population", Assert.Throws<AscaiException>(() => (Small with { Population = 1 }).Validate()).Message);
-        Assert.Contains("--polish", Assert.Throws<AscaiException>(() => (Small with { Polish = -1 }).Validate()).Message);
-        Assert.Contains("--tournament-size", Assert.Throws<AscaiException>(() => (Small with { TournamentSize = 1 }).Validate()).Message);
-        Assert.Contains("below --budget", Assert.Throws<AscaiException>(() => (Small with { Polish = 100, Budget = 100 }).Validate()).Message);
+        // The library names its settings as its API does; the command line maps them to its flags (BadInputTests).
+        SettingException Bad(Action action) => Assert.Throws<SettingException>(action);
+        Assert.Equal("SearchOptions.CrossoverProbability", Bad(() => (Small with { CrossoverProbability = 1.5 }).Validate()).Setting);
+        Assert.Equal("SearchOptions.Population must be between 2 and 10,000, got 1", Bad(() => (Small with { Population = 1 }).Validate()).Message);
+        Assert.Equal("SearchOptions.Polish", Bad(() => (Small with { Polish = -1 }).Validate()).Setting);
+        Assert.Equal("SearchOptions.TournamentSize", Bad(() => (Small with { TournamentSize = 1 }).Validate()).Setting);
+        var polish = Bad(() => (Small with { Polish = 100, Budget = 100 }).Validate());
+        Assert.Equal("SearchOptions.Polish (100) must be below SearchOptions.Budget (100)", polish.Message);
+        Assert.Equal("--polish (100) must be below --budget (100)", polish.Describe(key => key switch { "SearchOptions.Polish" => "--polish", "SearchOptions.Budget" => "--budget", _ => null }));
         Assert.Contains("above the model", Assert.Throws<AscaiException>(() => new SearchConfig { Model = "m", AccThreshold = 99 }.Floor(94)).Message);
-        Assert.Contains("no searchable layer", Assert.Throws<AscaiException>(() =>
+        Assert.Contains("every model meets", Bad(() => new SearchConfig { Model = "m", MaxDrop = 50 }.Floor(40)).Message);
+        Assert.Equal("SearchConfig.ValidationSize", Bad(() => new SearchConfig { Model = "m", ValidationSize = 0 }.Validate()).Setting);
+        Assert.Equal("SearchConfig.MaxDrop", Bad(() => new SearchConfig { Model = "m", MaxDrop = 200 }.Validate()).Setting);
+        Assert.Contains("finds no layer to search", Bad(() =>
         {
             var g = new Ascai.Graph.GraphBuilder(new Ascai.Graph.Shape(8));
             using var graph = g.Build(g.Linear("input", 4));
             SearchSpace.Build(graph, "ps");
         }).Message);
-        Assert.Contains("unknown --strategy", Assert.Throws<AscaiException>(() => SearchStrategies.Create("annealing")).Message);
+        Assert.Equal("SearchConfig.Strategy", Bad(() => SearchStrategies.Create("annealing")).Setting);
     }
 }

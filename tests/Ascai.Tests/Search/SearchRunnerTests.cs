@@ -64,7 +64,7 @@ public class SearchRunnerTests
         Assert.Equal(logged, File.ReadAllText(log));
         Assert.Equal(summary.Evaluations, again.Evaluations);
         Assert.Equal(summary.Best.Genome, again.Best!.Genome);
-        Assert.Contains("--resume", Assert.Throws<AscaiException>(() => SearchRunner.Start(Config(), runDir)).Message);
+        Assert.Contains("already holds a run", Assert.Throws<SettingException>(() => SearchRunner.Start(Config(), runDir)).Message);
     }
 
     [Fact]
@@ -81,7 +81,7 @@ public class SearchRunnerTests
     {
         // The committed model was trained with the default 1,000 images held out (its record predates the field).
         using var dir = new TempDirectory();
-        var e = Assert.Throws<AscaiException>(() => SearchRunner.Start(Config() with { ValidationSize = 5000 }, Path.Combine(dir.Path, "r")));
+        var e = Assert.Throws<SettingException>(() => SearchRunner.Start(Config() with { ValidationSize = 5000 }, Path.Combine(dir.Path, "r")));
         Assert.Contains("only 1000 images held out", e.Message);
         Assert.False(Directory.Exists(Path.Combine(dir.Path, "r")), "a refused run leaves no folder");
         Assert.Equal(5000, new TrainingRecord { Command = "ascai train --model vgg-small --val-size 5000" }.HeldOutCount());

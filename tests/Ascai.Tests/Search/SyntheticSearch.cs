@@ -18,13 +18,13 @@ internal static class SyntheticSearch
 
     /// <summary>
     /// Accuracy falls with pruning, faster for some layers than others (what ASCAI exploits); cost is the kept
-    /// fraction summed with per-layer weights. Returns (accuracy, macs, params, cost).
+    /// fraction summed with per-layer weights (MACs; parameters are a tenth of it).
     /// </summary>
-    public static (double, long, long, long) Evaluate(double[] genome, CancellationToken token)
+    public static Ascai.Evaluation.CandidateResult Evaluate(double[] genome, CancellationToken token)
     {
         token.ThrowIfCancellationRequested();
         double loss = genome.Select((p, i) => p * p * (i + 1) * 4).Sum();
         long cost = (long)(1_000_000 * genome.Select((p, i) => (1 - p) * (genome.Length - i)).Sum() / genome.Select((_, i) => (double)(genome.Length - i)).Sum());
-        return (95 - loss, cost, cost / 10, cost);
+        return new(95 - loss, cost, cost / 10);
     }
 }

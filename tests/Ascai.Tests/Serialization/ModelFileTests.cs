@@ -21,14 +21,14 @@ public class ModelFileTests
         // Non-trivial batch-norm statistics, so buffers are exercised too.
         foreach (var node in graph.Nodes.Where(n => n.Buffers.ContainsKey("running_var")))
             node.SetTensor("running_var", rand(node.Buffers["running_var"].shape) + 0.5);
-        var info = new ModelInfo { Architecture = name, NumClasses = 10, Normalization = new([0.1f], [0.2f]), Training = [new TrainingRecord { TestAccuracy = 91.5 }] };
+        var info = new ModelInfo { Architecture = name, NumClasses = 10, Normalization = new(Enumerable.Repeat(0.1f, Shape.Parse(input).Channels).ToArray(), Enumerable.Repeat(0.2f, Shape.Parse(input).Channels).ToArray()), Training = [new TrainingRecord { TestAccuracy = 91.5 }] };
         using var model = new Model(graph, info);
         ModelFile.Save(model, dir.File("m.ascai"));
         using var loaded = ModelFile.Load(dir.File("m.ascai"));
         var x = randn(Shape.Parse(input).WithBatch(3));
         TensorAssert.Close(graph.Forward(x), loaded.Graph.Forward(x), 0);
         Assert.Equal(91.5, loaded.Info.Training[0].TestAccuracy);
-        Assert.Equal([0.2f], loaded.Info.Normalization.Std);
+        Assert.Equal(info.Normalization.Std, loaded.Info.Normalization.Std);
         Assert.Equal(graph.Nodes.Select(n => n.Kind), loaded.Graph.Nodes.Select(n => n.Kind));
     }
 

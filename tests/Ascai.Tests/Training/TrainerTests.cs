@@ -41,9 +41,9 @@ public class TrainerTests
     [Fact]
     public void BadOptionsAreRejected()
     {
-        Assert.Throws<AscaiException>(() => new TrainOptions { Epochs = 0 }.Validate());
-        Assert.Throws<AscaiException>(() => new TrainOptions { LearningRate = -1 }.Validate());
-        Assert.Throws<AscaiException>(() => new TrainOptions { Momentum = 1 }.Validate());
+        Assert.Throws<SettingException>(() => new TrainOptions { Epochs = 0 }.Validate());
+        Assert.Throws<SettingException>(() => new TrainOptions { LearningRate = -1 }.Validate());
+        Assert.Throws<SettingException>(() => new TrainOptions { Momentum = 1 }.Validate());
     }
 
     [Fact]

@@ -26,6 +26,6 @@ public static class SearchStrategies
         "ascai" or "ga" => new GeneticStrategy(),
         "uniform" => new UniformStrategy(),
         "random" => new RandomStrategy(),
-        _ => throw new AscaiException($"unknown --strategy '{name}' (known: {string.Join(", ", Names)})"),
+        _ => throw new SettingException(SettingException.Of<SearchConfig>(nameof(SearchConfig.Strategy)), $"'{name}' is not one of: {string.Join(", ", Names)}"),
     };
 }
