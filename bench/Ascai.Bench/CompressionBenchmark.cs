@@ -74,7 +74,7 @@ internal static class CompressionBenchmark
     }
 
     private static double Validation(LayerGraph graph, DatasetSplits data, ModelInfo info) =>
-        Evaluator.Evaluate(graph, data.Train, data.ValidationIndices, info.Normalization).Accuracy;
+        Evaluator.Evaluate(graph, data.Validation, data.ValidationIndices, info.Normalization).Accuracy;
 
     private static double Latency(LayerGraph graph, DatasetSplits data, ModelInfo info, int repeats)
     {

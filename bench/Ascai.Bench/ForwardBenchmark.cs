@@ -46,11 +46,11 @@ internal static class ForwardBenchmark
         foreach (string name in Architectures)
         {
             using var model = Load(name, data.InputShape);
-            Evaluator.Evaluate(model.Graph, data.Train, indices, model.Info.Normalization); // warm-up
+            Evaluator.Evaluate(model.Graph, data.Validation, indices, model.Info.Normalization); // warm-up
             var times = Enumerable.Range(0, repeats).Select(_ =>
             {
                 var clock = Stopwatch.StartNew();
-                Evaluator.Evaluate(model.Graph, data.Train, indices, model.Info.Normalization);
+                Evaluator.Evaluate(model.Graph, data.Validation, indices, model.Info.Normalization);
                 return clock.Elapsed.TotalSeconds;
             }).Order().ToList();
             Console.WriteLine($"{name} {times[times.Count / 2]:R} malloc-fix={NativeRuntime.MallocFixApplied}");

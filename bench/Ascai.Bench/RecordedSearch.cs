@@ -16,10 +16,10 @@ internal sealed class RecordedSearch : IDisposable
     public RecordedSearch(string runDir)
     {
         var config = JsonSerializer.Deserialize<SearchConfig>(File.ReadAllText(Path.Combine(runDir, SearchRunner.ConfigFile)), Json.Options)!;
-        Config = config with { Model = Path.GetFullPath(Path.Combine("models", Path.GetFileName(config.Model))) };
+        Config = config with { Model = Path.GetFullPath(Path.Combine("models", Path.GetFileName(config.Model))), DataDir = null };
         Journal = Search.Journal.Read(Path.Combine(runDir, SearchRunner.JournalFile));
         Model = ModelFile.Load(Config.Model);
-        Data = DatasetCatalog.Load(Config.Dataset, null, Config.ValidationSize, Model.Info.Training.FirstOrDefault()?.Seed ?? 0);
+        Data = ModelData.Load(Model, Config.Data, Config.Normalization);
         Space = SearchSpace.Build(Model.Graph, Config.Methods, Config.Include, Config.Exclude);
     }
 

@@ -26,6 +26,9 @@ public sealed partial class SettingException(string setting, string problem)
     /// <summary>The key of a property of an options type: <c>Of&lt;SearchOptions&gt;(nameof(SearchOptions.Budget))</c> is "SearchOptions.Budget".</summary>
     public static string Of<T>(string property) => $"{typeof(T).Name}.{property}";
 
+    /// <summary>A text that names settings in braces (a warning, say), with each named by <paramref name="name"/>.</summary>
+    public static string Name(string text, Func<string, string> name) => Fill(text, name);
+
     private static string Fill(string problem, Func<string, string> name) => Braced().Replace(problem, m => name(m.Groups[1].Value));
 
     [GeneratedRegex(@"\{([A-Za-z][A-Za-z0-9_.]*)\}")]

@@ -7,25 +7,58 @@ using Ascai.Search;
 
 namespace Ascai.Cli.Commands;
 
+/// <summary>
+/// The flags of <see cref="DataOptions"/>: which data set, where, how its validation images are chosen, and how image
+/// folders become inputs. Every command that reads data takes all of them.
+/// </summary>
+internal sealed record DataFlags(Option<string> Dataset, Option<string?> DataDir, Option<int?> ValidationSize, Option<string?> ValidationRange,
+    Option<string?> ValidationIndices, Option<string?> ValidationDir, Option<int?> Resize, Option<int?> Crop)
+{
+    private static string Key(string property) => SettingException.Of<DataOptions>(property);
+
+    public static DataFlags Create() => new(
+        new Option<string>("--dataset") { Description = $"data set: {string.Join(", ", DatasetCatalog.Names)}", DefaultValueFactory = _ => "fashion-mnist" }
+            .Gives(Key(nameof(DataOptions.Dataset)), SettingException.Of<SearchConfig>(nameof(SearchConfig.Dataset))),
+        CommonOptions.DataDir(),
+        new Option<int?>("--val-size") { Description = $"validation images drawn from the training split with a seeded shuffle (default {DatasetSplits.DefaultValidationSize})" }
+            .Gives(Key(nameof(DataOptions.ValidationSize)), SettingException.Of<SearchConfig>(nameof(SearchConfig.ValidationSize))),
+        new Option<string?>("--val-range") { Description = "training-split images A..B-1 are the validation images (the images your training held out), e.g. 59000:60000" }
+            .Gives(Key(nameof(DataOptions.ValidationRange))),
+        new Option<string?>("--val-indices") { Description = "file of training-split indices (one per line) that are the validation images" }
+            .Gives(Key(nameof(DataOptions.ValidationIndices))),
+        new Option<string?>("--val-dir") { Description = "folder of held-out images of their own (folder: CLASS/IMAGE; npy: val_images.npy, val_labels.npy); DIR/val is used when present" }
+            .Gives(Key(nameof(DataOptions.ValidationDir))),
+        new Option<int?>("--resize") { Description = "image folders: resize the shorter side to this first (torchvision's Resize, bilinear as Pillow)" }
+            .Gives(Key(nameof(DataOptions.Resize))),
+        new Option<int?>("--crop") { Description = "image folders: then centre-crop to this square (torchvision's CenterCrop; default: the model's input size, which the images must then have)" }
+            .Gives(Key(nameof(DataOptions.Crop))));
+
+    /// <summary>The flags, to add to a command.</summary>
+    public Option[] All => [Dataset, DataDir, ValidationSize, ValidationRange, ValidationIndices, ValidationDir, Resize, Crop];
+
+    /// <summary>The data options given, checked.</summary>
+    public DataOptions Read(ParseResult parse)
+    {
+        var options = new DataOptions
+        {
+            Dataset = parse.GetValue(Dataset)!, DataDir = parse.GetValue(DataDir), ValidationSize = parse.GetValue(ValidationSize),
+            ValidationRange = parse.GetValue(ValidationRange), ValidationIndices = parse.GetValue(ValidationIndices), ValidationDir = parse.GetValue(ValidationDir),
+            Resize = parse.GetValue(Resize), Crop = parse.GetValue(Crop),
+        };
+        options.Validate();
+        return options;
+    }
+}
+
 /// <summary>Options several commands share, defined once so they read the same everywhere.</summary>
 internal static class CommonOptions
 {
-    public static Option<string> Dataset() => new Option<string>("--dataset")
-    {
-        Description = $"data set: {string.Join(", ", DatasetCatalog.Names)}",
-        DefaultValueFactory = _ => "fashion-mnist",
-    }.Gives(SettingException.Of<SearchConfig>(nameof(SearchConfig.Dataset)));
-
     public static Option<string?> DataDir() => new Option<string?>("--data-dir")
     {
         Description = $"folder with the data set's files (default for fashion-mnist: {DatasetCatalog.DefaultFashionMnistDir})",
-    }.Gives(SettingException.Of<SearchConfig>(nameof(SearchConfig.DataDir)));
+    }.Gives(Data(nameof(DataOptions.DataDir)), SettingException.Of<SearchConfig>(nameof(SearchConfig.DataDir)));
 
-    public static Option<int> ValidationSize() => new Option<int>("--val-size")
-    {
-        Description = "validation images held out of the training split",
-        DefaultValueFactory = _ => DatasetSplits.DefaultValidationSize,
-    }.Gives(SettingException.Of<SearchConfig>(nameof(SearchConfig.ValidationSize)));
+    private static string Data(string property) => SettingException.Of<DataOptions>(property);
 
     /// <summary>The file or folder a command writes.</summary>
     public static Option<string> Output(string description, bool required = true) => new("--out") { Description = description, Required = required };
@@ -87,6 +120,9 @@ internal static class CommonOptions
         Description = "token the NATS server requires (default: $ASCAI_NATS_TOKEN)",
         DefaultValueFactory = _ => Environment.GetEnvironmentVariable("ASCAI_NATS_TOKEN"),
     };
+
+    /// <summary>Prints a warning from the library (settings in braces named by their flags) on stderr.</summary>
+    public static void Warn(string warning) => Console.Error.WriteLine($"warning: {SettingException.Name(warning, key => Flags.Of(key) ?? key)}");
 
     /// <summary>Whether the user typed <paramref name="option"/> (rather than leaving it at its default).</summary>
     public static bool Given(ParseResult parse, Option option) => parse.GetResult(option) is OptionResult { Implicit: false };

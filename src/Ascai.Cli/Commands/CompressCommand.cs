@@ -25,33 +25,32 @@ internal static class CompressCommand
         var hooi = new Option<int>("--hooi") { Description = "HOOI refinement iterations for tucker2 (0 = HOSVD)", DefaultValueFactory = _ => 0 }
             .Gives(SettingException.Of<CompressionContext>(nameof(CompressionContext.HooiIterations)));
         var evaluate = new Option<bool>("--evaluate") { Description = "also print validation accuracy before and after" };
-        var dataset = CommonOptions.Dataset();
-        var dataDir = CommonOptions.DataDir();
-        var valSize = CommonOptions.ValidationSize();
+        var data = DataFlags.Create();
         var threads = CommonOptions.Threads();
         var mean = CommonOptions.Mean();
         var std = CommonOptions.Std();
         var command = new Command("compress", "apply an explicit per-layer compression setting")
         {
-            model, settings, output, compact, importance, fill, multiple, hooi, evaluate, dataset, dataDir, valSize, threads, mean, std,
+            model, settings, output, compact, importance, fill, multiple, hooi, evaluate, threads, mean, std,
         };
+        foreach (var option in data.All) command.Add(option);
         command.SetAction((parse, cancel) =>
         {
             string outPath = parse.GetValue(output)!;
             OutputPath.CheckFile(outPath, "path");
             if (parse.GetValue(hooi) is < 0 or > 1000) throw new AscaiException($"--hooi must be between 0 and 1000, got {parse.GetValue(hooi)}");
             var normalization = CommonOptions.Normalization(parse, mean, std);
+            var dataOptions = data.Read(parse);
             CommonOptions.ApplyThreads(parse.GetValue(threads));
             var plan = CompressionPlan.Load(parse.GetValue(settings)!);
             using var loaded = ModelFile.Load(parse.GetValue(model)!);
-            bool needsData = parse.GetValue(evaluate) || ((parse.GetValue(importance) == ImportanceCriterion.Taylor || parse.GetValue(fill) != PrunedChannelFill.Zero) && plan.Layers.Values.Any(s => s.Method == "ps"));
-            var data = needsData ? DatasetCatalog.Load(parse.GetValue(dataset)!, parse.GetValue(dataDir), parse.GetValue(valSize)) : null;
-            ModelFile.ResolveNormalization(loaded, parse.GetValue(model)!, data?.Normalization ?? loaded.Info.Normalization, normalization);
-            data?.CheckFits(loaded);
             var context = new CompressionContext
             {
-                Data = data, Normalization = loaded.Info.Normalization, Importance = parse.GetValue(importance), Fill = parse.GetValue(fill), ChannelMultiple = parse.GetValue(multiple), HooiIterations = parse.GetValue(hooi),
+                Importance = parse.GetValue(importance), Fill = parse.GetValue(fill), ChannelMultiple = parse.GetValue(multiple), HooiIterations = parse.GetValue(hooi),
             };
+            var splits = parse.GetValue(evaluate) || context.NeedsData(plan) ? ModelData.Load(loaded, dataOptions, normalization, CommonOptions.Warn) : null;
+            if (splits is null && normalization is not null) loaded.ResolveNormalization(normalization, normalization);
+            context = context with { Data = splits, Normalization = loaded.Info.Normalization };
             var compressed = Compressor.Apply(loaded.Graph, plan, context);
             if (parse.GetValue(compact)) compressed = Compactor.CompactOwned(compressed);
             var baseProfile = CostModel.Profile(loaded.Graph);
@@ -59,10 +58,10 @@ internal static class CompressCommand
             var origin = loaded.Info.Compression ?? new CompressionRecord { BaseMacs = baseProfile.TotalMacs, BaseParams = baseProfile.TotalParams };
             using var result = new Model(compressed, loaded.Info with { Compression = origin with { Settings = plan.ToJson(), Compact = parse.GetValue(compact) } });
             CostReport.Write(baseProfile, profile);
-            if (data is not null && parse.GetValue(evaluate))
+            if (splits is not null && parse.GetValue(evaluate))
             {
-                var before = Evaluator.Evaluate(loaded.Graph, data.Train, data.ValidationIndices, loaded.Info.Normalization, cancel: cancel);
-                var after = Evaluator.Evaluate(compressed, data.Train, data.ValidationIndices, loaded.Info.Normalization, cancel: cancel);
+                var before = Evaluator.Evaluate(loaded.Graph, splits.Validation, splits.ValidationIndices, loaded.Info.Normalization, cancel: cancel).EnsureFinite("the model");
+                var after = Evaluator.Evaluate(compressed, splits.Validation, splits.ValidationIndices, loaded.Info.Normalization, cancel: cancel).EnsureFinite("the compressed model");
                 Console.WriteLine($"validation accuracy {before.Accuracy:F2}% -> {after.Accuracy:F2}%");
             }
             ModelFile.Save(result, outPath);

@@ -46,7 +46,7 @@ internal static class DemoCommand
             using var loaded = ModelFile.Load(path);
             var data = DatasetCatalog.Load("fashion-mnist", parse.GetValue(dataDir));
             var profile = CostModel.Profile(loaded.Graph);
-            var val = Evaluator.Evaluate(loaded.Graph, data.Train, data.ValidationIndices, loaded.Info.Normalization, cancel: cancel);
+            var val = Evaluator.Evaluate(loaded.Graph, data.Validation, data.ValidationIndices, loaded.Info.Normalization, cancel: cancel);
             var clock = Stopwatch.StartNew();
             var test = Evaluator.Evaluate(loaded.Graph, data.Test, data.TestIndices, loaded.Info.Normalization, cancel: cancel);
             double seconds = clock.Elapsed.TotalSeconds;

@@ -15,28 +15,26 @@ internal static class EvalCommand
         var engine = new Option<string>("--engine") { Description = "torchsharp, or onnxruntime (the model exported to ONNX and run by ONNX Runtime)", DefaultValueFactory = _ => "torchsharp" };
         engine.AcceptOnlyFromAmong("torchsharp", "onnxruntime");
         split.AcceptOnlyFromAmong("val", "test");
-        var dataset = CommonOptions.Dataset();
-        var dataDir = CommonOptions.DataDir();
-        var valSize = CommonOptions.ValidationSize();
-        var seed = CommonOptions.Seed();
+        var data = DataFlags.Create();
         var threads = CommonOptions.Threads();
         var mean = CommonOptions.Mean();
         var std = CommonOptions.Std();
-        var command = new Command("eval", "print a model's top-1 accuracy") { model, dataset, dataDir, split, engine, valSize, seed, threads, mean, std };
+        var command = new Command("eval", "print a model's top-1 accuracy") { model, split, engine, threads, mean, std };
+        foreach (var option in data.All) command.Add(option);
         command.SetAction((parse, cancel) =>
         {
             var normalization = CommonOptions.Normalization(parse, mean, std);
+            var dataOptions = data.Read(parse);
             CommonOptions.ApplyThreads(parse.GetValue(threads));
             using var loaded = ModelFile.Load(parse.GetValue(model)!);
-            var data = DatasetCatalog.Load(parse.GetValue(dataset)!, parse.GetValue(dataDir), parse.GetValue(valSize), parse.GetValue(seed));
-            ModelFile.ResolveNormalization(loaded, parse.GetValue(model)!, data.Normalization, normalization);
-            data.CheckFits(loaded);
             bool test = parse.GetValue(split) == "test";
+            // The validation split is held out of training: only then do warnings about it matter.
+            var splits = ModelData.Load(loaded, dataOptions, normalization, test ? null : CommonOptions.Warn);
             using var session = parse.GetValue(engine) == "onnxruntime" ? new Ascai.Onnx.OnnxRuntimeSession(Ascai.Onnx.OnnxExporter.Export(loaded.Graph)) : null;
             Func<TorchSharp.torch.Tensor, TorchSharp.torch.Tensor> forward = session is null ? x => loaded.Graph.Forward(x) : session.Run;
             var result = test
-                ? Evaluator.Evaluate(forward, data.Test, data.TestIndices, loaded.Info.Normalization, cancel: cancel)
-                : Evaluator.Evaluate(forward, data.Train, data.ValidationIndices, loaded.Info.Normalization, cancel: cancel);
+                ? Evaluator.Evaluate(forward, splits.Test, splits.TestIndices, loaded.Info.Normalization, cancel: cancel)
+                : Evaluator.Evaluate(forward, splits.Validation, splits.ValidationIndices, loaded.Info.Normalization, cancel: cancel);
             result.EnsureFinite("the model");
             Console.WriteLine($"{(session is null ? "" : "ONNX Runtime: ")}{(test ? "test" : "val")} accuracy {result.Accuracy:F2}% ({result.Correct}/{result.Total}), mean loss {result.MeanLoss:F4}");
             return Task.FromResult(0);

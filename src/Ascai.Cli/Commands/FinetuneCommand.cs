@@ -18,33 +18,34 @@ internal static class FinetuneCommand
         var model = new Option<string>("--model") { Description = "model file", Required = true };
         var output = CommonOptions.Output("model file to write");
         var options = TrainingOptions.Create(epochs: 3, learningRate: 0.01);
-        var dataset = CommonOptions.Dataset();
-        var dataDir = CommonOptions.DataDir();
+        var data = DataFlags.Create();
         var seed = CommonOptions.Seed();
         var threads = CommonOptions.Threads();
         var mean = CommonOptions.Mean();
         var std = CommonOptions.Std();
         var command = new Command("finetune", "train a model file for a few more epochs")
         {
-            model, output, options.Epochs, options.LearningRate, options.BatchSize, dataset, dataDir, seed, threads, mean, std,
+            model, output, options.Epochs, options.LearningRate, options.BatchSize, seed, threads, mean, std,
         };
+        foreach (var option in data.All) command.Add(option);
         command.SetAction((parse, cancel) =>
         {
             var train = options.Read(parse, parse.GetValue(seed));
             string outPath = parse.GetValue(output)!, modelPath = parse.GetValue(model)!;
             OutputPath.CheckFile(outPath, "path");
             var normalization = CommonOptions.Normalization(parse, mean, std);
+            var dataOptions = data.Read(parse);
             CommonOptions.ApplyThreads(parse.GetValue(threads));
             using var loaded = ModelFile.Load(modelPath);
-            // The images held out when the model was trained stay held out: the same split, whatever --seed says.
+            // The images held out when the model was trained stay held out: by default the same draw (its seed and
+            // size), whatever --seed says, which seeds the shuffling of the training images only.
             var trained = loaded.Info.Training.FirstOrDefault();
-            var data = DatasetCatalog.Load(parse.GetValue(dataset)!, parse.GetValue(dataDir), trained?.HeldOutCount() ?? DatasetSplits.DefaultValidationSize, trained?.Seed ?? 0);
-            ModelFile.ResolveNormalization(loaded, modelPath, data.Normalization, normalization);
-            data.CheckFits(loaded);
-            var before = Evaluator.Evaluate(loaded.Graph, data.Train, data.ValidationIndices, loaded.Info.Normalization, cancel: cancel).EnsureFinite("the model");
-            var results = ProgressDisplay.Train(loaded.Graph, data with { Normalization = loaded.Info.Normalization }, train, cancel);
-            var test = Evaluator.Evaluate(loaded.Graph, data.Test, data.TestIndices, loaded.Info.Normalization, cancel: cancel).EnsureFinite("the fine-tuned model");
-            var record = Trainer.Record("finetune", data, train, results, test.Accuracy, TrainCommand.CommandLine());
+            if (dataOptions.ValidationSize is null && !dataOptions.NamesValidation && trained is not null) dataOptions = dataOptions with { ValidationSize = trained.HeldOutCount() };
+            var splits = ModelData.Load(loaded, dataOptions, normalization, CommonOptions.Warn);
+            var before = Evaluator.Evaluate(loaded.Graph, splits.Validation, splits.ValidationIndices, loaded.Info.Normalization, cancel: cancel).EnsureFinite("the model");
+            var results = ProgressDisplay.Train(loaded.Graph, splits with { Normalization = loaded.Info.Normalization }, train, cancel);
+            var test = Evaluator.Evaluate(loaded.Graph, splits.Test, splits.TestIndices, loaded.Info.Normalization, cancel: cancel).EnsureFinite("the fine-tuned model");
+            var record = Trainer.Record("finetune", splits, train, results, test.Accuracy, TrainCommand.CommandLine());
             loaded.Info = loaded.Info with { Training = [.. loaded.Info.Training, record] };
             ModelFile.Save(loaded, outPath);
             AnsiConsole.MarkupLine($"validation {before.Accuracy:F2}% -> {record.ValidationAccuracy:F2}%  test [bold]{test.Accuracy:F2}%[/] -> {Markup.Escape(outPath)}");

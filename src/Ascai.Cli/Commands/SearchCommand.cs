@@ -52,19 +52,18 @@ internal static class SearchCommand
         var inFlight = new Option<int>("--in-flight") { Description = "with --backend nats: candidates queued for the workers at once", DefaultValueFactory = _ => 64 };
         var output = CommonOptions.Output("run folder to create", required: false);
         var resume = new Option<string?>("--resume") { Description = "run folder to continue (its config.json is used; --budget, --generations, --stagnation and --time-limit may extend it)" };
-        var dataset = CommonOptions.Dataset();
-        var dataDir = CommonOptions.DataDir();
-        var valSize = CommonOptions.ValidationSize();
+        var data = DataFlags.Create();
         var seed = CommonOptions.Seed();
         var threads = CommonOptions.Threads();
         var mean = CommonOptions.Mean();
         var std = CommonOptions.Std();
         var command = new Command("search", "search per-layer compression settings (ASCAI genetic algorithm, or a baseline)")
         {
-            model, dataset, dataDir, methods, maxDrop, threshold, population, generations, budget, timeLimit, stagnation, polish, strategy, init, repair, score, constraint,
-            selection, tournamentSize, importance, fill, multiple, include, exclude, pCross, pSwap, pMutate, pTweak, seed, output, resume, valSize, threads, mean, std,
+            model, methods, maxDrop, threshold, population, generations, budget, timeLimit, stagnation, polish, strategy, init, repair, score, constraint,
+            selection, tournamentSize, importance, fill, multiple, include, exclude, pCross, pSwap, pMutate, pTweak, seed, output, resume, threads, mean, std,
             engine, workers, backend, nats, natsToken, inFlight,
         };
+        foreach (var option in data.All) command.Add(option);
         // Options that only say where and how fast to run; the others define the run, which --resume reads from its folder.
         Option[] execution = [threads, engine, workers, backend, nats, natsToken, inFlight];
         Option[] extensions = [budget, generations, stagnation, timeLimit];
@@ -100,7 +99,7 @@ internal static class SearchCommand
                 search = p =>
                 {
                     using var nats = Backend();
-                    return SearchRunner.Resume(resumeDir, p, cancel, workerCount, nats, extension.IsEmpty ? null : extension);
+                    return SearchRunner.Resume(resumeDir, p, cancel, workerCount, nats, extension.IsEmpty ? null : extension, CommonOptions.Warn);
                 };
             }
             else
@@ -109,7 +108,6 @@ internal static class SearchCommand
                 var config = new SearchConfig
                 {
                     Model = parse.GetValue(model) ?? throw new AscaiException("--model is required"),
-                    Dataset = parse.GetValue(dataset)!, DataDir = parse.GetValue(dataDir), ValidationSize = parse.GetValue(valSize),
                     Methods = parse.GetValue(methods)!, Include = parse.GetValue(include) ?? [], Exclude = parse.GetValue(exclude) ?? [],
                     AccThreshold = parse.GetValue(threshold), MaxDrop = parse.GetValue(maxDrop), Strategy = parse.GetValue(strategy)!,
                     Importance = parse.GetValue(importance), Fill = parse.GetValue(fill), ChannelMultiple = parse.GetValue(multiple),
@@ -122,13 +120,13 @@ internal static class SearchCommand
                         Selection = parse.GetValue(selection), TournamentSize = parse.GetValue(tournamentSize), CrossoverProbability = parse.GetValue(pCross),
                         SwapProbability = parse.GetValue(pSwap), MutationProbability = parse.GetValue(pMutate), TweakProbability = parse.GetValue(pTweak),
                     },
-                };
+                }.With(data.Read(parse));
                 SearchRunner.Validate(config, runDir);
                 if (!File.Exists(config.Model)) throw new AscaiException($"{config.Model}: no such model file");
                 search = p =>
                 {
                     using var nats = Backend();
-                    return SearchRunner.Start(config, runDir, p, cancel, workerCount, nats);
+                    return SearchRunner.Start(config, runDir, p, cancel, workerCount, nats, CommonOptions.Warn);
                 };
             }
             CommonOptions.ApplyThreads(parse.GetValue(threads), workerCount, "--workers");

@@ -20,32 +20,32 @@ internal static class TrainCommand
         var output = CommonOptions.Output("model file to write");
         var options = TrainingOptions.Create(epochs: 10, learningRate: 0.05);
         var noAugment = new Option<bool>("--no-augment") { Description = "train without random shifts and flips" };
-        var dataset = CommonOptions.Dataset();
-        var dataDir = CommonOptions.DataDir();
-        var valSize = CommonOptions.ValidationSize();
+        var data = DataFlags.Create();
         var seed = CommonOptions.Seed();
         var threads = CommonOptions.Threads();
         var command = new Command("train", "train a zoo model from scratch (SGD, momentum, cosine schedule)")
         {
-            model, dataset, dataDir, options.Epochs, options.BatchSize, options.LearningRate, noAugment, output, valSize, seed, threads,
+            model, options.Epochs, options.BatchSize, options.LearningRate, noAugment, output, seed, threads,
         };
+        foreach (var option in data.All) command.Add(option);
         command.SetAction((parse, cancel) =>
         {
             var train = options.Read(parse, parse.GetValue(seed)) with { Augment = !parse.GetValue(noAugment) };
             string architecture = parse.GetValue(model)!, outPath = parse.GetValue(output)!;
             OutputPath.CheckFile(outPath, "path");
+            var dataOptions = data.Read(parse);
             CommonOptions.ApplyThreads(parse.GetValue(threads));
-            var data = DatasetCatalog.Load(parse.GetValue(dataset)!, parse.GetValue(dataDir), parse.GetValue(valSize), train.Seed);
-            using var graph = ModelZoo.Create(architecture, data.InputShape, data.Train.NumClasses, train.Seed);
-            AnsiConsole.MarkupLine($"training [bold]{architecture}[/] on {data.Name}: {data.TrainIndices.Length} train / {data.ValidationIndices.Length} val / {data.Test.Count} test images, {train.Epochs} epochs");
+            var splits = DatasetCatalog.Load(dataOptions, null, train.Seed);
+            using var graph = ModelZoo.Create(architecture, splits.InputShape, splits.Train.NumClasses, train.Seed);
+            AnsiConsole.MarkupLine($"training [bold]{architecture}[/] on {splits.Name}: {splits.TrainIndices.Length} train / {splits.ValidationIndices.Length} val ({Markup.Escape(splits.Split)}) / {splits.Test.Count} test images, {train.Epochs} epochs");
 
-            var results = ProgressDisplay.Train(graph, data, train, cancel);
-            var test = Evaluator.Evaluate(graph, data.Test, data.TestIndices, data.Normalization, cancel: cancel).EnsureFinite("the trained model");
-            var record = Trainer.Record("train", data, train, results, test.Accuracy, CommandLine());
+            var results = ProgressDisplay.Train(graph, splits, train, cancel);
+            var test = Evaluator.Evaluate(graph, splits.Test, splits.TestIndices, splits.Normalization, cancel: cancel).EnsureFinite("the trained model");
+            var record = Trainer.Record("train", splits, train, results, test.Accuracy, CommandLine());
             var info = new ModelInfo
             {
-                Architecture = architecture, NumClasses = data.Train.NumClasses, Normalization = data.Normalization,
-                ClassNames = data.ClassNames, Training = [record],
+                Architecture = architecture, NumClasses = splits.Train.NumClasses, Normalization = splits.Normalization,
+                ClassNames = splits.ClassNames, Training = [record],
             };
             ModelFile.Save(new Model(graph, info), outPath);
             AnsiConsole.MarkupLine($"validation {record.ValidationAccuracy:F2}%  test [bold]{test.Accuracy:F2}%[/]  in {record.Seconds / 60:F1} min -> {Markup.Escape(outPath)}");

@@ -71,6 +71,10 @@ public sealed record CompressionContext
         _preparedFor = graph;
     }
 
+    /// <summary>Whether applying <paramref name="plan"/> with these settings reads images (Taylor importance or a fill, for channel pruning).</summary>
+    public bool NeedsData(CompressionPlan plan) =>
+        plan.Layers.Values.Any(s => s.Method == "ps") && (Importance == ImportanceCriterion.Taylor || Fill != PrunedChannelFill.Zero);
+
     /// <summary>Channel moments (<see cref="ChannelMoments"/>), measured on the first call and reused like the importance.</summary>
     public IReadOnlyDictionary<string, ChannelMoments> MomentsOf(Ascai.Graph.LayerGraph graph)
     {
@@ -79,9 +83,9 @@ public sealed record CompressionContext
         if (Data is null || Normalization is null) throw new SettingException(SettingException.Of<CompressionContext>(nameof(Fill)), $"{Fill.ToString().ToLowerInvariant()} of pruned channels needs a data set");
         // Linear fill fits C coefficients per pruned channel: on the calibration images, not on the validation images
         // that judge the candidates. Mean fill keeps its validation means (one number per channel, as measured since).
-        var images = Fill == PrunedChannelFill.Linear ? Data.CalibrationIndices : Data.ValidationIndices;
+        var (source, images) = Fill == PrunedChannelFill.Linear ? (Data.Train, Data.CalibrationIndices) : (Data.Validation, Data.ValidationIndices);
         if (images.Length == 0) throw new AscaiException("linear fill needs training images to fit on, and the data set has none outside the validation split");
-        _moments = ChannelMoments.Measure(graph, Data.Train, images, Normalization);
+        _moments = ChannelMoments.Measure(graph, source, images, Normalization);
         _momentsFor = Fill;
         return _moments;
     }
@@ -97,8 +101,8 @@ public sealed record CompressionContext
         _importance = Importance switch
         {
             ImportanceCriterion.L1 => ChannelImportance.L1(graph),
-            _ when Data is null || Normalization is null => throw new AscaiException("taylor channel importance needs a data set (or use --importance l1)"),
-            _ => ChannelImportance.Taylor(graph, Data.Train, Data.ValidationIndices, Normalization),
+            _ when Data is null || Normalization is null => throw new SettingException(SettingException.Of<CompressionContext>(nameof(Importance)), "taylor needs a data set (l1 does not)"),
+            _ => ChannelImportance.Taylor(graph, Data.Validation, Data.ValidationIndices, Normalization),
         };
         return _importance;
     }

@@ -36,30 +36,51 @@ public sealed class BatchLoader(ImageDataset data, Normalization normalization)
 
     private (Tensor Images, Tensor Labels) Make(int[] batch, Random? random, Augmentation? augmentation)
     {
-        int c = data.Channels, h = data.Height, w = data.Width, size = data.ImageSize;
+        int c = data.Channels, size = data.ImageSize;
         var values = new float[batch.Length * size];
         var labels = new long[batch.Length];
+        // Pixels p become (p / max - mean) / std = p * scale + shift, max being 255 for bytes and 1 for floats.
+        float max = data.HoldsFloats ? 1f : 255f;
         var scale = new float[c];
         var shift = new float[c];
         for (int ch = 0; ch < c; ch++)
         {
-            scale[ch] = 1f / (255f * normalization.Std[ch]);
+            scale[ch] = 1f / (max * normalization.Std[ch]);
             shift[ch] = -normalization.Mean[ch] / normalization.Std[ch];
         }
+        // The augmentation draws come first and in image order, whatever the source, so a seed gives one result.
+        var moves = new (int Dy, int Dx, bool Flip)[batch.Length];
         for (int b = 0; b < batch.Length; b++)
         {
-            int i = batch[b];
-            labels[b] = data.Labels[i];
-            int dy = 0, dx = 0;
-            bool flip = false;
+            labels[b] = data.Labels[batch[b]];
             if (augmentation is not null && random is not null)
-            {
-                dy = random.Next(-augmentation.Padding, augmentation.Padding + 1);
-                dx = random.Next(-augmentation.Padding, augmentation.Padding + 1);
-                flip = augmentation.HorizontalFlip && random.Next(2) == 1;
-            }
-            var source = data.Pixels.AsSpan(i * size, size);
-            var target = values.AsSpan(b * size, size);
+                moves[b] = (random.Next(-augmentation.Padding, augmentation.Padding + 1), random.Next(-augmentation.Padding, augmentation.Padding + 1),
+                    augmentation.HorizontalFlip && random.Next(2) == 1);
+        }
+        if (data.HoldsFloats)
+        {
+            var raw = new float[values.Length];
+            data.ReadFloats(batch, raw);
+            Convert<float>(raw, values, moves, scale, shift);
+        }
+        else
+        {
+            var raw = new byte[values.Length];
+            data.Read(batch, raw);
+            Convert<byte>(raw, values, moves, scale, shift);
+        }
+        return (tensor(values, [batch.Length, c, data.Height, data.Width]), tensor(labels));
+    }
+
+    private void Convert<T>(ReadOnlySpan<T> raw, Span<float> values, (int Dy, int Dx, bool Flip)[] moves, float[] scale, float[] shift)
+        where T : unmanaged, System.Numerics.INumberBase<T>
+    {
+        int c = data.Channels, h = data.Height, w = data.Width, size = data.ImageSize;
+        for (int b = 0; b < moves.Length; b++)
+        {
+            var (dy, dx, flip) = moves[b];
+            var source = raw.Slice(b * size, size);
+            var target = values.Slice(b * size, size);
             for (int ch = 0; ch < c; ch++)
                 for (int y = 0; y < h; y++)
                 {
@@ -68,11 +89,10 @@ public sealed class BatchLoader(ImageDataset data, Normalization normalization)
                     {
                         int sx = (flip ? w - 1 - x : x) + dx;
                         // Out-of-image pixels are black (0) before normalisation, as zero padding before the crop.
-                        byte pixel = sy >= 0 && sy < h && sx >= 0 && sx < w ? source[(ch * h + sy) * w + sx] : (byte)0;
+                        float pixel = sy >= 0 && sy < h && sx >= 0 && sx < w ? float.CreateTruncating(source[(ch * h + sy) * w + sx]) : 0f;
                         target[(ch * h + y) * w + x] = pixel * scale[ch] + shift[ch];
                     }
                 }
         }
-        return (tensor(values, [batch.Length, c, h, w]), tensor(labels));
     }
 }

@@ -12,7 +12,7 @@ public static class Cifar10Reader
     public static readonly string[] ClassNames = ["airplane", "automobile", "bird", "cat", "deer", "dog", "frog", "horse", "ship", "truck"];
 
     /// <summary>Reads and concatenates batch files; a truncated or mislabelled file is named in the error.</summary>
-    public static ImageDataset Read(IReadOnlyList<string> paths)
+    public static InMemoryImages Read(IReadOnlyList<string> paths)
     {
         var pixels = new List<byte[]>();
         var labels = new List<byte>();
@@ -31,6 +31,6 @@ public static class Cifar10Reader
         }
         var all = new byte[(long)pixels.Count * ImageBytes];
         for (int i = 0; i < pixels.Count; i++) Buffer.BlockCopy(pixels[i], 0, all, i * ImageBytes, ImageBytes);
-        return new ImageDataset(string.Join(",", paths.Select(Path.GetFileName)), all, labels.ToArray(), 3, 32, 32, 10);
+        return new InMemoryImages(string.Join(",", paths.Select(Path.GetFileName)), all, labels.ToArray(), 3, 32, 32, 10);
     }
 }

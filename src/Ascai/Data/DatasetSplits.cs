@@ -3,12 +3,26 @@ using Ascai.Graph;
 namespace Ascai.Data;
 
 /// <summary>
-/// A data set divided into training, held-out validation (taken from the training split, seeded, never trained
-/// on) and test images, with the normalisation that goes with it.
+/// A data set divided into training, held-out validation and test images, with the normalisation that goes with it.
+/// The validation images are <see cref="ValidationIndices"/> of <see cref="Validation"/>: by default images of the
+/// training split (drawn with a seeded shuffle, or named by range or list), never trained on; or a held-out set of
+/// their own. <see cref="Split"/> says which, in words.
 /// </summary>
 public sealed record DatasetSplits(string Name, ImageDataset Train, ImageDataset Test, int[] TrainIndices, int[] ValidationIndices,
     Normalization Normalization, string[] ClassNames)
 {
+    /// <summary>Where the validation images are when they are not training-split images; null when they are.</summary>
+    public ImageDataset? ValidationSource { get; init; }
+
+    /// <summary>The images <see cref="ValidationIndices"/> index.</summary>
+    public ImageDataset Validation => ValidationSource ?? Train;
+
+    /// <summary>How the validation images were chosen, in words (recorded in a search's summary).</summary>
+    public string Split { get; init; } = "";
+
+    /// <summary>The seed of the shuffle that drew the validation images from the training split; null when they were named.</summary>
+    public int? SplitSeed { get; init; }
+
     /// <summary>Default number of validation images (method.md section 5).</summary>
     public const int DefaultValidationSize = 1000;
 
@@ -36,8 +50,10 @@ public sealed record DatasetSplits(string Name, ImageDataset Train, ImageDataset
         if (!model.Graph.InputShape.Equals(InputShape))
             throw new AscaiException($"the model takes {model.Graph.InputShape} inputs but {Name} images are {InputShape}");
         long outputs = model.Graph.InferShapes()[model.Graph.Output].Elements;
-        if (Train.NumClasses > outputs)
-            throw new AscaiException($"{Name} has {Train.NumClasses} classes but the model has {outputs} outputs: labels {outputs}..{Train.NumClasses - 1} are outside its classes");
+        int classes = Math.Max(Train.NumClasses, Math.Max(Test.NumClasses, Validation.NumClasses));
+        if (classes > outputs)
+            throw new AscaiException($"{Name} has {classes} classes but the model has {outputs} outputs: labels {outputs}..{classes - 1} are outside its classes");
+
     }
 
     /// <summary>Splits a training set into train and validation indices with a seeded shuffle.</summary>

@@ -52,7 +52,7 @@ public static class IdxReader
     }
 
     /// <summary>Reads an images file (N x H x W) and its labels file (N) into a dataset.</summary>
-    public static ImageDataset ReadPair(string imagesPath, string labelsPath, int numClasses = 10)
+    public static InMemoryImages ReadPair(string imagesPath, string labelsPath, int numClasses = 10)
     {
         var (imageDims, pixels) = Read(imagesPath);
         var (labelDims, labels) = Read(labelsPath);
@@ -60,8 +60,6 @@ public static class IdxReader
         if (labelDims.Length != 1) throw new AscaiException($"{labelsPath}: expected a vector of labels, found rank {labelDims.Length}");
         if (imageDims[0] != labelDims[0])
             throw new AscaiException($"{labelsPath}: {labelDims[0]} labels do not match the {imageDims[0]} images of {imagesPath}");
-        int bad = Array.FindIndex(labels, l => l >= numClasses);
-        if (bad >= 0) throw new AscaiException($"{labelsPath}: label {labels[bad]} of image {bad} is outside 0..{numClasses - 1}");
-        return new ImageDataset(imagesPath, pixels, labels, 1, imageDims[1], imageDims[2], numClasses);
+        return new InMemoryImages(imagesPath, pixels, labels, 1, imageDims[1], imageDims[2], numClasses, labelsPath);
     }
 }

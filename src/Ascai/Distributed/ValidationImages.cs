@@ -12,7 +12,7 @@ namespace Ascai.Distributed;
 /// </summary>
 public static class ValidationImages
 {
-    private const int Magic = 0x57435341; // "ASCW"
+    private const int Magic = 0x58435341; // "ASCX": labels as int32
     private const int HeaderSize = 28;
 
     /// <summary>Packs the validation and calibration images of <paramref name="data"/>.</summary>
@@ -21,8 +21,10 @@ public static class ValidationImages
         var source = data.Train;
         int[] validation = data.ValidationIndices, calibration = data.CalibrationIndices;
         var indices = validation.Concat(calibration).ToArray();
+        if (source.HoldsFloats || data.Validation.HoldsFloats)
+            throw new AscaiException($"{data.Name}: float images cannot be sent to remote workers; evaluate locally, or save the arrays as uint8");
         int size = source.ImageSize;
-        var blob = new byte[HeaderSize + indices.Length * (1 + size)];
+        var blob = new byte[HeaderSize + (long)indices.Length * (sizeof(int) + size)];
         var header = blob.AsSpan();
         BinaryPrimitives.WriteInt32LittleEndian(header[0..], Magic);
         BinaryPrimitives.WriteInt32LittleEndian(header[4..], validation.Length);
@@ -30,12 +32,13 @@ public static class ValidationImages
         BinaryPrimitives.WriteInt32LittleEndian(header[12..], source.Channels);
         BinaryPrimitives.WriteInt32LittleEndian(header[16..], source.Height);
         BinaryPrimitives.WriteInt32LittleEndian(header[20..], source.Width);
-        BinaryPrimitives.WriteInt32LittleEndian(header[24..], source.NumClasses);
+        BinaryPrimitives.WriteInt32LittleEndian(header[24..], Math.Max(source.NumClasses, data.Validation.NumClasses));
+        // Validation images from where they are (their own folder, or the training split), calibration images from the training split.
         for (int i = 0; i < indices.Length; i++)
-        {
-            blob[HeaderSize + i] = source.Labels[indices[i]];
-            source.Pixels.AsSpan(indices[i] * size, size).CopyTo(blob.AsSpan(HeaderSize + indices.Length + i * size));
-        }
+            BinaryPrimitives.WriteInt32LittleEndian(blob.AsSpan(HeaderSize + sizeof(int) * i), (i < validation.Length ? data.Validation : source).Labels[indices[i]]);
+        var pixels = blob.AsSpan(HeaderSize + sizeof(int) * indices.Length);
+        data.Validation.Read(validation, pixels[..(validation.Length * size)]);
+        source.Read(calibration, pixels[(validation.Length * size)..]);
         return blob;
     }
 
@@ -46,8 +49,9 @@ public static class ValidationImages
         if (blob.Length < HeaderSize || Read(0) != Magic) throw new AscaiException($"{name}: not a packed validation set");
         int validation = Read(4), calibration = Read(8), c = Read(12), h = Read(16), w = Read(20), classes = Read(24);
         int count = validation + calibration;
-        if (blob.LongLength != HeaderSize + (long)count * (1 + c * h * w)) throw new AscaiException($"{name}: truncated packed validation set");
-        var images = new ImageDataset(name, blob[(HeaderSize + count)..], blob[HeaderSize..(HeaderSize + count)], c, h, w, classes);
+        if (blob.LongLength != HeaderSize + (long)count * (sizeof(int) + c * h * w)) throw new AscaiException($"{name}: truncated packed validation set");
+        var labels = Enumerable.Range(0, count).Select(i => BinaryPrimitives.ReadInt32LittleEndian(blob.AsSpan(HeaderSize + sizeof(int) * i))).ToArray();
+        var images = new InMemoryImages(name, blob[(HeaderSize + sizeof(int) * count)..], labels, c, h, w, classes);
         return new DatasetSplits(name, images, images, Enumerable.Range(validation, calibration).ToArray(), Enumerable.Range(0, validation).ToArray(), normalization, []);
     }
 }

@@ -43,7 +43,7 @@ public sealed class CandidateEvaluator
         ValidationImages = data.ValidationIndices.Length;
         _threads = get_num_threads();
         // Every candidate sees the same images: normalise them once, not once per candidate.
-        _validation = new BatchLoader(data.Train, model.Info.Normalization).Batches(data.ValidationIndices, Evaluator.DefaultBatchSize)
+        _validation = new BatchLoader(data.Validation, model.Info.Normalization).Batches(data.ValidationIndices, Evaluator.DefaultBatchSize)
             .Select(b => (b.Images.DetachFromDisposeScope(), b.Labels.DetachFromDisposeScope())).ToList();
     }
 

@@ -40,6 +40,10 @@ public sealed record TrainingRecord
     public double ValidationAccuracy { get; init; }
     /// <summary>Images held out of the training split as validation (null in files written before it was recorded).</summary>
     public int? ValidationSize { get; init; }
+    /// <summary>The training-split indices held out, when they were named (a range or a list) rather than drawn with <see cref="Seed"/>.</summary>
+    public int[]? HeldOutIndices { get; init; }
+    /// <summary>The folder of held-out images, when validation had a folder of its own (every training-split image was trained on).</summary>
+    public string? HeldOutFolder { get; init; }
 
     /// <summary>
     /// How many images this run held out as validation: recorded, or read from its command line (files written
@@ -81,6 +85,9 @@ public sealed record ModelInfo
     public int NumClasses { get; init; }
     /// <summary>Input normalisation.</summary>
     public Normalization Normalization { get; init; } = Normalization.FashionMnist;
+    /// <summary>Whether <see cref="Normalization"/> is a guess (an ONNX file records none), to be replaced by the data set's or the user's.</summary>
+    [System.Text.Json.Serialization.JsonIgnore]
+    public bool NormalizationAssumed { get; init; }
     /// <summary>Class names, when known.</summary>
     public string[] ClassNames { get; init; } = [];
     /// <summary>Training history, newest last (training, then fine-tunes).</summary>

@@ -11,8 +11,33 @@ public sealed record SearchConfig
     public string Dataset { get; init; } = "fashion-mnist";
     /// <summary>Data folder, when not the default.</summary>
     public string? DataDir { get; init; }
-    /// <summary>Validation images held out of the training split.</summary>
-    public int ValidationSize { get; init; } = Data.DatasetSplits.DefaultValidationSize;
+    /// <summary>Validation images drawn from the training split (null: the default, unless another split is named).</summary>
+    public int? ValidationSize { get; init; }
+    /// <summary>Training-split indices "A:B" (B excluded) as validation images.</summary>
+    public string? ValidationRange { get; init; }
+    /// <summary>A file of training-split indices as validation images.</summary>
+    public string? ValidationIndices { get; init; }
+    /// <summary>A folder of held-out images of its own.</summary>
+    public string? ValidationDir { get; init; }
+    /// <summary>Image folders: the shorter side resized to this first.</summary>
+    public int? Resize { get; init; }
+    /// <summary>Image folders: the centre crop's side.</summary>
+    public int? Crop { get; init; }
+
+    /// <summary>The data settings as one record.</summary>
+    [System.Text.Json.Serialization.JsonIgnore]
+    public Ascai.Data.DataOptions Data => new()
+    {
+        Dataset = Dataset, DataDir = DataDir, ValidationSize = ValidationSize, ValidationRange = ValidationRange, ValidationIndices = ValidationIndices,
+        ValidationDir = ValidationDir, Resize = Resize, Crop = Crop,
+    };
+
+    /// <summary>This config with <paramref name="data"/>'s settings.</summary>
+    public SearchConfig With(Ascai.Data.DataOptions data) => this with
+    {
+        Dataset = data.Dataset, DataDir = data.DataDir, ValidationSize = data.ValidationSize, ValidationRange = data.ValidationRange,
+        ValidationIndices = data.ValidationIndices, ValidationDir = data.ValidationDir, Resize = data.Resize, Crop = data.Crop,
+    };
     /// <summary>pn, ps, d or d+ps.</summary>
     public string Methods { get; init; } = "ps";
     /// <summary>Glob patterns of layers to search (empty: all).</summary>
@@ -54,7 +79,7 @@ public sealed record SearchConfig
             throw new SettingException(Key(nameof(Strategy)), $"'{Strategy}' is not one of: {string.Join(", ", Strategies.SearchStrategies.Names)}");
         if (!SearchSpace.MethodSets.Contains(Methods.ToLowerInvariant()))
             throw new SettingException(Key(nameof(Methods)), $"'{Methods}' is not one of: {string.Join(", ", SearchSpace.MethodSets)}");
-        if (ValidationSize < 1) throw new SettingException(Key(nameof(ValidationSize)), $"must be at least 1, got {ValidationSize}: the accuracy floor is judged on these images");
+        Data.Validate();
         if (AccThreshold is not null && MaxDrop is not null)
             throw new SettingException(Key(nameof(AccThreshold)), $"and {{{Key(nameof(MaxDrop))}}} both set the accuracy floor: give one");
         if (MaxDrop is { } drop && !(drop >= 0 && drop < 100))
@@ -129,4 +154,8 @@ public sealed record SearchSummary
     public int Genes { get; init; }
     /// <summary>The non-dominated (cost, validation accuracy) evaluations: index, MACs, params, accuracy.</summary>
     public List<double[]> ParetoFront { get; init; } = [];
+    /// <summary>How the validation images were chosen.</summary>
+    public string Split { get; init; } = "";
+    /// <summary>What the user should know before trusting the result (e.g. validation images that may have been trained on).</summary>
+    public List<string> Warnings { get; init; } = [];
 }

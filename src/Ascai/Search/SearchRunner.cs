@@ -23,13 +23,25 @@ public static class SearchRunner
         BestFile = "best.ascai", BestCompactFile = "best-compact.ascai", BestOnnxFile = "best-compact.onnx";
 
     /// <summary>Starts a new run in <paramref name="runDir"/> (which must not hold one already).</summary>
+    /// <param name="config">What to search.</param>
+    /// <param name="runDir">The run folder to create.</param>
+    /// <param name="progress">Told after each evaluation.</param>
+    /// <param name="cancel">Stops the run cleanly (it can be resumed).</param>
+    /// <param name="workers">Candidates evaluated at once in this process.</param>
+    /// <param name="backend">Evaluates candidates elsewhere (remote workers), or null.</param>
+    /// <param name="warn">Told of anything the user should know before trusting the result (also in the summary).</param>
     public static SearchSummary Start(SearchConfig config, string runDir, IProgress<SearchProgress>? progress = null, CancellationToken cancel = default, int workers = 1,
-        IEvaluationBackend? backend = null)
+        IEvaluationBackend? backend = null, Action<string>? warn = null)
     {
         Validate(config, runDir);
         CheckWorkers(workers);
-        var absolute = config with { Model = Path.GetFullPath(config.Model), DataDir = config.DataDir is null ? null : Path.GetFullPath(config.DataDir) };
-        return Execute(absolute, runDir, progress, cancel, isNew: true, workers, backend);
+        // Paths made absolute: a run is resumed from wherever its folder is.
+        static string? Full(string? path) => path is null ? null : Path.GetFullPath(path);
+        var absolute = config with
+        {
+            Model = Path.GetFullPath(config.Model), DataDir = Full(config.DataDir), ValidationIndices = Full(config.ValidationIndices), ValidationDir = Full(config.ValidationDir),
+        };
+        return Execute(absolute, runDir, progress, cancel, isNew: true, workers, backend, warn);
     }
 
     /// <summary>
@@ -50,7 +62,7 @@ public static class SearchRunner
     /// the search goes on from where it ended.
     /// </summary>
     public static SearchSummary Resume(string runDir, IProgress<SearchProgress>? progress = null, CancellationToken cancel = default, int workers = 1,
-        IEvaluationBackend? backend = null, SearchExtension? extension = null)
+        IEvaluationBackend? backend = null, SearchExtension? extension = null, Action<string>? warn = null)
     {
         CheckWorkers(workers);
         var config = ReadConfig(runDir);
@@ -60,7 +72,7 @@ public static class SearchRunner
         if (extension is not null) config = config with { Options = extension.Apply(config.Options, done) };
         config.Validate();
         OutputPath.CheckFolder(runDir, nameof(Resume), NeededBytes(config.Model));
-        return Execute(config, runDir, progress, cancel, isNew: false, workers, backend, rewriteConfig: extension is not null);
+        return Execute(config, runDir, progress, cancel, isNew: false, workers, backend, warn, rewriteConfig: extension is not null);
     }
 
     /// <summary>The settings of the run in <paramref name="runDir"/> (its <c>config.json</c>).</summary>
@@ -81,25 +93,15 @@ public static class SearchRunner
     private static long NeededBytes(string model) => File.Exists(model) ? 3 * new FileInfo(model).Length + (16 << 20) : 0;
 
     private static SearchSummary Execute(SearchConfig config, string runDir, IProgress<SearchProgress>? progress, CancellationToken cancel, bool isNew, int workers,
-        IEvaluationBackend? backend, bool rewriteConfig = false)
+        IEvaluationBackend? backend, Action<string>? warn, bool rewriteConfig = false)
     {
         using var model = ModelFile.Load(config.Model);
-        // The validation images must be the ones held out when the model was trained: same split seed.
-        var trained = model.Info.Training.FirstOrDefault();
-        int splitSeed = trained?.Seed ?? 0;
-        // A larger validation set than the training held out would score candidates on images the model was trained on
-        // (the held-out images are the first ones of the same seeded permutation, so a smaller set is a subset). Another
-        // data set (e.g. unseen images as IDX files) has no such overlap.
-        if (trained is not null && string.Equals(trained.Dataset, config.Dataset, StringComparison.OrdinalIgnoreCase)
-            && trained.HeldOutCount() is var heldOut && config.ValidationSize > heldOut)
-            throw new SettingException(SettingException.Of<SearchConfig>(nameof(SearchConfig.ValidationSize)),
-                $"{config.ValidationSize}: the model was trained with only {heldOut} images held out, so the others would be images it was trained on (train with a larger {{{SettingException.Of<SearchConfig>(nameof(SearchConfig.ValidationSize))}}})");
-        var data = DatasetCatalog.Load(config.Dataset, config.DataDir, config.ValidationSize, splitSeed);
-        ModelFile.ResolveNormalization(model, config.Model, data.Normalization, config.Normalization);
-        data.CheckFits(model);
+        var warnings = new List<string>();
+        var data = ModelData.Load(model, config.Data, config.Normalization, warnings.Add);
+        foreach (string warning in warnings) warn?.Invoke(warning);
         var space = SearchSpace.Build(model.Graph, config.Methods, config.Include, config.Exclude);
         // The floor before anything slow (channel importance, moments, the remote workers' preparation).
-        double baseAccuracy = Evaluator.Evaluate(model.Graph, data.Train, data.ValidationIndices, model.Info.Normalization, cancel: cancel)
+        double baseAccuracy = Evaluator.Evaluate(model.Graph, data.Validation, data.ValidationIndices, model.Info.Normalization, cancel: cancel)
             .EnsureFinite("the model").Accuracy;
         double floor = config.Floor(baseAccuracy);
         // Remote workers evaluate exactly what the local evaluator would; it still measures the best.
@@ -144,11 +146,11 @@ public static class SearchRunner
         if (run.Replaying && !cancel.IsCancellationRequested)
             throw new AscaiException($"{Path.Combine(runDir, JournalFile)}: the search ended after {run.Evaluations} of the journal's {journal.Existing.Count} evaluations; the journal was made with other settings");
         if (!run.Replaying) Replayed();
-        return Summarize(config, runDir, model, data, space, evaluator, run, baseAccuracy, floor, cancel.IsCancellationRequested, remote: backend is not null);
+        return Summarize(config, runDir, model, data, space, evaluator, run, baseAccuracy, floor, cancel.IsCancellationRequested, remote: backend is not null, warnings);
     }
 
     private static SearchSummary Summarize(SearchConfig config, string runDir, Model model, DatasetSplits data, SearchSpace space,
-        CandidateEvaluator evaluator, SearchRun run, double baseAccuracy, double floor, bool interrupted, bool remote)
+        CandidateEvaluator evaluator, SearchRun run, double baseAccuracy, double floor, bool interrupted, bool remote, List<string> warnings)
     {
         using var scope = TorchSharp.torch.NewDisposeScope();
         // An interrupted run gets no test numbers and no summary file: it is meant to be resumed, not reported.
@@ -177,6 +179,7 @@ public static class SearchRunner
             Strategy = config.Strategy, Methods = config.Methods, Seed = config.Options.Seed, StopReason = run.StopReason ?? "done", Genes = space.Genes.Count,
             Engine = remote ? "remote workers" : evaluator.ChosenEngine?.ToString().ToLowerInvariant() ?? "", Workers = run.Workers,
             ParetoFront = run.ParetoFront().Select(r => new double[] { r.Index, r.Macs, r.Params, r.ValAccuracy }).ToList(),
+            Split = data.Split, Warnings = warnings.Select(w => SettingException.Name(w, key => key)).ToList(),
         };
         if (!interrupted) AtomicFile.WriteText(Path.Combine(runDir, SummaryFile), JsonSerializer.Serialize(summary, Json.Options));
         return summary;

@@ -148,18 +148,6 @@ public static class ModelFile
     }
 
     /// <summary>
-    /// Settles the input normalisation of a loaded model: an explicit one (--mean / --std) wins; otherwise a model
-    /// read from ONNX, which carries none, takes the data set's standard one; an Ascai model keeps its own.
-    /// </summary>
-    public static void ResolveNormalization(Model model, string path, Normalization dataset, Normalization? explicitValue = null)
-    {
-        var chosen = explicitValue ?? (IsOnnx(path) ? dataset : null);
-        if (chosen is null) return;
-        chosen.Validate(explicitValue is null ? "the data set's normalisation" : nameof(Normalization), model.Graph.InputShape.Channels);
-        model.Info = model.Info with { Normalization = chosen };
-    }
-
-    /// <summary>
     /// An ONNX classifier as a model. ONNX carries no input normalisation: 1-channel inputs get Fashion-MNIST's
     /// statistics and 3-channel inputs CIFAR-10's (the data sets Ascai reads), which the model then records.
     /// </summary>
@@ -170,7 +158,7 @@ public static class ModelFile
         var normalization = graph.InputShape.Channels == 3 ? Normalization.Cifar10 : Normalization.FashionMnist;
         return new Model(graph, new ModelInfo
         {
-            Architecture = Path.GetFileNameWithoutExtension(path), NumClasses = (int)shapes[graph.Output].Elements, Normalization = normalization,
+            Architecture = Path.GetFileNameWithoutExtension(path), NumClasses = (int)shapes[graph.Output].Elements, Normalization = normalization, NormalizationAssumed = true,
         });
     }
 }

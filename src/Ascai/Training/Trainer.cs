@@ -63,7 +63,7 @@ public static class Trainer
                 seen += labels.shape[0];
                 progress?.Report(new TrainProgress(epoch, options.Epochs, ++s, steps, lossSum / seen, 100.0 * correct / seen, null, clock.Elapsed));
             }
-            var validation = Evaluator.Evaluate(graph, data.Train, data.ValidationIndices, data.Normalization, cancel: cancel);
+            var validation = Evaluator.Evaluate(graph, data.Validation, data.ValidationIndices, data.Normalization, cancel: cancel);
             if (!validation.Finite) // the last step's update can break the weights after a finite loss
                 throw new SettingException(SettingException.Of<TrainOptions>(nameof(TrainOptions.LearningRate)),
                     $"{options.LearningRate} made the training diverge (NaN or infinite outputs after epoch {epoch}): try a lower one");
@@ -81,6 +81,8 @@ public static class Trainer
     {
         Dataset = data.Name, Epochs = options.Epochs, Seconds = results.Sum(r => r.Seconds), Seed = options.Seed,
         ValidationAccuracy = results[^1].ValidationAccuracy, ValidationSize = data.ValidationIndices.Length, TestAccuracy = testAccuracy, Command = command,
+        // What was held out, so that a search can tell which images the model never saw.
+        HeldOutFolder = data.ValidationSource?.Name, HeldOutIndices = data.ValidationSource is null && data.SplitSeed is null ? data.ValidationIndices : null,
         Settings = new()
         {
             ["kind"] = kind, ["optimizer"] = $"SGD momentum {options.Momentum} nesterov {options.Nesterov} weight-decay {options.WeightDecay}",

@@ -89,12 +89,12 @@ public class BadInputTests
         // Models.
         new("search --model missing.ascai --out run1", 1, "missing.ascai: no such model file", "run1"),
         new("eval --model .", 1, ".: a folder, not a model file"),
-        new("search --model nan.ascai --out run1", 1, "nan.ascai: tensor conv1.bias holds NaN or infinite values", "run1"),
-        new("eval --model nan.ascai", 1, "nan.ascai: tensor conv1.bias holds NaN or infinite values"),
-        new("export --model nan.ascai --out nan.onnx --check", 1, "nan.ascai: tensor conv1.bias holds NaN or infinite values", "nan.onnx"),
-        new("eval --model std0.ascai", 1, "std0.ascai: the model's input normalisation standard deviation [0] must be finite and positive"),
-        new("eval --model classes.ascai", 1, "classes.ascai: the model declares 7 classes but its last layer has 10 outputs"),
-        new("eval --model corrupt.ascai", 1, "corrupt.ascai: corrupt model file"),
+        new("search --model nan.ascai --out run1", 1, "nan.ascai: tensor conv1.bias holds NaN or infinite values", "run1", Fast: false),
+        new("eval --model nan.ascai", 1, "nan.ascai: tensor conv1.bias holds NaN or infinite values", Fast: false),
+        new("export --model nan.ascai --out nan.onnx --check", 1, "nan.ascai: tensor conv1.bias holds NaN or infinite values", "nan.onnx", Fast: false),
+        new("eval --model std0.ascai", 1, "std0.ascai: the model's input normalisation standard deviation [0] must be finite and positive", Fast: false),
+        new("eval --model classes.ascai", 1, "classes.ascai: the model declares 7 classes but its last layer has 10 outputs", Fast: false),
+        new("eval --model corrupt.ascai", 1, "corrupt.ascai: corrupt model file", Fast: false),
         new("search --model five.ascai --out run1", 1, "fashion-mnist has 10 classes but the model has 5 outputs", "run1", Fast: false),
         // Data.
         new("search " + M + " --out run1 --dataset foo", 1, "--dataset 'foo' is not one of: fashion-mnist", "run1", Fast: false),
@@ -102,7 +102,26 @@ public class BadInputTests
         new("search " + M + " --out run1 --data-dir nowhere", 1, "nowhere: data directory not found", "run1", Fast: false),
         new("eval " + M + " --split val --val-size 60000", 1, "--val-size must be between 1 and 59999", Fast: false),
         new("search " + M + " --out run1 --include nomatch --val-size 100", 1, "--methods 'ps' finds no layer to search in this model (check --include and --exclude)", "run1", Fast: false),
-        new("search " + M + " --out run1 --val-size 5000", 1, "--val-size 5000: the model was trained with only 1000 images held out", "run1", Fast: false),
+        new("search " + M + " --out run1 --val-size 5000", 1, "--val-size names 4000 of 5000 validation images (5000 training images drawn with seed 0) that the model was trained on", "run1", Fast: false),
+        // The user's data and split.
+        new("search " + M + " --out run1 --val-range 10:5", 1, "--val-range '10:5' is not a range A:B of training-split indices with A < B", "run1"),
+        new("search " + M + " --out run1 --val-range 0:100 --val-size 100", 1, "--val-size cannot be given with --val-range", "run1"),
+        new("search " + M + " --out run1 --val-range 0:100 --val-indices held.txt", 1, "--val-range and --val-indices both name the validation images", "run1"),
+        new("search " + M + " --out run1 --val-range 59000:70000", 1, "--val-range 59000:70000 goes past the 60000 training images", "run1", Fast: false),
+        new("search " + M + " --out run1 --val-range 59000:60000", 1, "--val-range names 978 of 1000 validation images (training images 59000..59999) that the model was trained on", "run1", Fast: false),
+        new("search " + M + " --out run1 --val-indices missing.txt", 1, "--val-indices missing.txt: no such file", "run1", Fast: false),
+        new("search " + M + " --out run1 --val-indices twice.txt", 1, "--val-indices twice.txt: line 2: index 5 is listed twice", "run1", Fast: false),
+        new("search " + M + " --out run1 --val-dir pics/test", 1, "--val-dir is for image folders and NumPy arrays, not the data set 'fashion-mnist'", "run1", Fast: false),
+        new("search " + M + " --out run1 --dataset folder", 1, "--data-dir is required for the data set 'folder'", "run1", Fast: false),
+        new("search " + M + " --out run1 --dataset folder --data-dir pics --val-dir pics/train", 1, "--val-dir pics/train is the training folder", "run1", Fast: false),
+        new("search " + M + " --out run1 --dataset folder --data-dir empty-class", 1, "empty-class/train/b: class 'b' has no images", "run1", Fast: false),
+        new("eval " + M + " --dataset folder --data-dir other-classes", 1, "other-classes/test: its classes differ from the training split's (not in training: c)", Fast: false),
+        new("eval " + M + " --dataset folder --data-dir truncated --val-size 1", 1, "truncated/test/b/0.png: not a readable image (truncated)", Fast: false),
+        new("eval " + M + " --dataset folder --data-dir small --crop 28 --val-size 1", 1, "small/train/a/0.png: 20x20 pixels, smaller than the 28x28 crop", Fast: false),
+        new("eval " + M + " --dataset folder --data-dir small --val-size 1", 1, "small/train/a/0.png: 20x20 pixels, not the 28x28 the model takes", Fast: false),
+        new("eval " + M + " --dataset folder --data-dir pics --crop 32", 1, "--crop 32 does not give the model's 28x28 inputs", Fast: false),
+        new("eval " + M + " --dataset folder --data-dir twelve --val-size 1", 1, "folder has 12 classes but the model has 10 outputs", Fast: false),
+        new("eval " + M + " --dataset npy --data-dir pics", 1, "pics: no training arrays (train_images.npy and train_labels.npy, or train.npz)", Fast: false),
         // Resuming.
         new("search --resume nothere", 1, "--resume nothere is not a run folder (no config.json)"),
         new("search --resume run --seed 3", 1, "--seed cannot be given with --resume"),
@@ -122,14 +141,14 @@ public class BadInputTests
         new("compress " + M + " --settings unknown-key.json --out m.ascai", 1, "unknown-key.json: layer 'conv2': unknown key 'rattio' (known: method, ratio, rank, bin, ranks, bins)", "m.ascai"),
         new("compress " + M + " --settings missing.json --out m.ascai", 1, "missing.json: no such settings file", "m.ascai"),
         new("compress " + M + " --settings bad-ratio.json --out m.ascai --importance l1 --fill zero", 1, "layer 'conv2': ratio 1.5 is outside [0, 1)", "m.ascai"),
-        new("compress " + M + " --settings unknown-layer.json --out m.ascai --importance l1 --fill zero", 1, "conv99", "m.ascai"),
+        new("compress " + M + " --settings unknown-layer.json --out m.ascai --importance l1 --fill zero", 1, "conv99", "m.ascai", Fast: false),
         new("compress " + M + " --settings ratio.json --out m.ascai --hooi -1", 1, "--hooi must be between 0 and 1000, got -1", "m.ascai"),
         // Other commands.
         new("bench " + M + " --batch 0", 1, "--batch must be between 1 and 65536, got 0"),
         new("bench --model missing.ascai", 1, "missing.ascai: no such model file"),
         new("report nothere", 1, "nothere: not a finished search run"),
         new("report run run", 1, "several runs: give the report folder with --out"),
-        new("split --out s.txt --val-size 0", 1, "--val-size must be between 1 and 59999", "s.txt", Fast: false),
+        new("split --out s.txt --val-size 0", 1, "--val-size must be at least 1, got 0", "s.txt"),
         new("profile --model nosuch", 1, "nosuch: no such model file, and not a zoo architecture"),
         new("profile --model lenet5 --input-shape 1x0x5", 1, "invalid shape '1x0x5'"),
         new("demo --budget 5", 1, "--budget must be at least 20 (the demo's population), got 5"),
@@ -151,7 +170,8 @@ public class BadInputTests
             string? before = output is not null && File.Exists(output) ? File.ReadAllText(output) : null;
             bool existed = output is not null && Path.Exists(output);
             var result = Cli.Run(dir.Path, args);
-            var lines = result.ErrorLines;
+            // Paths the library made absolute read as typed, relative to the case's folder.
+            var lines = result.ErrorLines.Select(l => l.Replace(dir.Path + "/", "")).ToArray();
             string line = lines.FirstOrDefault() ?? "";
             var problems = new List<string>();
             if (result.ExitCode != c.Exit) problems.Add($"exit {result.ExitCode}, expected {c.Exit}");
@@ -217,6 +237,25 @@ public class BadInputTests
         File.WriteAllText(Path.Combine(dir, "bad-ratio.json"), """{ "conv2": { "method": "ps", "ratio": 1.5 } }""");
         File.WriteAllText(Path.Combine(dir, "unknown-key.json"), """{ "conv2": { "method": "ps", "rattio": 0.5 } }""");
         File.WriteAllText(Path.Combine(dir, "unknown-layer.json"), """{ "conv99": { "method": "ps", "ratio": 0.5 } }""");
+        File.WriteAllText(Path.Combine(dir, "held.txt"), "1\n2\n");
+        File.WriteAllText(Path.Combine(dir, "twice.txt"), "5\n5\n");
+        var grey = new byte[28 * 28];
+        void Folder(string name, string[] train, string[] test, int size = 28)
+        {
+            foreach (var (split, classes) in new[] { ("train", train), ("test", test) })
+                foreach (string c in classes)
+                    Ascai.Tests.Data.ImageFiles.WritePng(Path.Combine(dir, name, split, c, "0.png"), new byte[size * size], 1, size, size);
+        }
+        Folder("pics", ["a", "b"], ["a", "b"]);
+        Folder("empty-class", ["a"], ["a"]);
+        Directory.CreateDirectory(Path.Combine(dir, "empty-class", "train", "b"));
+        Folder("other-classes", ["a", "b"], ["a", "b", "c"]);
+        Folder("truncated", ["a", "b"], ["a", "b"]);
+        string cut = Path.Combine(dir, "truncated", "test", "b", "0.png");
+        File.WriteAllBytes(cut, File.ReadAllBytes(cut)[..40]);
+        Folder("small", ["a", "b"], ["a", "b"], size: 20);
+        var twelve = Enumerable.Range(0, 12).Select(i => $"c{i:D2}").ToArray();
+        Folder("twelve", twelve, twelve);
         string run = Path.Combine(dir, "run");
         SearchRunner.Start(new SearchConfig
         {

@@ -20,7 +20,7 @@ public class MeanCompensationTests
         var random = new Random(7);
         var pixels = new byte[count * (int)shape.Elements];
         random.NextBytes(pixels);
-        var data = new ImageDataset("random", pixels, new byte[count], shape.Channels, shape.Height, shape.Width, 10);
+        var data = new InMemoryImages("random", pixels, new byte[count], shape.Channels, shape.Height, shape.Width, 10);
         var all = Enumerable.Range(0, count).ToArray();
         return new DatasetSplits("random", data, data, all, all, Unit with { Mean = Unit.Mean[..shape.Channels], Std = Unit.Std[..shape.Channels] }, []);
     }
@@ -123,7 +123,7 @@ public class MeanCompensationTests
         var context = new CompressionContext { Data = data, Normalization = model.Info.Normalization, Importance = ImportanceCriterion.L1, Fill = fill };
         using var masked = Compressor.Apply(model.Graph, PruneEverything(model.Graph, ratio), context);
         using var compact = Compactor.Compact(masked);
-        return Evaluator.Evaluate(compact, data.Train, data.ValidationIndices, model.Info.Normalization).Accuracy;
+        return Evaluator.Evaluate(compact, data.Validation, data.ValidationIndices, model.Info.Normalization).Accuracy;
     }
 
     [Fact]

@@ -29,7 +29,7 @@ public class TrainedModelCompressionTests
         Assert.Equal(CostModel.Profile(masked).TotalMacs, CostModel.Profile(compact).TotalMacs);
         // Uniform 30% pruning without fine-tuning costs a lot (about 94% -> 71-74% here; why ASCAI searches per
         // layer), but a compact model that still classifies far above chance (10%) was built from the right channels.
-        var accuracy = Evaluator.Evaluate(compact, Data.Train, Data.ValidationIndices, model.Info.Normalization).Accuracy;
+        var accuracy = Evaluator.Evaluate(compact, Data.Validation, Data.ValidationIndices, model.Info.Normalization).Accuracy;
         Assert.True(accuracy > 50, $"validation accuracy {accuracy:F1}% after pruning 30% of every masked layer");
     }
 
@@ -39,7 +39,7 @@ public class TrainedModelCompressionTests
         using var model = ModelFile.Load(Repository.Model("vgg-small-fashion-mnist.ascai"));
         var small = Data with { ValidationIndices = Data.ValidationIndices[..300] };
         MaskPlacement.Ensure(model.Graph);
-        var scores = ChannelImportance.Taylor(model.Graph, small.Train, small.ValidationIndices, model.Info.Normalization)["relu2.mask"];
+        var scores = ChannelImportance.Taylor(model.Graph, small.Validation, small.ValidationIndices, model.Info.Normalization)["relu2.mask"];
         Assert.True(scores.Distinct().Count() > scores.Length / 2, "scores differ between channels");
         // Zeroing the least important half must hurt far less than zeroing the most important half.
         var order = Enumerable.Range(0, scores.Length).OrderBy(c => scores[c]).ToArray();
@@ -49,7 +49,7 @@ public class TrainedModelCompressionTests
             var values = Enumerable.Repeat(1f, scores.Length).ToArray();
             foreach (int c in channels) values[c] = 0;
             model.Graph["relu2.mask"].SetTensor("mask", tensor(values));
-            return Evaluator.Evaluate(model.Graph, small.Train, small.ValidationIndices, model.Info.Normalization).Accuracy;
+            return Evaluator.Evaluate(model.Graph, small.Validation, small.ValidationIndices, model.Info.Normalization).Accuracy;
         }
         double lowGone = AccuracyWithout(order[..(scores.Length / 2)]), highGone = AccuracyWithout(order[(scores.Length / 2)..]);
         Assert.True(lowGone > highGone + 20, $"pruning the least important half: {lowGone:F1}%, the most important half: {highGone:F1}%");

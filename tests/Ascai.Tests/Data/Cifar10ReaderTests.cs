@@ -25,7 +25,7 @@ public class Cifar10ReaderTests
         Assert.Equal(5, data.Count);
         Assert.Equal([0, 1, 2, 0, 1], data.Labels);
         Assert.Equal((3, 32, 32), (data.Channels, data.Height, data.Width));
-        Assert.Equal((byte)(1 + 1), data.Pixels[3072]); // record 1's first pixel: p = 1, r = 1
+        Assert.Equal((byte)(1 + 1), data.Pixels(1)[0]); // record 1's first pixel: p = 1, r = 1
     }
 
     [Fact]

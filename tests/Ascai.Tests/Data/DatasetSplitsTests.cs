@@ -52,7 +52,7 @@ public class DatasetSplitsTests
     public void BatchesAreNormalisedAndCoverEveryImage()
     {
         var pixels = new byte[] { 0, 255, 51, 102, 0, 0, 255, 255 };
-        var data = new ImageDataset("tiny", pixels, [3, 7], 1, 2, 2, 10);
+        var data = new InMemoryImages("tiny", pixels, [3, 7], 1, 2, 2, 10);
         var loader = new BatchLoader(data, new Normalization([0.5f], [0.5f]));
         using var scope = NewDisposeScope();
         var batches = loader.Batches([0, 1], 1).ToList();
@@ -69,7 +69,7 @@ public class DatasetSplitsTests
     {
         var pixels = new byte[4 * 8 * 8];
         new Random(1).NextBytes(pixels);
-        var data = new ImageDataset("tiny", pixels, [0, 1, 2, 3], 1, 8, 8, 10);
+        var data = new InMemoryImages("tiny", pixels, [0, 1, 2, 3], 1, 8, 8, 10);
         var loader = new BatchLoader(data, new Normalization([0f], [1f]));
         using var scope = NewDisposeScope();
         var a = loader.Batches([0, 1, 2, 3], 4, new Random(5), new Augmentation(2, true)).Single().Images;

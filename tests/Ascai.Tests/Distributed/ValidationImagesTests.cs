@@ -23,8 +23,7 @@ public class ValidationImagesTests
             for (int i = 0; i < original.Length; i++)
             {
                 Assert.Equal(data.Train.Labels[original[i]], unpacked.Train.Labels[packed[i]]);
-                Assert.True(data.Train.Pixels.AsSpan(original[i] * data.Train.ImageSize, data.Train.ImageSize)
-                    .SequenceEqual(unpacked.Train.Pixels.AsSpan(packed[i] * data.Train.ImageSize, data.Train.ImageSize)));
+                Assert.True(((InMemoryImages)data.Train).Pixels(original[i]).SequenceEqual(((InMemoryImages)unpacked.Train).Pixels(packed[i])));
             }
         }
         SameImages(data.ValidationIndices, unpacked.ValidationIndices);

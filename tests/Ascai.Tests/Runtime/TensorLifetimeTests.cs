@@ -61,7 +61,7 @@ public class TensorLifetimeTests
             using var dir = new TempDirectory();
             AssertScoped("ModelFile.Save", () => ModelFile.Save(new Model(compact, model.Info), Path.Combine(dir.Path, "m.ascai")));
         }
-        AssertScoped("Evaluator.Evaluate", () => Evaluator.Evaluate(model.Graph, data.Train, data.ValidationIndices, data.Normalization));
+        AssertScoped("Evaluator.Evaluate", () => Evaluator.Evaluate(model.Graph, data.Validation, data.ValidationIndices, data.Normalization));
         AssertScoped("Latency.Profile", () => Latency.Profile(model.Graph, 8, 2, 2));
         using var trained = model.Graph.Clone();
         AssertScoped("Trainer.Train", () => Trainer.Train(trained, data, new TrainOptions { Epochs = 1, BatchSize = 64 }));

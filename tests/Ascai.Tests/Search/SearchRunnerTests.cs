@@ -82,7 +82,7 @@ public class SearchRunnerTests
         // The committed model was trained with the default 1,000 images held out (its record predates the field).
         using var dir = new TempDirectory();
         var e = Assert.Throws<SettingException>(() => SearchRunner.Start(Config() with { ValidationSize = 5000 }, Path.Combine(dir.Path, "r")));
-        Assert.Contains("only 1000 images held out", e.Message);
+        Assert.Contains("names 4000 of 5000 validation images (5000 training images drawn with seed 0) that the model was trained on: its training held out only 1000 images", e.Message);
         Assert.False(Directory.Exists(Path.Combine(dir.Path, "r")), "a refused run leaves no folder");
         Assert.Equal(5000, new TrainingRecord { Command = "ascai train --model vgg-small --val-size 5000" }.HeldOutCount());
         Assert.Equal(2000, new TrainingRecord { ValidationSize = 2000, Command = "ascai train --val-size 5000" }.HeldOutCount());

@@ -14,7 +14,7 @@ public class TrainerTests
         var full = DatasetCatalog.Load("fashion-mnist", validationSize: 500, seed: 0);
         var slice = full with { TrainIndices = full.TrainIndices[..3000] };
         using var graph = ModelZoo.Create("lenet5", slice.InputShape, 10, seed: 0);
-        var before = Evaluator.Evaluate(graph, slice.Train, slice.ValidationIndices, slice.Normalization);
+        var before = Evaluator.Evaluate(graph, slice.Validation, slice.ValidationIndices, slice.Normalization);
         var epochs = Trainer.Train(graph, slice, new TrainOptions { Epochs = 3, BatchSize = 64, LearningRate = 0.05, Seed = 0 });
         Assert.Equal(3, epochs.Count);
         Assert.True(epochs[^1].Loss < epochs[0].Loss, "training loss falls");

@@ -1,0 +1,36 @@
+using Ascai.Graph;
+
+namespace Ascai.Data;
+
+/// <summary>
+/// Whether a data set's validation images are ones the model never saw: the accuracy floor means something only
+/// on those. A model Ascai trained records what its training held out (the seeded draw, the named indices, or a
+/// folder of its own); a model from elsewhere records nothing, and then only the user can say.
+/// </summary>
+public static class HeldOut
+{
+    /// <summary>
+    /// Throws when <paramref name="model"/>'s training record shows that some of <paramref name="data"/>'s validation images
+    /// were trained on; returns a warning (settings in braces) when the model carries no record for this data set and the
+    /// validation images were not named, since nothing then tells whether they were trained on; null otherwise.
+    /// </summary>
+    public static string? Check(ModelInfo model, DatasetSplits data, DataOptions options)
+    {
+        var record = model.Training.FirstOrDefault();
+        if (record is null || !string.Equals(record.Dataset, data.Name, StringComparison.OrdinalIgnoreCase))
+            return options.NamesValidation ? null
+                : $"the model carries no record of its training on {data.Name}, so Ascai cannot know whether its validation images ({data.Split}) were trained on; " +
+                  $"name the images its training held out with {{{SettingException.Of<DataOptions>(nameof(DataOptions.ValidationRange))}}}, " +
+                  $"{{{SettingException.Of<DataOptions>(nameof(DataOptions.ValidationIndices))}}} or {{{SettingException.Of<DataOptions>(nameof(DataOptions.ValidationDir))}}}";
+        if (data.ValidationSource is not null) return null; // a folder of their own is not the training split
+        if (record.HeldOutFolder is not null)
+            throw new AscaiException($"the model was trained on every training-split image (it held out {record.HeldOutFolder}), so these validation images ({data.Split}) were all trained on");
+        var held = (record.HeldOutIndices ?? DatasetSplits.HoldOut(data.Train.Count, record.HeldOutCount(), record.Seed).Validation).ToHashSet();
+        int seen = data.ValidationIndices.Count(i => !held.Contains(i));
+        if (seen > 0)
+            throw new SettingException(SettingException.Of<DataOptions>(options.NamesValidation ? options.ValidationRange is not null ? nameof(DataOptions.ValidationRange) : nameof(DataOptions.ValidationIndices) : nameof(DataOptions.ValidationSize)),
+                $"names {seen} of {data.ValidationIndices.Length} validation images ({data.Split}) that the model was trained on: its training held out only {held.Count} images" +
+                (record.HeldOutIndices is null ? $" (drawn with seed {record.Seed})" : ""));
+        return null;
+    }
+}
