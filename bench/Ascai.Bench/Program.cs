@@ -8,6 +8,7 @@ using Ascai.Bench;
 //   dotnet run -c Release --project bench/Ascai.Bench -- workers [--run DIR] [--candidates N] [--max-workers W]
 //   dotnet run -c Release --project bench/Ascai.Bench -- nats [--run DIR] [--candidates N]
 //   dotnet run -c Release --project bench/Ascai.Bench -- memory [--model FILE] [--methods M] [--evaluations N] [--images N] [--engine E]
+//   dotnet run -c Release --project bench/Ascai.Bench -- decoding [--images N] [--width W] [--height H] [--resize R] [--crop C]
 Ascai.Runtime.NativeRuntime.Initialize();
 CultureInfo.DefaultThreadCurrentCulture = CultureInfo.InvariantCulture;
 
@@ -41,8 +42,11 @@ switch (benchmark)
         MemoryBenchmark.Run(options.GetValueOrDefault("--model", "models/vgg-small-fashion-mnist.ascai"), options.GetValueOrDefault("--methods", "d+ps"),
             Option("--evaluations", 10000), Option("--images", 100), Enum.Parse<Ascai.Evaluation.EvaluationEngine>(options.GetValueOrDefault("--engine", "TorchSharp"), ignoreCase: true));
         break;
+    case "decoding":
+        DecodingBenchmark.Run(Option("--images", 10000), Option("--width", 128), Option("--height", 96), Option("--resize", 72), Option("--crop", 64));
+        break;
     default:
-        Console.Error.WriteLine($"error: unknown benchmark '{benchmark}' (known: forward, compression, replay, workers, nats, memory)");
+        Console.Error.WriteLine($"error: unknown benchmark '{benchmark}' (known: forward, compression, replay, workers, nats, memory, decoding)");
         return 2;
 }
 return 0;

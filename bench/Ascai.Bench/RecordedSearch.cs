@@ -16,7 +16,7 @@ internal sealed class RecordedSearch : IDisposable
     public RecordedSearch(string runDir)
     {
         var config = JsonSerializer.Deserialize<SearchConfig>(File.ReadAllText(Path.Combine(runDir, SearchRunner.ConfigFile)), Json.Options)!;
-        Config = config with { Model = Path.GetFullPath(Path.Combine("models", Path.GetFileName(config.Model))), DataDir = null };
+        Config = config with { Model = Path.GetFullPath(Path.Combine("models", Path.GetFileName(config.Model))), Data = config.Data with { DataDir = null } };
         Journal = Search.Journal.Read(Path.Combine(runDir, SearchRunner.JournalFile));
         Model = ModelFile.Load(Config.Model);
         Data = ModelData.Load(Model, Config.Data, Config.Normalization);

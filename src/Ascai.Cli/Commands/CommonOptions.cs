@@ -12,16 +12,16 @@ namespace Ascai.Cli.Commands;
 /// folders become inputs. Every command that reads data takes all of them.
 /// </summary>
 internal sealed record DataFlags(Option<string> Dataset, Option<string?> DataDir, Option<int?> ValidationSize, Option<string?> ValidationRange,
-    Option<string?> ValidationIndices, Option<string?> ValidationDir, Option<int?> Resize, Option<int?> Crop)
+    Option<string?> ValidationIndices, Option<string?> ValidationDir, Option<int?> Resize, Option<int?> Crop, Option<int> ImageCache)
 {
     private static string Key(string property) => SettingException.Of<DataOptions>(property);
 
     public static DataFlags Create() => new(
         new Option<string>("--dataset") { Description = $"data set: {string.Join(", ", DatasetCatalog.Names)}", DefaultValueFactory = _ => "fashion-mnist" }
-            .Gives(Key(nameof(DataOptions.Dataset)), SettingException.Of<SearchConfig>(nameof(SearchConfig.Dataset))),
+            .Gives(Key(nameof(DataOptions.Dataset)), "dataset"),
         CommonOptions.DataDir(),
         new Option<int?>("--val-size") { Description = $"validation images drawn from the training split with a seeded shuffle (default {DatasetSplits.DefaultValidationSize})" }
-            .Gives(Key(nameof(DataOptions.ValidationSize)), SettingException.Of<SearchConfig>(nameof(SearchConfig.ValidationSize))),
+            .Gives(Key(nameof(DataOptions.ValidationSize))),
         new Option<string?>("--val-range") { Description = "training-split images A..B-1 are the validation images (the images your training held out), e.g. 59000:60000" }
             .Gives(Key(nameof(DataOptions.ValidationRange))),
         new Option<string?>("--val-indices") { Description = "file of training-split indices (one per line) that are the validation images" }
@@ -31,10 +31,12 @@ internal sealed record DataFlags(Option<string> Dataset, Option<string?> DataDir
         new Option<int?>("--resize") { Description = "image folders: resize the shorter side to this first (torchvision's Resize, bilinear as Pillow)" }
             .Gives(Key(nameof(DataOptions.Resize))),
         new Option<int?>("--crop") { Description = "image folders: then centre-crop to this square (torchvision's CenterCrop; default: the model's input size, which the images must then have)" }
-            .Gives(Key(nameof(DataOptions.Crop))));
+            .Gives(Key(nameof(DataOptions.Crop))),
+        new Option<int>("--image-cache-mb") { Description = "image folders: megabytes of decoded images kept for reuse (larger folders stream through)", DefaultValueFactory = _ => new DataOptions().ImageCacheMegabytes }
+            .Gives(Key(nameof(DataOptions.ImageCacheMegabytes))));
 
     /// <summary>The flags, to add to a command.</summary>
-    public Option[] All => [Dataset, DataDir, ValidationSize, ValidationRange, ValidationIndices, ValidationDir, Resize, Crop];
+    public Option[] All => [Dataset, DataDir, ValidationSize, ValidationRange, ValidationIndices, ValidationDir, Resize, Crop, ImageCache];
 
     /// <summary>The data options given, checked.</summary>
     public DataOptions Read(ParseResult parse)
@@ -43,7 +45,7 @@ internal sealed record DataFlags(Option<string> Dataset, Option<string?> DataDir
         {
             Dataset = parse.GetValue(Dataset)!, DataDir = parse.GetValue(DataDir), ValidationSize = parse.GetValue(ValidationSize),
             ValidationRange = parse.GetValue(ValidationRange), ValidationIndices = parse.GetValue(ValidationIndices), ValidationDir = parse.GetValue(ValidationDir),
-            Resize = parse.GetValue(Resize), Crop = parse.GetValue(Crop),
+            Resize = parse.GetValue(Resize), Crop = parse.GetValue(Crop), ImageCacheMegabytes = parse.GetValue(ImageCache),
         };
         options.Validate();
         return options;
@@ -56,7 +58,7 @@ internal static class CommonOptions
     public static Option<string?> DataDir() => new Option<string?>("--data-dir")
     {
         Description = $"folder with the data set's files (default for fashion-mnist: {DatasetCatalog.DefaultFashionMnistDir})",
-    }.Gives(Data(nameof(DataOptions.DataDir)), SettingException.Of<SearchConfig>(nameof(SearchConfig.DataDir)));
+    }.Gives(Data(nameof(DataOptions.DataDir)));
 
     private static string Data(string property) => SettingException.Of<DataOptions>(property);
 

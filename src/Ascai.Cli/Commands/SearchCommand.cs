@@ -65,7 +65,7 @@ internal static class SearchCommand
         };
         foreach (var option in data.All) command.Add(option);
         // Options that only say where and how fast to run; the others define the run, which --resume reads from its folder.
-        Option[] execution = [threads, engine, workers, backend, nats, natsToken, inFlight];
+        Option[] execution = [threads, engine, workers, backend, nats, natsToken, inFlight, data.ImageCache];
         Option[] extensions = [budget, generations, stagnation, timeLimit];
         command.SetAction((parse, cancel) =>
         {
@@ -107,7 +107,7 @@ internal static class SearchCommand
                 runDir = parse.GetValue(output) ?? throw new AscaiException("--out RUN_DIR is required (or --resume RUN_DIR)");
                 var config = new SearchConfig
                 {
-                    Model = parse.GetValue(model) ?? throw new AscaiException("--model is required"),
+                    Model = parse.GetValue(model) ?? throw new AscaiException("--model is required"), Data = data.Read(parse),
                     Methods = parse.GetValue(methods)!, Include = parse.GetValue(include) ?? [], Exclude = parse.GetValue(exclude) ?? [],
                     AccThreshold = parse.GetValue(threshold), MaxDrop = parse.GetValue(maxDrop), Strategy = parse.GetValue(strategy)!,
                     Importance = parse.GetValue(importance), Fill = parse.GetValue(fill), ChannelMultiple = parse.GetValue(multiple),
@@ -120,7 +120,7 @@ internal static class SearchCommand
                         Selection = parse.GetValue(selection), TournamentSize = parse.GetValue(tournamentSize), CrossoverProbability = parse.GetValue(pCross),
                         SwapProbability = parse.GetValue(pSwap), MutationProbability = parse.GetValue(pMutate), TweakProbability = parse.GetValue(pTweak),
                     },
-                }.With(data.Read(parse));
+                };
                 SearchRunner.Validate(config, runDir);
                 if (!File.Exists(config.Model)) throw new AscaiException($"{config.Model}: no such model file");
                 search = p =>

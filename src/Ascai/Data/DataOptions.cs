@@ -26,6 +26,8 @@ public sealed record DataOptions
     public int? Resize { get; init; }
     /// <summary>Image folders: the centre crop's side, or null (the model's input size, which the images must have).</summary>
     public int? Crop { get; init; }
+    /// <summary>Image folders: megabytes of decoded images kept for reuse (0: decode every time); larger folders stream through.</summary>
+    public int ImageCacheMegabytes { get; init; } = (int)(ImageFolder.DefaultCacheBytes >> 20);
 
     private static string Key(string property) => SettingException.Of<DataOptions>(property);
 
@@ -41,6 +43,7 @@ public sealed record DataOptions
         if (ValidationRange is not null) Range();
         if (Resize is < 1) throw new SettingException(Key(nameof(Resize)), $"must be at least 1, got {Resize}");
         if (Crop is < 1) throw new SettingException(Key(nameof(Crop)), $"must be at least 1, got {Crop}");
+        if (ImageCacheMegabytes is < 0 or > 1 << 20) throw new SettingException(Key(nameof(ImageCacheMegabytes)), $"must be between 0 and {1 << 20} MB, got {ImageCacheMegabytes}");
     }
 
     /// <summary><see cref="ValidationRange"/> as (start, end), end excluded.</summary>

@@ -130,9 +130,11 @@ public static class DatasetCatalog
         if (valDir is not null && Path.GetFullPath(valDir).TrimEnd('/') == Path.GetFullPath(trainDir).TrimEnd('/'))
             throw new SettingException(SettingException.Of<DataOptions>(nameof(DataOptions.ValidationDir)), $"{valDir} is the training folder: its images are the ones the model was trained and calibrated on");
         var transform = ImageFolder.Transform(trainDir, input?.Channels, input?.Height, input?.Width, options.Resize, options.Crop);
-        var train = ImageFolder.Open(trainDir, transform);
-        var test = ImageFolder.Open(testDir, transform, train.ClassNames);
-        var validation = valDir is null ? null : ImageFolder.Open(valDir, transform, train.ClassNames);
+        // One budget for the three splits: the search's validation images are read most often, then training.
+        long cache = (long)options.ImageCacheMegabytes << 20;
+        var train = ImageFolder.Open(trainDir, transform, null, cache / 2);
+        var test = ImageFolder.Open(testDir, transform, train.ClassNames, cache / 4);
+        var validation = valDir is null ? null : ImageFolder.Open(valDir, transform, train.ClassNames, cache / 4);
         return (train, test, validation, null, train.ClassNames);
     }
 

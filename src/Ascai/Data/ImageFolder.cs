@@ -126,20 +126,17 @@ public sealed class ImageFolder : ImageDataset
     {
         string path = _files[index];
         var (planes, w, h) = ImageDecoder.Decode(path, Channels);
-        if (_transform.Resize is { } size)
-        {
-            var (rw, rh) = PillowResize.ShorterSideTo(w, h, size);
-            planes = PillowResize.Resize(planes, Channels, w, h, rw, rh);
-            (w, h) = (rw, rh);
-        }
+        var (rw, rh) = _transform.Resize is { } size ? PillowResize.ShorterSideTo(w, h, size) : (w, h);
+        string resized = _transform.Resize is null ? "" : " after resizing";
         if (_transform.Crop)
         {
-            if (w < Width || h < Height)
-                throw new AscaiException($"{path}: {w}x{h} pixels{(_transform.Resize is null ? "" : " after resizing")}, smaller than the {Width}x{Height} crop");
-            return PillowResize.CenterCrop(planes, Channels, w, h, Width, Height);
+            if (rw < Width || rh < Height) throw new AscaiException($"{path}: {rw}x{rh} pixels{resized}, smaller than the {Width}x{Height} crop");
+            var (left, top) = PillowResize.CenterOffsets(rw, rh, Width, Height);
+            return rw == w && rh == h ? PillowResize.CenterCrop(planes, Channels, w, h, Width, Height)
+                : PillowResize.Resize(planes, Channels, w, h, rw, rh, left, top, Width, Height); // only the crop's pixels
         }
-        if (w != Width || h != Height)
-            throw new AscaiException($"{path}: {w}x{h} pixels{(_transform.Resize is null ? "" : " after resizing")}, not the {Width}x{Height} the model takes (resize and centre-crop the images to it)");
-        return planes;
+        if (rw != Width || rh != Height)
+            throw new AscaiException($"{path}: {rw}x{rh} pixels{resized}, not the {Width}x{Height} the model takes (resize and centre-crop the images to it)");
+        return PillowResize.Resize(planes, Channels, w, h, rw, rh);
     }
 }

@@ -69,7 +69,7 @@ public static class ReportBuilder
         var (config, summary) = (run.Config, run.Summary);
         if (several) document.Blocks.Add(new Heading(1, run.Name));
         document.Blocks.Add(new Paragraph(
-            $"Model {config.Model}, data set {config.Dataset}, methods {config.Methods}, strategy {summary.Strategy}, seed {summary.Seed}, " +
+            $"Model {config.Model}, data set {config.Data.Dataset}, methods {config.Methods}, strategy {summary.Strategy}, seed {summary.Seed}, " +
             $"floor {F(summary.AccThreshold, 2)}% validation accuracy ({FloorText(config)}), {summary.Evaluations} evaluations, " +
             $"stopped by {summary.StopReason}, wall time {Duration(summary.WallSeconds)}. Run folder: {run.Path}."));
         if (!File.Exists(config.Model)) throw new AscaiException($"{run.Path}: the run's model {config.Model} is missing");

@@ -1,4 +1,6 @@
+using System.Text.Json.Serialization;
 using Ascai.Compression;
+using Ascai.Data;
 
 namespace Ascai.Search;
 
@@ -7,37 +9,14 @@ public sealed record SearchConfig
 {
     /// <summary>Model file (absolute path).</summary>
     public required string Model { get; init; }
-    /// <summary>Data set name.</summary>
-    public string Dataset { get; init; } = "fashion-mnist";
-    /// <summary>Data folder, when not the default.</summary>
-    public string? DataDir { get; init; }
-    /// <summary>Validation images drawn from the training split (null: the default, unless another split is named).</summary>
-    public int? ValidationSize { get; init; }
-    /// <summary>Training-split indices "A:B" (B excluded) as validation images.</summary>
-    public string? ValidationRange { get; init; }
-    /// <summary>A file of training-split indices as validation images.</summary>
-    public string? ValidationIndices { get; init; }
-    /// <summary>A folder of held-out images of its own.</summary>
-    public string? ValidationDir { get; init; }
-    /// <summary>Image folders: the shorter side resized to this first.</summary>
-    public int? Resize { get; init; }
-    /// <summary>Image folders: the centre crop's side.</summary>
-    public int? Crop { get; init; }
+    /// <summary>Which data set, where, and which of its images are the validation images.</summary>
+    public DataOptions Data { get; init; } = new();
 
-    /// <summary>The data settings as one record.</summary>
-    [System.Text.Json.Serialization.JsonIgnore]
-    public Ascai.Data.DataOptions Data => new()
-    {
-        Dataset = Dataset, DataDir = DataDir, ValidationSize = ValidationSize, ValidationRange = ValidationRange, ValidationIndices = ValidationIndices,
-        ValidationDir = ValidationDir, Resize = Resize, Crop = Crop,
-    };
+    // Run folders written before the data settings had a record of their own keep these three at the top level.
+    [JsonInclude, JsonPropertyName("dataset")] private string LegacyDataset { init => Data = Data with { Dataset = value }; }
+    [JsonInclude, JsonPropertyName("dataDir")] private string? LegacyDataDir { init => Data = Data with { DataDir = value }; }
+    [JsonInclude, JsonPropertyName("validationSize")] private int? LegacyValidationSize { init => Data = Data with { ValidationSize = value }; }
 
-    /// <summary>This config with <paramref name="data"/>'s settings.</summary>
-    public SearchConfig With(Ascai.Data.DataOptions data) => this with
-    {
-        Dataset = data.Dataset, DataDir = data.DataDir, ValidationSize = data.ValidationSize, ValidationRange = data.ValidationRange,
-        ValidationIndices = data.ValidationIndices, ValidationDir = data.ValidationDir, Resize = data.Resize, Crop = data.Crop,
-    };
     /// <summary>pn, ps, d or d+ps.</summary>
     public string Methods { get; init; } = "ps";
     /// <summary>Glob patterns of layers to search (empty: all).</summary>

@@ -39,7 +39,8 @@ public static class SearchRunner
         static string? Full(string? path) => path is null ? null : Path.GetFullPath(path);
         var absolute = config with
         {
-            Model = Path.GetFullPath(config.Model), DataDir = Full(config.DataDir), ValidationIndices = Full(config.ValidationIndices), ValidationDir = Full(config.ValidationDir),
+            Model = Path.GetFullPath(config.Model),
+            Data = config.Data with { DataDir = Full(config.Data.DataDir), ValidationIndices = Full(config.Data.ValidationIndices), ValidationDir = Full(config.Data.ValidationDir) },
         };
         return Execute(absolute, runDir, progress, cancel, isNew: true, workers, backend, warn);
     }

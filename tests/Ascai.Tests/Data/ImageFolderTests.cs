@@ -65,7 +65,7 @@ public class ImageFolderTests
             {
                 Model = Repository.Model("vgg-small-fashion-mnist.ascai"), Methods = "ps", MaxDrop = 1, Include = ["conv5", "conv6"], Fill = PrunedChannelFill.Linear,
                 Options = new SearchOptions { Population = 4, Generations = 2, Budget = 20, Seed = 2 },
-            }.With(data);
+            } with { Data = data };
             SearchRunner.Start(config, Path.Combine(dir.Path, run));
             return string.Join("\n", Ascai.Search.Journal.Read(Path.Combine(dir.Path, run, SearchRunner.JournalFile))
                 .Select(r => $"{EvaluationRecord.Key(r.Genome)} {r.ValAccuracy} {r.Macs}"));
@@ -87,6 +87,8 @@ public class ImageFolderTests
             var (rw, rh) = PillowResize.ShorterSideTo(w, h, s);
             var resized = PillowResize.Resize(source, c, w, h, rw, rh);
             var actual = PillowResize.CenterCrop(resized, c, rw, rh, crop, crop);
+            var (left, top) = PillowResize.CenterOffsets(rw, rh, crop, crop);
+            Assert.Equal(actual, PillowResize.Resize(source, c, w, h, rw, rh, left, top, crop, crop)); // the window alone, the same bytes
             Assert.True(expected.AsSpan().SequenceEqual(actual), $"case {k}: {c}x{h}x{w} -> Resize({s}) -> CenterCrop({crop}) differs from torchvision's in " +
                 $"{expected.Zip(actual).Count(p => p.First != p.Second)} of {expected.Length} values");
         }

@@ -268,7 +268,7 @@ public class SearchRunTests
         Assert.Equal("--polish (100) must be below --budget (100)", polish.Describe(key => key switch { "SearchOptions.Polish" => "--polish", "SearchOptions.Budget" => "--budget", _ => null }));
         Assert.Contains("above the model", Assert.Throws<AscaiException>(() => new SearchConfig { Model = "m", AccThreshold = 99 }.Floor(94)).Message);
         Assert.Contains("every model meets", Bad(() => new SearchConfig { Model = "m", MaxDrop = 50 }.Floor(40)).Message);
-        Assert.Equal("DataOptions.ValidationSize", Bad(() => new SearchConfig { Model = "m", ValidationSize = 0 }.Validate()).Setting);
+        Assert.Equal("DataOptions.ValidationSize", Bad(() => new SearchConfig { Model = "m", Data = new Ascai.Data.DataOptions { ValidationSize = 0 } }.Validate()).Setting);
         Assert.Equal("SearchConfig.MaxDrop", Bad(() => new SearchConfig { Model = "m", MaxDrop = 200 }.Validate()).Setting);
         Assert.Contains("finds no layer to search", Bad(() =>
         {

@@ -10,7 +10,7 @@ public class SearchRunnerTests
 {
     private static SearchConfig Config(string strategy = "ascai") => new()
     {
-        Model = Repository.Model("vgg-small-fashion-mnist.ascai"), Methods = "ps", MaxDrop = 1, ValidationSize = 300, Strategy = strategy, // the first 300 of the same held-out shuffle
+        Model = Repository.Model("vgg-small-fashion-mnist.ascai"), Methods = "ps", MaxDrop = 1, Data = new Ascai.Data.DataOptions { ValidationSize = 300 }, Strategy = strategy, // the first 300 of the same held-out shuffle
         Include = ["conv5", "conv6", "fc1"], Options = new SearchOptions { Population = 4, Generations = 2, Budget = 60, Seed = 1 },
     };
 
@@ -81,7 +81,7 @@ public class SearchRunnerTests
     {
         // The committed model was trained with the default 1,000 images held out (its record predates the field).
         using var dir = new TempDirectory();
-        var e = Assert.Throws<SettingException>(() => SearchRunner.Start(Config() with { ValidationSize = 5000 }, Path.Combine(dir.Path, "r")));
+        var e = Assert.Throws<SettingException>(() => SearchRunner.Start(Config() with { Data = new Ascai.Data.DataOptions { ValidationSize = 5000 } }, Path.Combine(dir.Path, "r")));
         Assert.Contains("names 4000 of 5000 validation images (5000 training images drawn with seed 0) that the model was trained on: its training held out only 1000 images", e.Message);
         Assert.False(Directory.Exists(Path.Combine(dir.Path, "r")), "a refused run leaves no folder");
         Assert.Equal(5000, new TrainingRecord { Command = "ascai train --model vgg-small --val-size 5000" }.HeldOutCount());
