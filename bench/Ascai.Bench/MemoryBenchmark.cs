@@ -20,7 +20,7 @@ internal static class MemoryBenchmark
         var full = DatasetCatalog.Load("fashion-mnist", null, DatasetSplits.DefaultValidationSize, model.Info.Training.FirstOrDefault()?.Seed ?? 0);
         var data = full with { ValidationIndices = full.ValidationIndices[..images] };
         var space = SearchSpace.Build(model.Graph, methods);
-        var evaluator = new CandidateEvaluator(model, data, space, new CompressionContext { Fill = PrunedChannelFill.Mean }, engine);
+        using var evaluator = new CandidateEvaluator(model, data, space, new CompressionContext { Fill = PrunedChannelFill.Mean }, engine);
         var random = new Random(1);
         var clock = Stopwatch.StartNew();
         double? afterWarmUp = null;

@@ -23,7 +23,7 @@ internal static class NatsBenchmark
         var genomes = search.Journal.Take(candidates + 1).Select(r => r.Genome).ToList();
         var (warmUp, timed) = (genomes[0], genomes[1..]);
         var (model, data, space) = (search.Model, search.Data, search.Space);
-        var local = new CandidateEvaluator(model, data, space, search.Context(), config.Engine);
+        using var local = new CandidateEvaluator(model, data, space, search.Context(), config.Engine);
         local.Evaluate(warmUp);
         var clock = Stopwatch.StartNew();
         var expected = timed.Select(g => local.Evaluate(g)).ToList();

@@ -30,7 +30,7 @@ internal static class WorkersBenchmark
             for (int workers = 1; workers <= maxWorkers; workers *= 2)
             {
                 set_num_threads(Math.Max(1, cores / workers));
-                var evaluator = new CandidateEvaluator(model, data, space, search.Context(), engine);
+                using var evaluator = new CandidateEvaluator(model, data, space, search.Context(), engine);
                 evaluator.Evaluate(genomes[^1]); // warm-up
                 var run = new SearchRun(space, new ScoreFunction(ScoreForm.Ascai, 95, 94), evaluator.BaseCost, new SearchOptions(), evaluator.Evaluate) { Workers = workers };
                 var clock = Stopwatch.StartNew();

@@ -19,6 +19,27 @@ internal static class SearchCommand
         var methods = new Option<string>("--methods") { Description = "pn, ps, d or d+ps", DefaultValueFactory = _ => "ps" }.Gives(Config(nameof(SearchConfig.Methods)));
         methods.AcceptOnlyFromAmong(SearchSpace.MethodSets);
         var maxDrop = new Option<double?>("--max-drop") { Description = "accuracy floor as points below the model's validation accuracy (default 1)" }.Gives(Config(nameof(SearchConfig.MaxDrop)));
+        var confirmation = new Option<double>("--confirmation")
+        {
+            Description = "share of the held-out images kept from the search to confirm its result on: the front's candidates are re-scored there and the cheapest that meets the floor is returned (0 = none, the paper's)",
+            DefaultValueFactory = _ => SearchConfig.DefaultConfirmation,
+        }.Gives(Config(nameof(SearchConfig.Confirmation)));
+        var confidence = new Option<string>("--confidence")
+        {
+            Description = "the floor applies to a one-sided bound on each candidate's drop against the base model, at this confidence (e.g. 0.9), or to the point estimate (point, the paper's)",
+            DefaultValueFactory = _ => "point",
+        }.Gives(Config(nameof(SearchConfig.Confidence)));
+        var fineTuneEpochs = new Option<int>("--finetune-epochs") { Description = "after the search, fine-tune the front's cheapest candidates this many epochs each and return the cheapest that then meets the floor (0 = none)" }
+            .Gives(SettingException.Of<FineTuneOptions>(nameof(FineTuneOptions.Epochs)));
+        var fineTuneTime = new Option<string?>("--finetune-time") { Description = "wall-clock budget of the fine-tuning, e.g. 10m" }.Gives(SettingException.Of<FineTuneOptions>(nameof(FineTuneOptions.TimeLimit)));
+        var fineTuneCandidates = new Option<int>("--finetune-candidates") { Description = "candidates fine-tuned at most", DefaultValueFactory = _ => new FineTuneOptions().Candidates }
+            .Gives(SettingException.Of<FineTuneOptions>(nameof(FineTuneOptions.Candidates)));
+        var fineTuneLoss = new Option<string>("--finetune-loss") { Description = "distill (from the original model) or labels (cross-entropy only)", DefaultValueFactory = _ => new FineTuneOptions().Distill ? "distill" : "labels" };
+        fineTuneLoss.AcceptOnlyFromAmong("distill", "labels");
+        var bnImages = new Option<int>("--bn-reestimate") { Description = "re-estimate each candidate's batch-norm statistics on this many training images before scoring it (EagleEye; 0 = none)" }
+            .Gives(Config(nameof(SearchConfig.BatchNormImages)));
+        var probe = new Option<int>("--probe") { Description = "fine-tune this many candidates spread over the front for one epoch and report Kendall's tau between their search and fine-tuned accuracy (0 = none)" }
+            .Gives(Config(nameof(SearchConfig.Probe)));
         var threshold = new Option<double?>("--acc-threshold") { Description = "accuracy floor in percent" }.Gives(Config(nameof(SearchConfig.AccThreshold)));
         var population = new Option<int>("--population") { Description = "population size N", DefaultValueFactory = _ => 50 }.Gives(Options(nameof(SearchOptions.Population)));
         var generations = new Option<int>("--generations") { Description = "generations T", DefaultValueFactory = _ => 50 }.Gives(Options(nameof(SearchOptions.Generations)));
@@ -59,7 +80,7 @@ internal static class SearchCommand
         var std = CommonOptions.Std();
         var command = new Command("search", "search per-layer compression settings (ASCAI genetic algorithm, or a baseline)")
         {
-            model, methods, maxDrop, threshold, population, generations, budget, timeLimit, stagnation, polish, strategy, init, repair, score, constraint,
+            model, methods, maxDrop, threshold, confirmation, confidence, fineTuneEpochs, fineTuneTime, fineTuneCandidates, fineTuneLoss, bnImages, probe, population, generations, budget, timeLimit, stagnation, polish, strategy, init, repair, score, constraint,
             selection, tournamentSize, importance, fill, multiple, include, exclude, pCross, pSwap, pMutate, pTweak, seed, output, resume, threads, mean, std,
             engine, workers, backend, nats, natsToken, inFlight,
         };
@@ -110,6 +131,15 @@ internal static class SearchCommand
                     Model = parse.GetValue(model) ?? throw new AscaiException("--model is required"), Data = data.Read(parse),
                     Methods = parse.GetValue(methods)!, Include = parse.GetValue(include) ?? [], Exclude = parse.GetValue(exclude) ?? [],
                     AccThreshold = parse.GetValue(threshold), MaxDrop = parse.GetValue(maxDrop), Strategy = parse.GetValue(strategy)!,
+                    Confirmation = parse.GetValue(confirmation), Confidence = ParseConfidence(parse.GetValue(confidence)!),
+                    FineTune = parse.GetValue(fineTuneEpochs) > 0 || parse.GetValue(fineTuneTime) is not null
+                        ? new FineTuneOptions
+                        {
+                            Epochs = Math.Max(1, parse.GetValue(fineTuneEpochs)), TimeLimit = ParseDuration(parse.GetValue(fineTuneTime), "--finetune-time"),
+                            Candidates = parse.GetValue(fineTuneCandidates), Distill = parse.GetValue(fineTuneLoss) == "distill",
+                        }
+                        : null,
+                    BatchNormImages = parse.GetValue(bnImages), Probe = parse.GetValue(probe),
                     Importance = parse.GetValue(importance), Fill = parse.GetValue(fill), ChannelMultiple = parse.GetValue(multiple),
                     Normalization = CommonOptions.Normalization(parse, mean, std), Engine = parse.GetValue(engine),
                     Options = new SearchOptions
@@ -136,15 +166,21 @@ internal static class SearchCommand
         return command;
     }
 
+    /// <summary>"point" (null) or a confidence level.</summary>
+    internal static double? ParseConfidence(string text) =>
+        text.Equals("point", StringComparison.OrdinalIgnoreCase) ? null
+        : double.TryParse(text, NumberStyles.Float, CultureInfo.InvariantCulture, out double c) ? c
+        : throw new AscaiException($"--confidence '{text}' is neither a confidence such as 0.9 nor 'point'");
+
     /// <summary>Parses 90, 90s, 10m, 1.5h into a duration.</summary>
-    internal static TimeSpan? ParseDuration(string? text)
+    internal static TimeSpan? ParseDuration(string? text, string flag = "--time-limit")
     {
         if (string.IsNullOrWhiteSpace(text)) return null;
         char unit = char.IsLetter(text[^1]) ? char.ToLowerInvariant(text[^1]) : 's';
         string number = char.IsLetter(text[^1]) ? text[..^1] : text;
         if (!double.TryParse(number, NumberStyles.Float, CultureInfo.InvariantCulture, out double value) || !(value > 0) || unit is not ('s' or 'm' or 'h')
             || value * unit switch { 'h' => 3600, 'm' => 60, _ => 1 } > TimeSpan.MaxValue.TotalSeconds / 2)
-            throw new AscaiException($"--time-limit '{text}' is not a duration such as 90s, 10m or 1h");
+            throw new AscaiException($"{flag} '{text}' is not a duration such as 90s, 10m or 1h");
         return unit switch { 'h' => TimeSpan.FromHours(value), 'm' => TimeSpan.FromMinutes(value), _ => TimeSpan.FromSeconds(value) };
     }
 }

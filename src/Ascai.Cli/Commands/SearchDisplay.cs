@@ -47,14 +47,25 @@ internal static class SearchDisplay
 
     public static void Summary(SearchSummary s, string runDir)
     {
+        bool confirmed = s.ConfirmationImages > 0;
         var table = new Table().Title($"{s.Strategy} search, methods {s.Methods}, seed {s.Seed}: {s.Evaluations} evaluations in {s.WallSeconds / 60:F1} min ({s.StopReason})")
-            .AddColumns("", "val acc", "test acc", "MACs", "MACs ratio", "params");
-        table.AddRow("baseline", $"{s.Baseline.ValAccuracy:F2}%", $"{s.Baseline.TestAccuracy:F2}%", $"{s.Baseline.Macs:N0}", "100%", $"{s.Baseline.Params:N0}");
+            .AddColumns(["", $"val acc ({s.ValidationImages})", .. confirmed ? new[] { $"confirmation ({s.ConfirmationImages})" } : [], "test acc", "MACs", "MACs ratio", "params"]);
+        string Confirmation(double? accuracy) => accuracy is { } a ? $"{a:F2}%" : "";
+        table.AddRow([ "baseline", $"{s.Baseline.ValAccuracy:F2}%", .. confirmed ? new[] { Confirmation(s.Baseline.ConfirmationAccuracy) } : [],
+            $"{s.Baseline.TestAccuracy:F2}%", $"{s.Baseline.Macs:N0}", "100%", $"{s.Baseline.Params:N0}" ]);
         if (s.Best is { } b)
-            table.AddRow("[bold]best feasible[/]", $"{b.ValAccuracy:F2}%", $"{b.TestAccuracy:F2}%", $"{b.Macs:N0}", $"[bold]{100 * b.MacsRatio:F1}%[/]", $"{b.Params:N0}");
+            table.AddRow([ confirmed ? "[bold]cheapest confirmed[/]" : "[bold]best feasible[/]", $"{b.ValAccuracy:F2}%", .. confirmed ? new[] { Confirmation(b.ConfirmationAccuracy) } : [],
+                $"{b.TestAccuracy:F2}%", $"{b.Macs:N0}", $"[bold]{100 * b.MacsRatio:F1}%[/]", $"{b.Params:N0}" ]);
         else
-            table.AddRow("best feasible", "none above the floor", "", "", "", "");
+            table.AddRow([ confirmed ? "cheapest confirmed" : "best feasible", confirmed && s.Front.Count > 0 ? "none confirmed" : "none above the floor", .. confirmed ? new[] { "" } : [], "", "", "", "" ]);
         AnsiConsole.Write(table);
-        Console.WriteLine($"floor {s.AccThreshold:F2}% validation accuracy; run folder: {runDir} (summary.json, journal.jsonl, best-compact.ascai); figures and report: ascai report {runDir}");
+        string floor = s.Confidence is { } c ? $"floor {s.AccThreshold:F2}% (a {c:P0} bound on each candidate's drop)" : $"floor {s.AccThreshold:F2}%";
+        string confirmation = s.ConfirmationThreshold is { } t ? $", {t:F2}% on the confirmation images ({s.Front.Count(f => f.Confirmed == true)} of {s.Front.Count} feasible candidates of the front confirmed)" : "";
+        if (s.FineTuned.Count > 0)
+            Console.WriteLine($"fine-tuned {s.FineTuned.Count} candidate(s): " + string.Join(", ", s.FineTuned.Select(f =>
+                $"{100 * f.MacsRatio:F1}% MACs {f.ValAccuracy:F2}% -> {f.JudgedOnAccuracy:F2}%{(f.Passed ? " (meets the floor)" : "")}")));
+        if (s.ProbeTau is { } tau)
+            Console.WriteLine($"probe: Kendall's tau {tau:F2} between the search's accuracy of {s.Probe.Count} candidates and their accuracy after one epoch of fine-tuning");
+        Console.WriteLine($"{floor} validation accuracy{confirmation}; run folder: {runDir} (summary.json, journal.jsonl, best-compact.ascai); figures and report: ascai report {runDir}");
     }
 }

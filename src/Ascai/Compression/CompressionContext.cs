@@ -44,6 +44,11 @@ public sealed record CompressionContext
     /// <summary>Refine Tucker-2 factors with this many HOOI iterations (0 = plain HOSVD).</summary>
     public int HooiIterations { get; init; }
     /// <summary>
+    /// Re-estimate the batch-norm statistics of each compressed model on this many calibration images
+    /// (<see cref="BatchNormReestimation"/>; 0 = keep the original model's).
+    /// </summary>
+    public int BatchNormImages { get; init; }
+    /// <summary>
     /// Where decompositions keep each layer's full factorisation to slice it per rank (null = factorise every time).
     /// Copies of a context made with <c>with</c> share it.
     /// </summary>
@@ -69,6 +74,29 @@ public sealed record CompressionContext
         ImportanceOf(masked);
         if (Fill != PrunedChannelFill.Zero) MomentsOf(masked);
         _preparedFor = graph;
+    }
+
+    private (Ascai.Data.DatasetSplits? Data, int Images, List<(float[] Values, long[] Shape)> Batches)? _reestimation;
+    private readonly Lock _reestimationLock = new();
+
+    /// <summary>
+    /// The first <see cref="BatchNormImages"/> calibration images (training images, never the validation ones), normalised
+    /// once and kept as arrays in batches of 128 for <see cref="BatchNormReestimation"/> (tensors are made per use, in
+    /// the caller's scope, so a context owns no native memory).
+    /// </summary>
+    public IReadOnlyList<(float[] Values, long[] Shape)> ReestimationBatches()
+    {
+        lock (_reestimationLock)
+        {
+            if (_reestimation is { } known && ReferenceEquals(known.Data, Data) && known.Images == BatchNormImages) return known.Batches;
+            if (Data is null || Normalization is null)
+                throw new SettingException(SettingException.Of<CompressionContext>(nameof(BatchNormImages)), "needs a data set to re-estimate batch-norm statistics on");
+            using var scope = TorchSharp.torch.NewDisposeScope();
+            var images = Data.CalibrationIndices.Take(BatchNormImages).ToArray();
+            var batches = new Ascai.Data.BatchLoader(Data.Train, Normalization).Batches(images, 128).Select(b => (b.Images.data<float>().ToArray(), b.Images.shape)).ToList();
+            _reestimation = (Data, BatchNormImages, batches);
+            return batches;
+        }
     }
 
     /// <summary>Whether applying <paramref name="plan"/> with these settings reads images (Taylor importance or a fill, for channel pruning).</summary>

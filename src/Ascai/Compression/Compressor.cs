@@ -5,7 +5,8 @@ namespace Ascai.Compression;
 /// <summary>
 /// Applies a <see cref="CompressionPlan"/> to a copy of a graph: every setting is checked first (unknown layer,
 /// method not applicable, bad value: one clear error), then decompositions run, then pruning on the decomposed
-/// graph (method.md: D then Ps), so "D+Ps" is one plan.
+/// graph (method.md: D then Ps), so "D+Ps" is one plan; then, when the context asks for it, the batch-norm
+/// statistics are re-estimated on the compressed copy (<see cref="BatchNormReestimation"/>).
 /// </summary>
 public static class Compressor
 {
@@ -29,6 +30,7 @@ public static class Compressor
                 foreach (var (layer, setting) in plan.Layers.Where(l => CompressionMethods.Get(l.Value.Method) == method))
                     method.Apply(compressed, layer, setting, context);
             compressed.Validate();
+            if (context.BatchNormImages > 0 && plan.Layers.Count > 0) BatchNormReestimation.Apply(compressed, context.ReestimationBatches());
             return compressed;
         }
         catch

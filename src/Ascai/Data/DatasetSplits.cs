@@ -20,6 +20,26 @@ public sealed record DatasetSplits(string Name, ImageDataset Train, ImageDataset
     /// <summary>How the validation images were chosen, in words (recorded in a search's summary).</summary>
     public string Split { get; init; } = "";
 
+    /// <summary>
+    /// Held-out images kept from the search (indices into <see cref="Validation"/>, disjoint from
+    /// <see cref="ValidationIndices"/>): its result is confirmed on them. Empty unless <see cref="WithConfirmation"/> made them.
+    /// </summary>
+    public int[] ConfirmationIndices { get; init; } = [];
+
+    /// <summary>
+    /// These splits with <paramref name="count"/> of the validation images set aside as confirmation images (drawn with
+    /// <paramref name="seed"/>); the search sees the rest.
+    /// </summary>
+    public DatasetSplits WithConfirmation(int count, int seed)
+    {
+        if (count == 0) return this;
+        if (ConfirmationIndices.Length > 0) throw new InvalidOperationException("confirmation images are set aside already");
+        if (count < 0 || count >= ValidationIndices.Length)
+            throw new SettingException("confirmation", $"must leave the search some of the {ValidationIndices.Length} validation images, got {count}");
+        var (search, confirm) = HoldOut(ValidationIndices.Length, count, seed);
+        return this with { ValidationIndices = search.Select(i => ValidationIndices[i]).ToArray(), ConfirmationIndices = confirm.Select(i => ValidationIndices[i]).ToArray() };
+    }
+
     /// <summary>The seed of the shuffle that drew the validation images from the training split; null when they were named.</summary>
     public int? SplitSeed { get; init; }
 

@@ -38,6 +38,8 @@ public sealed record EvaluationJob
     public int ChannelMultiple { get; init; } = 1;
     /// <summary>Engine of the forward passes.</summary>
     public EvaluationEngine Engine { get; init; }
+    /// <summary>Calibration images each candidate's batch-norm statistics are re-estimated on (0: none).</summary>
+    public int BatchNormImages { get; init; }
 
     /// <summary>The job's canonical JSON.</summary>
     public byte[] ToJson() => JsonSerializer.SerializeToUtf8Bytes(this, Json.Options);
@@ -58,5 +60,6 @@ public sealed record EvaluationJob
         ModelHash = modelHash, ModelExtension = ModelFile.IsOnnx(config.Model) ? ".onnx" : ".ascai", DataHash = dataHash,
         Normalization = model.Info.Normalization, Methods = config.Methods, Include = config.Include, Exclude = config.Exclude,
         Importance = config.Importance, Fill = config.Fill, ChannelMultiple = config.ChannelMultiple, Engine = config.Engine,
+        BatchNormImages = config.BatchNormImages,
     };
 }

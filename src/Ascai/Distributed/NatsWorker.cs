@@ -76,7 +76,10 @@ public sealed class NatsWorker(NatsEndpoint endpoint, int slots, string cacheDir
                     var clock = Stopwatch.StartNew();
                     var evaluator = _evaluators.GetOrAdd(task.Job, job => new Lazy<Task<CandidateEvaluator>>(() => Load(job, blobs, log, cancel))).Value.GetAwaiter().GetResult();
                     var result = evaluator.Evaluate(task.Genome, cancel);
-                    outcome = new EvaluationOutcome(task.Job, task.Key, result.ValAccuracy, result.Macs, result.Params, name, clock.Elapsed.TotalSeconds, Failure: result.Failure);
+                    outcome = new EvaluationOutcome(task.Job, task.Key, result.ValAccuracy, result.Macs, result.Params, name, clock.Elapsed.TotalSeconds, Failure: result.Failure)
+                    {
+                        Images = result.Images, Worse = result.Worse, Better = result.Better,
+                    };
                 }
                 catch (OperationCanceledException)
                 {
@@ -180,7 +183,7 @@ public sealed class NatsWorker(NatsEndpoint endpoint, int slots, string cacheDir
         var data = ValidationImages.Unpack(dataBytes, $"data-{job.DataHash}", job.Normalization);
         var space = SearchSpace.Build(model.Graph, job.Methods, job.Include, job.Exclude);
         var evaluator = new CandidateEvaluator(model, data, space,
-            new CompressionContext { Importance = job.Importance, Fill = job.Fill, ChannelMultiple = job.ChannelMultiple }, job.Engine);
+            new CompressionContext { Importance = job.Importance, Fill = job.Fill, ChannelMultiple = job.ChannelMultiple, BatchNormImages = job.BatchNormImages }, job.Engine);
         log($"worker {name}: job {jobId} ready ({Path.GetFileName(modelPath)}, {data.ValidationIndices.Length} validation images, {job.Methods})");
         return evaluator;
     }

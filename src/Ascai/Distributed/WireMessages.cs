@@ -10,7 +10,15 @@ public sealed record EvaluationTask(string Job, string Key, double[] Genome);
 /// infinity (recorded as failed, the search goes on).
 /// </summary>
 public sealed record EvaluationOutcome(string Job, string Key, double ValAccuracy, long Macs, long Params, string Worker, double Seconds, string? Error = null,
-    string? Failure = null);
+    string? Failure = null)
+{
+    /// <summary>Images scored, and the comparison with the base model on them (<see cref="Evaluation.CandidateResult"/>).</summary>
+    public int Images { get; init; }
+    /// <summary>Images the candidate gets wrong that the base model gets right.</summary>
+    public int? Worse { get; init; }
+    /// <summary>Images the candidate gets right that the base model gets wrong.</summary>
+    public int? Better { get; init; }
+}
 
 /// <summary>A worker's periodic sign of life: slots, busy slots, evaluations done and their rate.</summary>
 public sealed record WorkerHeartbeat(string Worker, int Slots, int Busy, int Evaluated, double PerSecond);

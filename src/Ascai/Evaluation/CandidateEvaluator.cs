@@ -11,17 +11,20 @@ namespace Ascai.Evaluation;
 
 /// <summary>
 /// Scores genomes of one search space on one model: compress, compact (so the forward pass costs what the
-/// candidate costs), measure validation accuracy and cost. A pure function of (model, genome, validation images):
-/// channel importance is measured once, on the base model, before the first candidate; the validation batches are
-/// made once; decompositions slice factorisations computed once per layer (<see cref="FactorCache"/>).
-/// Thread-safe: independent candidates may be evaluated in parallel.
+/// candidate costs), measure validation accuracy and cost, and compare with the base model image by image. A pure
+/// function of (model, genome, validation images): channel importance is measured once, on the base model, before
+/// the first candidate; the validation batches are made once; decompositions slice factorisations computed once per
+/// layer (<see cref="FactorCache"/>). The confirmation images, when the data has them, are scored only when asked
+/// (<see cref="Confirm(double[], CancellationToken)"/>), never by the search itself. Thread-safe: independent candidates may be evaluated in
+/// parallel. Holds the image batches as native tensors: dispose it.
 /// </summary>
-public sealed class CandidateEvaluator
+public sealed class CandidateEvaluator : IDisposable
 {
     private readonly Model _model;
     private readonly SearchSpace _space;
     private readonly CompressionContext _context;
-    private readonly List<(Tensor Images, Tensor Labels)> _validation;
+    private readonly ScoredImages _validation;
+    private readonly Lazy<ScoredImages?> _confirmation;
     private readonly int _threads;
 
     /// <summary>
@@ -43,8 +46,32 @@ public sealed class CandidateEvaluator
         ValidationImages = data.ValidationIndices.Length;
         _threads = get_num_threads();
         // Every candidate sees the same images: normalise them once, not once per candidate.
-        _validation = new BatchLoader(data.Validation, model.Info.Normalization).Batches(data.ValidationIndices, Evaluator.DefaultBatchSize)
+        _validation = new ScoredImages(model, data.Validation, data.ValidationIndices);
+        _confirmation = new(() => data.ConfirmationIndices.Length == 0 ? null : new ScoredImages(model, data.Validation, data.ConfirmationIndices));
+    }
+
+    /// <summary>
+    /// Images scored by every candidate, normalised once, with the base model's result on each, computed on first use
+    /// (<see cref="EvaluationResult.PerImage"/>), so that each candidate can be compared with it image by image.
+    /// </summary>
+    private sealed class ScoredImages(Model model, ImageDataset images, int[] indices) : IDisposable
+    {
+        public List<(Tensor Images, Tensor Labels)> Batches { get; } = new BatchLoader(images, model.Info.Normalization).Batches(indices, Evaluator.DefaultBatchSize)
             .Select(b => (b.Images.DetachFromDisposeScope(), b.Labels.DetachFromDisposeScope())).ToList();
+
+        private readonly Lazy<EvaluationResult> _base = new(() =>
+        {
+            using var scope = NewDisposeScope();
+            return Evaluator.Evaluate(x => model.Graph.Forward(x), new BatchLoader(images, model.Info.Normalization).Batches(indices, Evaluator.DefaultBatchSize), perImage: true)
+                .EnsureFinite("the model");
+        });
+
+        public EvaluationResult Base => _base.Value;
+
+        public void Dispose()
+        {
+            foreach (var (x, y) in Batches) { x.Dispose(); y.Dispose(); }
+        }
     }
 
     /// <summary>MACs of the uncompressed model.</summary>
@@ -72,13 +99,14 @@ public sealed class CandidateEvaluator
     public long BaseCost => _space.CountsParameters ? BaseParams : BaseMacs;
 
     /// <summary>Validation accuracy of the uncompressed model.</summary>
-    public double BaseAccuracy()
-    {
-        using var scope = NewDisposeScope();
-        return Evaluator.Evaluate(x => _model.Graph.Forward(x), _validation).EnsureFinite("the model").Accuracy;
-    }
+    public double BaseAccuracy() => _validation.Base.Accuracy;
 
-    /// <summary>Compresses by <paramref name="genome"/> (compact form unless disabled) and measures it.</summary>
+    /// <summary>Accuracy of the uncompressed model on the confirmation images; throws when the data has none.</summary>
+    public double BaseConfirmationAccuracy() => Confirmation.Base.Accuracy;
+
+    private ScoredImages Confirmation => _confirmation.Value ?? throw new InvalidOperationException("the data set has no confirmation images");
+
+    /// <summary>Compresses by <paramref name="genome"/> (compact form unless disabled) and measures it on the validation images.</summary>
     public CandidateResult Evaluate(double[] genome, CancellationToken cancel = default)
     {
         var clock = Stopwatch.StartNew();
@@ -89,19 +117,69 @@ public sealed class CandidateEvaluator
         double compress = clock.Elapsed.TotalSeconds;
         // The compressed graph is already a private copy: compact it in place rather than copying it again.
         using var graph = Compacts ? Compactor.CompactOwned(compressed) : compressed;
+        var result = Measure(graph, _validation, clock, compress, cancel);
+        return result;
+    }
+
+    /// <summary>The candidate of <paramref name="genome"/> measured on the confirmation images, against the base model there.</summary>
+    public CandidateResult Confirm(double[] genome, CancellationToken cancel = default)
+    {
+        using var scope = NewDisposeScope();
+        using var graph = Build(genome);
+        return Confirm(graph, cancel);
+    }
+
+    /// <summary>A compressed model (a fine-tuned candidate, say) measured on the confirmation images, against the base model there.</summary>
+    public CandidateResult Confirm(LayerGraph graph, CancellationToken cancel = default)
+    {
+        using var scope = NewDisposeScope();
+        set_num_threads(_threads);
+        return Measure(graph, Confirmation, Stopwatch.StartNew(), 0, cancel, timed: false);
+    }
+
+    /// <summary>A compressed model measured on the validation images, against the base model there.</summary>
+    public CandidateResult Measure(LayerGraph graph, CancellationToken cancel = default)
+    {
+        using var scope = NewDisposeScope();
+        set_num_threads(_threads);
+        return Measure(graph, _validation, Stopwatch.StartNew(), 0, cancel, timed: false);
+    }
+
+    private CandidateResult Measure(LayerGraph graph, ScoredImages images, Stopwatch clock, double compress, CancellationToken cancel, bool timed = true)
+    {
         var engine = NextEngine();
         using var session = engine == EvaluationEngine.OnnxRuntime ? new OnnxRuntimeSession(OnnxExporter.Export(graph), _threads, spin: false) : null;
         double build = clock.Elapsed.TotalSeconds;
-        var evaluation = Evaluator.Evaluate(session is null ? x => graph.Forward(x) : session.Run, _validation, cancel);
+        var evaluation = Evaluator.Evaluate(session is null ? x => graph.Forward(x) : session.Run, images.Batches, cancel, perImage: true);
         double forward = clock.Elapsed.TotalSeconds;
         var profile = CostModel.Profile(graph);
-        Observe(engine, forward - compress, profile.TotalMacs);
+        if (timed) Observe(engine, forward - compress, profile.TotalMacs);
         long parameters = _space.CountsParameters ? profile.TotalNonZeroParams : profile.TotalParams;
         var result = evaluation.Finite
-            ? new CandidateResult(evaluation.Accuracy, profile.TotalMacs, parameters)
+            ? new CandidateResult(evaluation.Accuracy, profile.TotalMacs, parameters).Against(images.Base.PerImage!, evaluation.PerImage!)
             : CandidateResult.Failed(profile.TotalMacs, parameters, "NaN or infinite outputs");
-        Timings.Add(compress, build - compress, forward - build, clock.Elapsed.TotalSeconds - forward);
+        if (timed) Timings.Add(compress, build - compress, forward - build, clock.Elapsed.TotalSeconds - forward);
         return result;
+    }
+
+    /// <summary>
+    /// Accuracy of <paramref name="graph"/> on other images (the test split), in the engine that runs candidates fastest
+    /// (ONNX Runtime when auto chose it): these images are read once per model, not kept.
+    /// </summary>
+    public double Accuracy(LayerGraph graph, ImageDataset images, IReadOnlyList<int> indices, CancellationToken cancel = default)
+    {
+        using var scope = NewDisposeScope();
+        set_num_threads(_threads);
+        using var session = ChosenEngine == EvaluationEngine.OnnxRuntime ? new OnnxRuntimeSession(OnnxExporter.Export(graph), _threads) : null;
+        return Evaluator.Evaluate(session is null ? x => graph.Forward(x) : session.Run, images, indices, _model.Info.Normalization, cancel: cancel)
+            .EnsureFinite("a compressed model").Accuracy;
+    }
+
+    /// <summary>Frees the image batches.</summary>
+    public void Dispose()
+    {
+        _validation.Dispose();
+        if (_confirmation.IsValueCreated) _confirmation.Value?.Dispose();
     }
 
     /// <summary>The engine that runs candidates: the one configured, or for <see cref="EvaluationEngine.Auto"/> the one chosen (null while trying both).</summary>

@@ -10,6 +10,9 @@ namespace Ascai.Evaluation;
 /// </summary>
 public sealed record EvaluationResult(int Correct, int Total, double MeanLoss, bool Finite = true)
 {
+    /// <summary>Whether each image was classified right, in order (when asked for).</summary>
+    public bool[]? PerImage { get; init; }
+
     /// <summary>Accuracy in percent.</summary>
     public double Accuracy => 100.0 * Correct / Total;
 
@@ -39,11 +42,12 @@ public static class Evaluator
     /// batches made beforehand (kept by a caller that evaluates many models on the same images) are left alone.
     /// </summary>
     public static EvaluationResult Evaluate(Func<Tensor, Tensor> forward, IEnumerable<(Tensor Images, Tensor Labels)> batches,
-        CancellationToken cancel = default)
+        CancellationToken cancel = default, bool perImage = false)
     {
         int correct = 0, total = 0;
         double loss = 0;
         bool finite = true;
+        var right = perImage ? new List<bool>() : null;
         using var _ = inference_mode();
         using var batch = batches.GetEnumerator();
         while (true)
@@ -54,12 +58,14 @@ public static class Evaluator
             var (images, labels) = batch.Current;
             var logits = forward(images);
             finite &= logits.isfinite().all().item<bool>();
-            correct += (int)logits.argmax(1).eq(labels).sum().item<long>();
+            var hits = logits.argmax(1).eq(labels);
+            correct += (int)hits.sum().item<long>();
+            right?.AddRange(hits.data<bool>());
             loss += nn.functional.cross_entropy(logits, labels, reduction: nn.Reduction.Sum).item<float>();
             total += (int)labels.shape[0];
         }
         // An accuracy of no images is not 0% but nothing: the caller asked for an impossible measurement.
         if (total == 0) throw new AscaiException("no images to evaluate on");
-        return new EvaluationResult(correct, total, loss / total, finite && double.IsFinite(loss));
+        return new EvaluationResult(correct, total, loss / total, finite && double.IsFinite(loss)) { PerImage = right?.ToArray() };
     }
 }

@@ -25,6 +25,12 @@ public sealed record EvaluationRecord
     public double Seconds { get; init; }
     /// <summary>Why the candidate failed (NaN or infinite outputs), or null: a failed one is never feasible.</summary>
     public string? Failure { get; init; }
+    /// <summary>Validation images it gets wrong that the base model gets right (null where not compared).</summary>
+    public int? Worse { get; init; }
+    /// <summary>Validation images it gets right that the base model gets wrong.</summary>
+    public int? Better { get; init; }
+    /// <summary>Under a confidence floor: base accuracy minus the upper bound of its drop, the accuracy the floor judged.</summary>
+    public double? Judged { get; init; }
 
     /// <summary>A stable key for the genome, so identical genomes are evaluated once.</summary>
     public static string Key(double[] genome) => string.Join(",", genome.Select(v => v.ToString("R", System.Globalization.CultureInfo.InvariantCulture)));

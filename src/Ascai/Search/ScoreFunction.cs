@@ -15,15 +15,22 @@ public enum ScoreForm
 /// </summary>
 public sealed record ScoreFunction(ScoreForm Form, double BaseAccuracy, double Threshold, double Kappa = 100)
 {
-    /// <summary>Eq. 4: the penalty (the +1 keeps a lossless candidate from dividing by zero).</summary>
-    public double Penalty(double accuracy) =>
-        Math.Abs(BaseAccuracy - accuracy) + 1 + (accuracy < Threshold ? Math.Exp(Math.Min(Threshold - accuracy, 700)) : 0);
+    /// <summary>
+    /// Eq. 4: the penalty (the +1 keeps a lossless candidate from dividing by zero). The floor term reads
+    /// <paramref name="judged"/>, the accuracy the floor judges (<see cref="AccuracyFloor.Judged"/>; the point estimate
+    /// unless a confidence bound is asked for), so that the score and the feasibility always agree.
+    /// </summary>
+    public double Penalty(double accuracy, double? judged = null)
+    {
+        double floorSide = judged ?? accuracy;
+        return Math.Abs(BaseAccuracy - accuracy) + 1 + (floorSide < Threshold ? Math.Exp(Math.Min(Threshold - floorSide, 700)) : 0);
+    }
 
     /// <summary>Eq. 3 for a saving s = 1 - cost / base cost.</summary>
-    public double Score(double saving, double accuracy) => Form switch
+    public double Score(double saving, double accuracy, double? judged = null) => Form switch
     {
-        ScoreForm.Genecai => Math.Exp(Math.Min(Kappa * saving, 700)) / Penalty(accuracy),
-        _ => saving / Penalty(accuracy),
+        ScoreForm.Genecai => Math.Exp(Math.Min(Kappa * saving, 700)) / Penalty(accuracy, judged),
+        _ => saving / Penalty(accuracy, judged),
     };
 
     /// <summary>Whether a candidate meets the floor.</summary>

@@ -12,8 +12,9 @@ public sealed record SearchConfig
     /// <summary>Which data set, where, and which of its images are the validation images.</summary>
     public DataOptions Data { get; init; } = new();
 
-    // Run folders written before the data settings had a record of their own keep these three at the top level.
-    [JsonInclude, JsonPropertyName("dataset")] private string LegacyDataset { init => Data = Data with { Dataset = value }; }
+    // Run folders written before the data settings had a record of their own keep these three at the top level; they
+    // were written before confirmation and confidence bounds too, and keep the floor they were searched with.
+    [JsonInclude, JsonPropertyName("dataset")] private string LegacyDataset { init { Data = Data with { Dataset = value }; Confirmation = 0; Confidence = null; } }
     [JsonInclude, JsonPropertyName("dataDir")] private string? LegacyDataDir { init => Data = Data with { DataDir = value }; }
     [JsonInclude, JsonPropertyName("validationSize")] private int? LegacyValidationSize { init => Data = Data with { ValidationSize = value }; }
 
@@ -46,6 +47,33 @@ public sealed record SearchConfig
     public SearchOptions Options { get; init; } = new();
 
     /// <summary>
+    /// Calibration images each candidate's batch-norm statistics are re-estimated on before it is scored
+    /// (<see cref="BatchNormReestimation"/>, EagleEye's; 0: the original model's statistics, the paper's).
+    /// </summary>
+    public int BatchNormImages { get; init; }
+
+    /// <summary>Fine-tuning of the front's cheapest candidates after the search (null: none, the paper's search stops before it).</summary>
+    public FineTuneOptions? FineTune { get; init; }
+
+    /// <summary>Candidates spread over the front fine-tuned for one epoch to tell how well the search's ranking predicts fine-tuned accuracy (0: none).</summary>
+    public int Probe { get; init; }
+
+    /// <summary>Default share of the held-out images kept from the search to confirm its result on.</summary>
+    public const double DefaultConfirmation = 0;
+
+    /// <summary>
+    /// Share of the held-out images kept from the search (drawn with the search's seed): the non-dominated candidates
+    /// are re-scored on them at the end, and the result is the cheapest that meets the floor there too. 0: none (the paper's).
+    /// </summary>
+    public double Confirmation { get; init; } = DefaultConfirmation;
+
+    /// <summary>
+    /// Confidence of the one-sided bound on a candidate's drop that the floor is applied to (<see cref="AccuracyFloor"/>),
+    /// e.g. 0.9; null applies it to the point estimate (the paper's).
+    /// </summary>
+    public double? Confidence { get; init; }
+
+    /// <summary>
     /// Throws <see cref="SettingException"/> for any setting that cannot be used, or any combination that cannot: everything
     /// that can be known without reading the model or the data, so a mistake is reported before any work starts.
     /// </summary>
@@ -67,6 +95,12 @@ public sealed record SearchConfig
             throw new SettingException(Key(nameof(AccThreshold)), $"must be in (0, 100] percent, got {threshold}");
         if (ChannelMultiple < 1) throw new SettingException(Key(nameof(ChannelMultiple)), $"must be at least 1, got {ChannelMultiple}");
         Normalization?.Validate(Key(nameof(Normalization)));
+        if (!(Confirmation >= 0 && Confirmation <= 0.9)) throw new SettingException(Key(nameof(Confirmation)), $"must be a share in [0, 0.9] of the held-out images, got {Confirmation}");
+        if (Confidence is { } c && !(c >= 0.5 && c < 1)) throw new SettingException(Key(nameof(Confidence)), $"must be in [0.5, 1), got {c}");
+        if (BatchNormImages is < 0 or > 100_000) throw new SettingException(Key(nameof(BatchNormImages)), $"must be between 0 and 100000 images, got {BatchNormImages}");
+        if (Probe is < 0 or > 100) throw new SettingException(Key(nameof(Probe)), $"must be between 0 and 100 candidates, got {Probe}");
+        if (Probe == 1) throw new SettingException(Key(nameof(Probe)), "needs at least 2 candidates to rank");
+        FineTune?.Validate();
         if (Strategy.Equals("ascai", StringComparison.OrdinalIgnoreCase) && Options.Budget is { } budget && Options.Population > budget)
             throw new SettingException(SettingException.Of<SearchOptions>(nameof(SearchOptions.Population)),
                 $"({Options.Population}) exceeds {{{SettingException.Of<SearchOptions>(nameof(SearchOptions.Budget))}}} ({budget}): not even the initial population could be evaluated");
@@ -102,6 +136,10 @@ public sealed record SummaryModel
     public double[]? Genome { get; init; }
     /// <summary>The per-layer settings it stands for, as JSON (best only).</summary>
     public string? Settings { get; init; }
+    /// <summary>Accuracy on the confirmation images (percent), when the search kept some.</summary>
+    public double? ConfirmationAccuracy { get; init; }
+    /// <summary>Whether it was fine-tuned after the search (its accuracies are then the fine-tuned model's).</summary>
+    public bool FineTuned { get; init; }
 }
 
 /// <summary>What a run found: <c>summary.json</c>.</summary>
@@ -111,8 +149,24 @@ public sealed record SearchSummary
     public required SummaryModel Baseline { get; init; }
     /// <summary>The best feasible individual, or null when none met the floor.</summary>
     public SummaryModel? Best { get; init; }
-    /// <summary>Accuracy floor (percent).</summary>
+    /// <summary>Accuracy floor (percent) on the search's validation images.</summary>
     public double AccThreshold { get; init; }
+    /// <summary>The floor on the confirmation images (their base accuracy minus the allowed drop), when there are some.</summary>
+    public double? ConfirmationThreshold { get; init; }
+    /// <summary>Confidence of the floor's bound on each candidate's drop (null: the point estimate).</summary>
+    public double? Confidence { get; init; }
+    /// <summary>Validation images the search scored candidates on.</summary>
+    public int ValidationImages { get; init; }
+    /// <summary>Held-out images kept from the search to confirm its result on (0: none).</summary>
+    public int ConfirmationImages { get; init; }
+    /// <summary>The front's feasible candidates, cheapest first: search, confirmation and test accuracy side by side.</summary>
+    public List<FrontModel> Front { get; init; } = [];
+    /// <summary>The candidates fine-tuned after the search, in the order tried.</summary>
+    public List<FineTunedModel> FineTuned { get; init; } = [];
+    /// <summary>The candidates the probe fine-tuned for one epoch.</summary>
+    public List<FineTunedModel> Probe { get; init; } = [];
+    /// <summary>Kendall's tau between the probed candidates' search accuracy and their fine-tuned accuracy (null without a probe).</summary>
+    public double? ProbeTau { get; init; }
     /// <summary>Distinct evaluations.</summary>
     public int Evaluations { get; init; }
     /// <summary>Wall-clock seconds of the last (or only) part of the run.</summary>

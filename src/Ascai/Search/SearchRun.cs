@@ -35,9 +35,10 @@ public sealed class SearchRun
     /// </summary>
     public SearchRun(SearchSpace space, ScoreFunction score, double baseCost, SearchOptions options,
         Func<double[], CancellationToken, CandidateResult> evaluate,
-        Journal? journal = null, IProgress<SearchProgress>? progress = null, CancellationToken cancel = default)
+        Journal? journal = null, IProgress<SearchProgress>? progress = null, CancellationToken cancel = default, AccuracyFloor? floor = null)
     {
         (Space, Score, BaseCost, Options, _evaluate, _journal, _progress, _cancel) = (space, score, baseCost, options, evaluate, journal, progress, cancel);
+        Floor = floor ?? new AccuracyFloor(score.BaseAccuracy, score.Threshold);
         foreach (var record in journal?.Existing ?? [])
             _cache.TryAdd(EvaluationRecord.Key(record.Genome), record);
     }
@@ -46,6 +47,8 @@ public sealed class SearchRun
     public SearchSpace Space { get; }
     /// <summary>The score.</summary>
     public ScoreFunction Score { get; }
+    /// <summary>What feasible means: the point estimate at the threshold, or a confidence bound on the drop.</summary>
+    public AccuracyFloor Floor { get; }
     /// <summary>Cost of the uncompressed model (MACs, or parameters for pn).</summary>
     public double BaseCost { get; }
     /// <summary>The settings.</summary>
@@ -185,12 +188,14 @@ public sealed class SearchRun
         if (!_replayReported) { _replayReported = true; Replayed?.Invoke(); }
         double saving = 1 - (Space.CountsParameters ? result.Params : result.Macs) / BaseCost;
         bool failed = result.Failure is not null;
+        double accuracy = failed ? 0 : result.ValAccuracy, judged = failed ? 0 : Floor.Judged(result);
         var record = new EvaluationRecord
         {
-            Index = _records.Count, Generation = generation, Genome = genome, ValAccuracy = failed ? 0 : result.ValAccuracy, Macs = result.Macs, Params = result.Params,
+            Index = _records.Count, Generation = generation, Genome = genome, ValAccuracy = accuracy, Macs = result.Macs, Params = result.Params,
             // A failed candidate computed no accuracy: it scores as the worst possible one and never meets the floor.
-            Score = Score.Score(saving, failed ? 0 : result.ValAccuracy), Feasible = !failed && Score.Feasible(result.ValAccuracy),
-            Seed = Options.Seed, Seconds = seconds, Failure = result.Failure,
+            Score = Score.Score(saving, accuracy, judged), Feasible = Floor.Meets(result),
+            Seed = Options.Seed, Seconds = seconds, Failure = result.Failure, Worse = result.Worse, Better = result.Better,
+            Judged = Floor.Confidence is null || failed ? null : judged,
         };
         _journal?.Append(record);
         _cache[key] = record;

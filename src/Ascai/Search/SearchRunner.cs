@@ -100,6 +100,8 @@ public static class SearchRunner
         var warnings = new List<string>();
         var data = ModelData.Load(model, config.Data, config.Normalization, warnings.Add);
         foreach (string warning in warnings) warn?.Invoke(warning);
+        // Confirmation images are set aside before anything looks at the validation images: the search never sees them.
+        if (config.Confirmation > 0) data = data.WithConfirmation((int)Math.Round(config.Confirmation * data.ValidationIndices.Length), config.Options.Seed);
         var space = SearchSpace.Build(model.Graph, config.Methods, config.Include, config.Exclude);
         // The floor before anything slow (channel importance, moments, the remote workers' preparation).
         double baseAccuracy = Evaluator.Evaluate(model.Graph, data.Validation, data.ValidationIndices, model.Info.Normalization, cancel: cancel)
@@ -108,9 +110,10 @@ public static class SearchRunner
         // Remote workers evaluate exactly what the local evaluator would; it still measures the best.
         // Connect first: an unreachable server fails before minutes of local preparation.
         var remoteEvaluate = backend?.Open(config, model, data);
-        var evaluator = new CandidateEvaluator(model, data, space,
-            new CompressionContext { Importance = config.Importance, Fill = config.Fill, ChannelMultiple = config.ChannelMultiple }, config.Engine);
+        using var evaluator = new CandidateEvaluator(model, data, space,
+            new CompressionContext { Importance = config.Importance, Fill = config.Fill, ChannelMultiple = config.ChannelMultiple, BatchNormImages = config.BatchNormImages }, config.Engine);
         var score = new ScoreFunction(config.Options.Score, baseAccuracy, floor);
+        var accuracyFloor = new AccuracyFloor(baseAccuracy, floor, config.Confidence);
         if (isNew) // only once every check has passed: a refused run leaves no folder behind
         {
             Directory.CreateDirectory(runDir);
@@ -127,7 +130,7 @@ public static class SearchRunner
             if (rewriteConfig) AtomicFile.WriteText(Path.Combine(runDir, ConfigFile), JsonSerializer.Serialize(config, Json.Options));
             rewriteConfig = false;
         }
-        var run = new SearchRun(space, score, evaluator.BaseCost, config.Options, evaluate, journal, progress, cancel)
+        var run = new SearchRun(space, score, evaluator.BaseCost, config.Options, evaluate, journal, progress, cancel, accuracyFloor)
         {
             Workers = backend?.Concurrency ?? workers, Status = backend is null ? null : () => backend.Status, Replayed = Replayed,
         };
@@ -147,42 +150,88 @@ public static class SearchRunner
         if (run.Replaying && !cancel.IsCancellationRequested)
             throw new AscaiException($"{Path.Combine(runDir, JournalFile)}: the search ended after {run.Evaluations} of the journal's {journal.Existing.Count} evaluations; the journal was made with other settings");
         if (!run.Replaying) Replayed();
-        return Summarize(config, runDir, model, data, space, evaluator, run, baseAccuracy, floor, cancel.IsCancellationRequested, remote: backend is not null, warnings);
+        return Summarize(config, runDir, model, data, space, evaluator, run, baseAccuracy, floor, cancel, remote: backend is not null, warnings);
     }
 
     private static SearchSummary Summarize(SearchConfig config, string runDir, Model model, DatasetSplits data, SearchSpace space,
-        CandidateEvaluator evaluator, SearchRun run, double baseAccuracy, double floor, bool interrupted, bool remote, List<string> warnings)
+        CandidateEvaluator evaluator, SearchRun run, double baseAccuracy, double floor, CancellationToken cancel, bool remote, List<string> warnings)
     {
+        bool interrupted = cancel.IsCancellationRequested;
         using var scope = TorchSharp.torch.NewDisposeScope();
+        var summary = new SearchSummary
+        {
+            Baseline = new SummaryModel { ValAccuracy = baseAccuracy, Macs = evaluator.BaseMacs, Params = evaluator.BaseParams },
+            AccThreshold = floor, Confidence = config.Confidence, Evaluations = run.Evaluations, WallSeconds = run.Elapsed.TotalSeconds,
+            Strategy = config.Strategy, Methods = config.Methods, Seed = config.Options.Seed, StopReason = run.StopReason ?? "done", Genes = space.Genes.Count,
+            Engine = remote ? "remote workers" : evaluator.ChosenEngine?.ToString().ToLowerInvariant() ?? "", Workers = run.Workers,
+            ParetoFront = run.ParetoFront().Select(r => new double[] { r.Index, r.Macs, r.Params, r.ValAccuracy }).ToList(),
+            Split = data.Split, ValidationImages = data.ValidationIndices.Length, ConfirmationImages = data.ConfirmationIndices.Length,
+            Warnings = warnings.Select(w => SettingException.Name(w, key => key)).ToList(),
+        };
         // An interrupted run gets no test numbers and no summary file: it is meant to be resumed, not reported.
-        double Test(LayerGraph g) => interrupted ? 0 : Evaluator.Evaluate(g, data.Test, data.TestIndices, model.Info.Normalization).Accuracy;
-        var baseline = new SummaryModel { ValAccuracy = baseAccuracy, TestAccuracy = Test(model.Graph), Macs = evaluator.BaseMacs, Params = evaluator.BaseParams };
+        if (interrupted) return summary;
+        double Test(LayerGraph g) => evaluator.Accuracy(g, data.Test, data.TestIndices);
+        var (returned, front, confirmationFloor) = Select(config, data, evaluator, run);
+        summary = summary with
+        {
+            Baseline = summary.Baseline with { TestAccuracy = Test(model.Graph), ConfirmationAccuracy = confirmationFloor?.BaseAccuracy },
+            ConfirmationThreshold = confirmationFloor?.Threshold,
+        };
+        // Fine-tuning may return a cheaper candidate than the search alone could; the probe tells how far its ranking holds.
+        var tuning = new FrontFineTuning(model, data, evaluator, run, runDir);
+        var tuned = new List<FineTunedModel>();
+        LayerGraph? fineTuned = null;
+        if (config.FineTune is { } fineTune && tuning.Run(fineTune, confirmationFloor ?? run.Floor, confirmationFloor is not null, returned, tuned, cancel) is { } chosen)
+            (returned, fineTuned) = chosen;
+        var (tau, probed) = config.Probe > 0 ? tuning.Probe(config.Probe, config.FineTune ?? new FineTuneOptions(), confirmationFloor is not null, cancel) : (double.NaN, []);
+        summary = summary with { FineTuned = tuned, Probe = probed, ProbeTau = config.Probe > 0 ? tau : null };
         SummaryModel? best = null;
-        if (run.BestFeasible is { } b && !interrupted)
+        if (returned is { } b)
         {
             var plan = space.Decode(b.Genome);
             using var masked = evaluator.BuildMasked(b.Genome);
-            using var compact = Compactor.Compact(masked);
+            using var compact = fineTuned ?? Compactor.Compact(masked);
             var info = model.Info with { Compression = new CompressionRecord { BaseMacs = evaluator.BaseMacs, BaseParams = evaluator.BaseParams, Settings = plan.ToJson() } };
-            ModelFile.Save(new Model(masked, info), Path.Combine(runDir, BestFile));
             var compactModel = new Model(compact, info with { Compression = info.Compression! with { Compact = true } });
+            // A fine-tuned model exists only in its compact form: the masked file would be the model before fine-tuning.
+            ModelFile.Save(fineTuned is null ? new Model(masked, info) : compactModel, Path.Combine(runDir, BestFile));
             ModelFile.Save(compactModel, Path.Combine(runDir, BestCompactFile));
             ModelFile.Save(compactModel, Path.Combine(runDir, BestOnnxFile));
             best = new SummaryModel
             {
-                ValAccuracy = b.ValAccuracy, TestAccuracy = Test(compact), Macs = b.Macs, MacsRatio = (double)b.Macs / evaluator.BaseMacs,
-                Params = b.Params, Genome = b.Genome, Settings = plan.ToJson(),
+                ValAccuracy = fineTuned is null ? b.ValAccuracy : evaluator.Measure(fineTuned, cancel).ValAccuracy, TestAccuracy = Test(compact),
+                Macs = b.Macs, MacsRatio = (double)b.Macs / evaluator.BaseMacs, Params = b.Params, Genome = b.Genome, Settings = plan.ToJson(),
+                ConfirmationAccuracy = fineTuned is not null && confirmationFloor is not null ? evaluator.Confirm(fineTuned, cancel).ValAccuracy
+                    : front.FirstOrDefault(f => f.Index == b.Index)?.ConfirmationAccuracy,
+                FineTuned = fineTuned is not null,
             };
         }
-        var summary = new SearchSummary
+        // The cheapest feasible candidates of the front, with their test accuracy: how far the search's ranking carries to
+        // new images where it matters, near the floor (the front's costlier members are near the original model).
+        front = front.Select((f, i) =>
         {
-            Baseline = baseline, Best = best, AccThreshold = floor, Evaluations = run.Evaluations, WallSeconds = run.Elapsed.TotalSeconds,
-            Strategy = config.Strategy, Methods = config.Methods, Seed = config.Options.Seed, StopReason = run.StopReason ?? "done", Genes = space.Genes.Count,
-            Engine = remote ? "remote workers" : evaluator.ChosenEngine?.ToString().ToLowerInvariant() ?? "", Workers = run.Workers,
-            ParetoFront = run.ParetoFront().Select(r => new double[] { r.Index, r.Macs, r.Params, r.ValAccuracy }).ToList(),
-            Split = data.Split, Warnings = warnings.Select(w => SettingException.Name(w, key => key)).ToList(),
-        };
-        if (!interrupted) AtomicFile.WriteText(Path.Combine(runDir, SummaryFile), JsonSerializer.Serialize(summary, Json.Options));
+            if (best is not null && f.Index == returned!.Index) return f with { TestAccuracy = best.TestAccuracy, Returned = true };
+            if (i >= FrontTested) return f;
+            using var graph = evaluator.Build(run.Records[f.Index].Genome);
+            return f with { TestAccuracy = Test(graph) };
+        }).ToList();
+        summary = summary with { Best = best, Front = front };
+        AtomicFile.WriteText(Path.Combine(runDir, SummaryFile), JsonSerializer.Serialize(summary, Json.Options));
         return summary;
+    }
+
+    /// <summary>Feasible candidates of the front, cheapest first, that the summary gives test accuracies for.</summary>
+    public const int FrontTested = 8;
+
+    private static (EvaluationRecord? Returned, List<FrontModel> Front, AccuracyFloor? ConfirmationFloor) Select(SearchConfig config, DatasetSplits data,
+        CandidateEvaluator evaluator, SearchRun run)
+    {
+        var feasible = run.ParetoFront().Where(r => r.Feasible).ToList();
+        if (data.ConfirmationIndices.Length == 0)
+            return (run.BestFeasible, FrontConfirmation.Rows(feasible, evaluator.BaseMacs, run.Space.CountsParameters), null);
+        double baseConfirmation = evaluator.BaseConfirmationAccuracy();
+        var floor = new AccuracyFloor(baseConfirmation, config.AccThreshold ?? baseConfirmation - (config.MaxDrop ?? 1.0), config.Confidence);
+        var (returned, front) = FrontConfirmation.Select(feasible, g => evaluator.Confirm(g), floor, evaluator.BaseMacs, run.Space.CountsParameters);
+        return (returned, front, floor);
     }
 }

@@ -19,6 +19,14 @@ public sealed record TrainOptions
     public bool Augment { get; init; } = true;
     /// <summary>Seed of the shuffling and augmentation.</summary>
     public int Seed { get; init; }
+    /// <summary>With a teacher: the softening temperature of knowledge distillation (Hinton et al.).</summary>
+    public double DistillTemperature { get; init; } = 4;
+    /// <summary>With a teacher: the weight of the distillation term; the rest is cross-entropy with the labels.</summary>
+    public double DistillWeight { get; init; } = 0.9;
+    /// <summary>Keep weights that are zero at the start at zero (non-structured pruning's zeros would regrow otherwise).</summary>
+    public bool KeepZeros { get; init; }
+    /// <summary>Stop after the step that passes this much time (null: run every epoch).</summary>
+    public TimeSpan? TimeLimit { get; init; }
 
     /// <summary>Throws <see cref="SettingException"/> for values that make no sense, before any work starts.</summary>
     public void Validate()
@@ -29,6 +37,9 @@ public sealed record TrainOptions
         if (!(LearningRate > 0) || double.IsInfinity(LearningRate)) throw new SettingException(Key(nameof(LearningRate)), $"must be a positive number, got {LearningRate}");
         if (!(Momentum >= 0 && Momentum < 1)) throw new SettingException(Key(nameof(Momentum)), $"must be in [0, 1), got {Momentum}");
         if (!(WeightDecay >= 0) || double.IsInfinity(WeightDecay)) throw new SettingException(Key(nameof(WeightDecay)), $"must be a non-negative number, got {WeightDecay}");
+        if (!(DistillTemperature > 0) || double.IsInfinity(DistillTemperature)) throw new SettingException(Key(nameof(DistillTemperature)), $"must be a positive number, got {DistillTemperature}");
+        if (!(DistillWeight >= 0 && DistillWeight <= 1)) throw new SettingException(Key(nameof(DistillWeight)), $"must be in [0, 1], got {DistillWeight}");
+        if (TimeLimit is { } t && t <= TimeSpan.Zero) throw new SettingException(Key(nameof(TimeLimit)), $"must be positive, got {t}");
     }
 }
 

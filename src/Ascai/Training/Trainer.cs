@@ -8,13 +8,15 @@ namespace Ascai.Training;
 
 /// <summary>
 /// Trains a <see cref="LayerGraph"/> with SGD (momentum, weight decay) and a per-step cosine schedule, measuring
-/// validation accuracy after each epoch. The graph's weights are updated in place.
+/// validation accuracy after each epoch. The graph's weights are updated in place. With a teacher (the original
+/// model, when fine-tuning a compressed one) the loss is knowledge distillation: the weighted sum of cross-entropy
+/// with the labels and T^2 times the KL divergence from the teacher's softened outputs.
 /// </summary>
 public static class Trainer
 {
     /// <summary>Runs <see cref="TrainOptions.Epochs"/> epochs over the training split of <paramref name="data"/>.</summary>
     public static IReadOnlyList<EpochResult> Train(LayerGraph graph, DatasetSplits data, TrainOptions options,
-        IProgress<TrainProgress>? progress = null, CancellationToken cancel = default)
+        IProgress<TrainProgress>? progress = null, CancellationToken cancel = default, LayerGraph? teacher = null)
     {
         options.Validate();
         var shapes = graph.InferShapes();
@@ -32,9 +34,10 @@ public static class Trainer
 
         using var optimizer = optim.SGD(graph.Parameters(), options.LearningRate, options.Momentum,
             weight_decay: options.WeightDecay, nesterov: options.Nesterov);
+        using var zeros = new ZeroMasks(options.KeepZeros ? graph : null);
         var clock = Stopwatch.StartNew();
         var results = new List<EpochResult>();
-        for (int epoch = 1; epoch <= options.Epochs; epoch++)
+        for (int epoch = 1; epoch <= options.Epochs && !(options.TimeLimit is { } limit && clock.Elapsed >= limit); epoch++)
         {
             var epochClock = Stopwatch.StartNew();
             double lossSum = 0;
@@ -44,13 +47,14 @@ public static class Trainer
             while (true)
             {
                 cancel.ThrowIfCancellationRequested();
+                if (options.TimeLimit is { } stepLimit && clock.Elapsed >= stepLimit && s > 0) break;
                 using var scope = NewDisposeScope(); // before the batch is made, so that it is freed here too
                 if (!batches.MoveNext()) break;
                 var (images, labels) = batches.Current;
                 SetLearningRate(optimizer, options.LearningRate * 0.5 * (1 + Math.Cos(Math.PI * step++ / totalSteps)));
                 optimizer.zero_grad();
                 var logits = graph.Forward(images, training: true);
-                var loss = nn.functional.cross_entropy(logits, labels);
+                var loss = teacher is null ? nn.functional.cross_entropy(logits, labels) : Distillation(logits, labels, teacher, images, options);
                 // A diverged step turns every weight into NaN from here on: stop before it reaches the weights.
                 float value = loss.item<float>();
                 if (!float.IsFinite(value))
@@ -58,6 +62,7 @@ public static class Trainer
                         $"{options.LearningRate} made the training diverge (loss {value} at epoch {epoch}, step {s + 1}): try a lower one");
                 loss.backward();
                 optimizer.step();
+                zeros.Apply();
                 lossSum += value * labels.shape[0];
                 correct += logits.argmax(1).eq(labels).sum().item<long>();
                 seen += labels.shape[0];
@@ -71,6 +76,42 @@ public static class Trainer
             progress?.Report(new TrainProgress(epoch, options.Epochs, steps, steps, lossSum / seen, 100.0 * correct / seen, validation.Accuracy, clock.Elapsed));
         }
         return results;
+    }
+
+    // (1 - w) CE(student, labels) + w T^2 KL(teacher_T || student_T), the teacher in eval mode and without gradients.
+    private static Tensor Distillation(Tensor logits, Tensor labels, LayerGraph teacher, Tensor images, TrainOptions options)
+    {
+        Tensor target;
+        using (no_grad()) target = nn.functional.softmax(teacher.Forward(images) / options.DistillTemperature, 1);
+        var soft = nn.functional.kl_div(nn.functional.log_softmax(logits / options.DistillTemperature, 1), target, reduction: nn.Reduction.Sum) / labels.shape[0];
+        double t2 = options.DistillTemperature * options.DistillTemperature;
+        return nn.functional.cross_entropy(logits, labels) * (1 - options.DistillWeight) + soft * (options.DistillWeight * t2);
+    }
+
+    /// <summary>The zero entries of every conv and linear weight, put back after each step (non-structured pruning's).</summary>
+    private sealed class ZeroMasks : IDisposable
+    {
+        private readonly List<(Tensor Weight, Tensor Mask)> _masks = [];
+
+        public ZeroMasks(LayerGraph? graph)
+        {
+            if (graph is null) return;
+            foreach (var node in graph.Nodes)
+                if (node.Parameters.TryGetValue("weight", out var weight) && node is Graph.Nodes.Conv2dNode or Graph.Nodes.LinearNode)
+                    using (no_grad()) _masks.Add((weight, weight.ne(0).to_type(ScalarType.Float32).DetachFromDisposeScope()));
+        }
+
+        public void Apply()
+        {
+            if (_masks.Count == 0) return;
+            using var _ = no_grad();
+            foreach (var (weight, mask) in _masks) weight.mul_(mask);
+        }
+
+        public void Dispose()
+        {
+            foreach (var (_, mask) in _masks) mask.Dispose();
+        }
     }
 
     /// <summary>

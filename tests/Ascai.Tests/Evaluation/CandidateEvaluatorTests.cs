@@ -22,10 +22,10 @@ public class CandidateEvaluatorTests
         var space = SearchSpace.Build(model.Graph, methods);
         // Fast: compact, cached factorisations, preloaded batches. Straightforward: full-size masked model,
         // factorised afresh each time. And the fast form on ONNX Runtime.
-        var fast = new CandidateEvaluator(model, data, space);
-        var plain = new CandidateEvaluator(model, data, space, new CompressionContext { Fill = PrunedChannelFill.Mean, Factors = null }, compact: false);
-        var onnx = new CandidateEvaluator(model, data, space, engine: EvaluationEngine.OnnxRuntime);
-        var auto = new CandidateEvaluator(model, data, space, engine: EvaluationEngine.Auto);
+        using var fast = new CandidateEvaluator(model, data, space);
+        using var plain = new CandidateEvaluator(model, data, space, new CompressionContext { Fill = PrunedChannelFill.Mean, Factors = null }, compact: false);
+        using var onnx = new CandidateEvaluator(model, data, space, engine: EvaluationEngine.OnnxRuntime);
+        using var auto = new CandidateEvaluator(model, data, space, engine: EvaluationEngine.Auto);
         var random = new Random(7);
         for (int i = 0; i < 3; i++)
         {

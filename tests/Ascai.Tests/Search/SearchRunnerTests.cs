@@ -87,4 +87,30 @@ public class SearchRunnerTests
         Assert.Equal(5000, new TrainingRecord { Command = "ascai train --model vgg-small --val-size 5000" }.HeldOutCount());
         Assert.Equal(2000, new TrainingRecord { ValidationSize = 2000, Command = "ascai train --val-size 5000" }.HeldOutCount());
     }
+
+    [Fact]
+    public void WithConfirmationImagesTheRunReturnsTheCheapestCandidateThatMeetsTheFloorOnThem()
+    {
+        using var dir = new TempDirectory();
+        var summary = SearchRunner.Start(Config() with { Data = new Ascai.Data.DataOptions { ValidationSize = 600 }, Confirmation = 0.5, Confidence = 0.9 }, dir.File("run"));
+        Assert.Equal((300, 300), (summary.ValidationImages, summary.ConfirmationImages));
+        Assert.NotNull(summary.Baseline.ConfirmationAccuracy);
+        Assert.Equal(summary.Baseline.ConfirmationAccuracy!.Value - 1, summary.ConfirmationThreshold!.Value, 9);
+        Assert.NotEmpty(summary.Front);
+        Assert.All(summary.Front, f => Assert.NotNull(f.Confirmed));
+        // Candidates the search found feasible under the bound, every one re-scored on the images it never saw.
+        var journal = Journal.Read(Path.Combine(dir.File("run"), SearchRunner.JournalFile));
+        Assert.All(summary.Front, f => Assert.True(journal[f.Index].Feasible && journal[f.Index].Judged >= summary.AccThreshold - 1e-9));
+        var returned = summary.Front.SingleOrDefault(f => f.Returned);
+        if (summary.Best is null) Assert.DoesNotContain(summary.Front, f => f.Confirmed == true);
+        else
+        {
+            Assert.NotNull(returned);
+            Assert.True(returned!.Confirmed);
+            Assert.True(returned.ConfirmationJudged >= summary.ConfirmationThreshold - 1e-9);
+            Assert.All(summary.Front.TakeWhile(f => !f.Returned), f => Assert.False(f.Confirmed)); // every cheaper one failed there
+            Assert.Equal(returned.Macs, summary.Best.Macs);
+        }
+        Assert.NotNull(summary.Front[0].TestAccuracy);
+    }
 }

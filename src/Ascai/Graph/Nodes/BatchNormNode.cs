@@ -29,10 +29,18 @@ public sealed class BatchNormNode : Node
         return inputs[0];
     }
 
+    /// <summary>
+    /// While set to k, the forward pass normalises with the batch's own statistics and folds them into the running ones
+    /// with weight 1 / (k + 1), so that k + 1 batches leave their plain average (batch-norm re-estimation).
+    /// </summary>
+    [System.Text.Json.Serialization.JsonIgnore]
+    public int? Reestimating { get; set; }
+
     /// <inheritdoc/>
     public override Tensor Forward(IReadOnlyList<Tensor> inputs, bool training) =>
-        nn.functional.batch_norm(inputs[0], Buffers["running_mean"], Buffers["running_var"], P("weight"), P("bias"),
-            training, Momentum, Epsilon);
+        Reestimating is { } k
+            ? nn.functional.batch_norm(inputs[0], Buffers["running_mean"], Buffers["running_var"], P("weight"), P("bias"), true, 1.0 / (k + 1), Epsilon)
+            : nn.functional.batch_norm(inputs[0], Buffers["running_mean"], Buffers["running_var"], P("weight"), P("bias"), training, Momentum, Epsilon);
 
     /// <inheritdoc/>
     public override long Params(IReadOnlyList<Shape> inputs, Shape output) => 2L * output.Channels;

@@ -1,0 +1,152 @@
+using Ascai.Data;
+using Ascai.Evaluation;
+using Ascai.Graph;
+using Ascai.Serialization;
+using Ascai.Training;
+
+namespace Ascai.Search;
+
+/// <summary>One candidate fine-tuned after the search: its accuracy before and after, and whether it then met the floor.</summary>
+public sealed record FineTunedModel
+{
+    /// <summary>Its journal index.</summary>
+    public int Index { get; init; }
+    /// <summary>MACs relative to the original model (unchanged by fine-tuning: the model stays compact).</summary>
+    public double MacsRatio { get; init; }
+    /// <summary>Accuracy on the search's images before fine-tuning.</summary>
+    public double ValAccuracy { get; init; }
+    /// <summary>Accuracy on the images the floor is judged on after fine-tuning (the confirmation images when there are some).</summary>
+    public double JudgedOnAccuracy { get; init; }
+    /// <summary>Whether it meets the floor there after fine-tuning.</summary>
+    public bool Passed { get; init; }
+    /// <summary>Seconds spent fine-tuning it (0 when read back from the run folder).</summary>
+    public double Seconds { get; init; }
+}
+
+/// <summary>
+/// Fine-tuning inside the pipeline: the compact models of the front's cheapest candidates (down to
+/// <see cref="FineTuneOptions.Slack"/> points below the floor, since fine-tuning recovers accuracy, and the confirmed
+/// result last) are trained on the training split, distilled from the original model by default, and judged again on
+/// the confirmation images; the cheapest that meets the floor is the result. A compact model keeps its shape while it
+/// trains, so no pruned channel regrows; non-structured zeros are held at zero. Fine-tuned models are kept in the run
+/// folder (<c>finetuned/INDEX.ascai</c>), so a resumed run does not train them again.
+/// </summary>
+public sealed class FrontFineTuning(Model model, DatasetSplits data, CandidateEvaluator evaluator, SearchRun run, string cacheDir)
+{
+    /// <summary>
+    /// Fine-tunes candidates cheapest first until one meets <paramref name="floor"/> (judged on the confirmation images
+    /// when <paramref name="confirmed"/>, else on the search's); returns it (its graph is the caller's to dispose) and
+    /// every candidate tried.
+    /// </summary>
+    public (EvaluationRecord Record, LayerGraph Graph)? Run(FineTuneOptions options, AccuracyFloor floor, bool confirmed, EvaluationRecord? returned,
+        List<FineTunedModel> tried, CancellationToken cancel = default)
+    {
+        var clock = System.Diagnostics.Stopwatch.StartNew();
+        foreach (var record in Candidates(options, returned))
+        {
+            var left = options.TimeLimit is { } limit ? limit - clock.Elapsed : (TimeSpan?)null;
+            if (left is { } l && l <= TimeSpan.Zero) break;
+            var (graph, seconds) = FineTuned(record, options, options.Epochs, left, cancel);
+            var result = confirmed ? evaluator.Confirm(graph, cancel) : evaluator.Measure(graph, cancel);
+            bool passed = floor.Meets(result);
+            tried.Add(new FineTunedModel
+            {
+                Index = record.Index, MacsRatio = (double)record.Macs / evaluator.BaseMacs, ValAccuracy = record.ValAccuracy,
+                JudgedOnAccuracy = result.ValAccuracy, Passed = passed, Seconds = seconds,
+            });
+            if (passed) return (record, graph);
+            graph.Dispose();
+        }
+        return null;
+    }
+
+    /// <summary>
+    /// Kendall's tau between the search's accuracy of <paramref name="count"/> candidates spread over the front and their
+    /// accuracy after one epoch of fine-tuning (on the confirmation images when there are some): whether the search's
+    /// ranking, its proxy for what a candidate is worth, holds once candidates are trained.
+    /// </summary>
+    public (double Tau, List<FineTunedModel> Probed) Probe(int count, FineTuneOptions options, bool confirmed, CancellationToken cancel = default)
+    {
+        var front = run.ParetoFront().Where(r => r.Failure is null).ToList();
+        var picked = Spread(front, count);
+        var probed = new List<FineTunedModel>();
+        foreach (var record in picked)
+        {
+            var (graph, seconds) = FineTuned(record, options, epochs: 1, null, cancel, "probe");
+            using (graph)
+            {
+                var result = confirmed ? evaluator.Confirm(graph, cancel) : evaluator.Measure(graph, cancel);
+                probed.Add(new FineTunedModel
+                {
+                    Index = record.Index, MacsRatio = (double)record.Macs / evaluator.BaseMacs, ValAccuracy = record.ValAccuracy,
+                    JudgedOnAccuracy = result.ValAccuracy, Seconds = seconds,
+                });
+            }
+        }
+        return (KendallTau(probed.Select(p => p.ValAccuracy).ToArray(), probed.Select(p => p.JudgedOnAccuracy).ToArray()), probed);
+    }
+
+    // The front's candidates worth fine-tuning: cheaper than the confirmed result and at most Slack points below the
+    // floor on the search's images, spread over that range, then the confirmed result itself; cheapest first.
+    private IEnumerable<EvaluationRecord> Candidates(FineTuneOptions options, EvaluationRecord? returned)
+    {
+        long Cost(EvaluationRecord r) => run.Space.CountsParameters ? r.Params : r.Macs;
+        var cheaper = run.ParetoFront()
+            .Where(r => r.Failure is null && r.ValAccuracy >= run.Floor.Threshold - options.Slack && (returned is null || Cost(r) < Cost(returned)))
+            .OrderBy(Cost).ToList();
+        var picked = Spread(cheaper, returned is null ? options.Candidates : Math.Max(0, options.Candidates - 1));
+        return returned is null ? picked : [.. picked, returned];
+    }
+
+    // Evenly spaced members of a cost-sorted list, both ends included.
+    private static List<EvaluationRecord> Spread(List<EvaluationRecord> sorted, int count)
+    {
+        if (sorted.Count <= count) return sorted;
+        if (count == 1) return [sorted[^1]];
+        return Enumerable.Range(0, count).Select(i => sorted[(int)Math.Round((double)i * (sorted.Count - 1) / (count - 1))]).Distinct().ToList();
+    }
+
+    private (LayerGraph Graph, double Seconds) FineTuned(EvaluationRecord record, FineTuneOptions options, int epochs, TimeSpan? timeLimit,
+        CancellationToken cancel, string folder = "finetuned")
+    {
+        string path = Path.Combine(cacheDir, folder, $"{record.Index}.ascai");
+        if (File.Exists(path))
+        {
+            var known = ModelFile.Load(path);
+            return (known.Graph, 0);
+        }
+        var graph = evaluator.Build(record.Genome);
+        try
+        {
+            var clock = System.Diagnostics.Stopwatch.StartNew();
+            var training = options.Training(run.Options.Seed, timeLimit) with { Epochs = epochs, KeepZeros = run.Space.CountsParameters };
+            Trainer.Train(graph, data with { Normalization = model.Info.Normalization }, training, cancel: cancel, teacher: options.Distill ? model.Graph : null);
+            Directory.CreateDirectory(Path.GetDirectoryName(path)!);
+            ModelFile.Save(new Model(graph, model.Info with { Compression = new CompressionRecord { BaseMacs = evaluator.BaseMacs, BaseParams = evaluator.BaseParams, Compact = true } }), path);
+            return (graph, clock.Elapsed.TotalSeconds);
+        }
+        catch
+        {
+            graph.Dispose();
+            throw;
+        }
+    }
+
+    /// <summary>Kendall's tau-b of two rankings (ties counted as neither concordant nor discordant); 0 when either is constant.</summary>
+    public static double KendallTau(IReadOnlyList<double> x, IReadOnlyList<double> y)
+    {
+        long concordant = 0, discordant = 0, tiesX = 0, tiesY = 0, pairs = 0;
+        for (int i = 0; i < x.Count; i++)
+            for (int j = i + 1; j < x.Count; j++)
+            {
+                int sx = Math.Sign(x[i] - x[j]), sy = Math.Sign(y[i] - y[j]);
+                pairs++;
+                if (sx == 0) tiesX++;
+                if (sy == 0) tiesY++;
+                if (sx * sy > 0) concordant++;
+                else if (sx * sy < 0) discordant++;
+            }
+        double denominator = Math.Sqrt((double)(pairs - tiesX) * (pairs - tiesY));
+        return denominator == 0 ? 0 : (concordant - discordant) / denominator;
+    }
+}

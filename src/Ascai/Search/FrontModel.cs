@@ -1,0 +1,28 @@
+namespace Ascai.Search;
+
+/// <summary>One non-dominated candidate of a search, as the summary reports it: what it costs and how it scored where.</summary>
+public sealed record FrontModel
+{
+    /// <summary>Its journal index.</summary>
+    public int Index { get; init; }
+    /// <summary>MACs per image.</summary>
+    public long Macs { get; init; }
+    /// <summary>MACs relative to the original model.</summary>
+    public double MacsRatio { get; init; }
+    /// <summary>Parameters.</summary>
+    public long Params { get; init; }
+    /// <summary>Accuracy on the images the search scored it on (percent).</summary>
+    public double ValAccuracy { get; init; }
+    /// <summary>Under a confidence floor: base accuracy minus the bound on its drop there.</summary>
+    public double? ValJudged { get; init; }
+    /// <summary>Accuracy on the confirmation images, when the search kept some.</summary>
+    public double? ConfirmationAccuracy { get; init; }
+    /// <summary>Under a confidence floor: the confirmation images' base accuracy minus the bound on its drop there.</summary>
+    public double? ConfirmationJudged { get; init; }
+    /// <summary>Whether it meets the floor on the confirmation images (null: not checked).</summary>
+    public bool? Confirmed { get; init; }
+    /// <summary>Accuracy on the test split (null when not measured).</summary>
+    public double? TestAccuracy { get; init; }
+    /// <summary>Whether this is the model the search returned.</summary>
+    public bool Returned { get; init; }
+}
