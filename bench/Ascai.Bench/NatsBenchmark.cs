@@ -19,11 +19,11 @@ internal static class NatsBenchmark
     public static void Run(string source, int candidates)
     {
         using var search = new RecordedSearch(source);
-        var config = search.Config with { Engine = EvaluationEngine.TorchSharp };
+        var config = search.Config with { Evaluation = search.Config.Evaluation with { Engine = EvaluationEngine.TorchSharp } };
         var genomes = search.Journal.Take(candidates + 1).Select(r => r.Genome).ToList();
         var (warmUp, timed) = (genomes[0], genomes[1..]);
         var (model, data, space) = (search.Model, search.Data, search.Space);
-        using var local = new CandidateEvaluator(model, data, space, search.Context(), config.Engine);
+        using var local = config.Evaluation.Evaluator(model, data, space);
         local.Evaluate(warmUp);
         var clock = Stopwatch.StartNew();
         var expected = timed.Select(g => local.Evaluate(g)).ToList();

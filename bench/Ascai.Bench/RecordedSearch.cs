@@ -20,7 +20,7 @@ internal sealed class RecordedSearch : IDisposable
         Journal = Search.Journal.Read(Path.Combine(runDir, SearchRunner.JournalFile));
         Model = ModelFile.Load(Config.Model);
         Data = ModelData.Load(Model, Config.Data, Config.Normalization);
-        Space = SearchSpace.Build(Model.Graph, Config.Methods, Config.Include, Config.Exclude);
+        Space = Config.Evaluation.Space(Model.Graph);
     }
 
     public SearchConfig Config { get; }
@@ -30,10 +30,7 @@ internal sealed class RecordedSearch : IDisposable
     public SearchSpace Space { get; }
 
     /// <summary>The search's compression options (with a fresh factorisation cache, or none).</summary>
-    public CompressionContext Context(bool cacheFactors = true) => new()
-    {
-        Importance = Config.Importance, Fill = Config.Fill, ChannelMultiple = Config.ChannelMultiple, Factors = cacheFactors ? new FactorCache() : null,
-    };
+    public CompressionContext Context(bool cacheFactors = true) => Config.Evaluation.Context(cacheFactors);
 
     public void Dispose() => Model.Dispose();
 }

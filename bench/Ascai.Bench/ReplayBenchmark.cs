@@ -49,7 +49,7 @@ internal static class ReplayBenchmark
             var picked = Sample(journal, candidates, seed: 1);
             bool asRecorded = multiple is null && fill is null;
             string fillLabel = fill is null ? "" : $", {fill.ToString()!.ToLowerInvariant()} fill", label = source + fillLabel;
-            CompressionContext Context(bool fast) => search.Context(fast) with { ChannelMultiple = multiple ?? search.Config.ChannelMultiple, Fill = fill ?? search.Config.Fill };
+            CompressionContext Context(bool fast) => search.Context(fast) with { ChannelMultiple = multiple ?? search.Config.Evaluation.ChannelMultiple, Fill = fill ?? search.Config.Evaluation.Fill };
             var variants = new[]
             {
                 new Variant("engine (torchsharp)", new CandidateEvaluator(model, data, space, Context(true))),

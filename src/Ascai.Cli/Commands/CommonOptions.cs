@@ -69,8 +69,8 @@ internal static class CommonOptions
     public static Option<PrunedChannelFill> Fill() => new Option<PrunedChannelFill>("--fill")
     {
         Description = "pruned channels (ps): linear (their least-squares estimate from the kept channels, fitted on training images, folded into the next layer's weights), mean (their mean activation folded into the next layer's bias) or zero (the paper's)",
-        DefaultValueFactory = _ => PrunedChannelFill.Linear,
-    }.Gives(SettingException.Of<SearchConfig>(nameof(SearchConfig.Fill)), SettingException.Of<CompressionContext>(nameof(CompressionContext.Fill)));
+        DefaultValueFactory = _ => new Ascai.Evaluation.EvaluationSpec().Fill,
+    }.Gives(SettingException.Of<Ascai.Evaluation.EvaluationSpec>(nameof(Ascai.Evaluation.EvaluationSpec.Fill)), SettingException.Of<CompressionContext>(nameof(CompressionContext.Fill)));
 
     /// <summary>Rounding of the channels structured pruning keeps.</summary>
     public static Option<int> ChannelMultiple()
@@ -78,8 +78,8 @@ internal static class CommonOptions
         var option = new Option<int>("--channel-multiple")
         {
             Description = "ps keeps a multiple of this many channels per layer (8 or 16 match the CPU kernels' blocks, so pruned models really run faster; 1 = exact, the paper's)",
-            DefaultValueFactory = _ => ChannelPruning.DefaultMultiple,
-        }.Gives(SettingException.Of<SearchConfig>(nameof(SearchConfig.ChannelMultiple)), SettingException.Of<CompressionContext>(nameof(CompressionContext.ChannelMultiple)));
+            DefaultValueFactory = _ => new Ascai.Evaluation.EvaluationSpec().ChannelMultiple,
+        }.Gives(SettingException.Of<Ascai.Evaluation.EvaluationSpec>(nameof(Ascai.Evaluation.EvaluationSpec.ChannelMultiple)), SettingException.Of<CompressionContext>(nameof(CompressionContext.ChannelMultiple)));
         option.Validators.Add(r => { if (r.GetValueOrDefault<int>() < 1) r.AddError("--channel-multiple must be at least 1"); });
         return option;
     }

@@ -36,7 +36,7 @@ internal static class DemoCommand
             string path = parse.GetValue(model)!;
             var config = new SearchConfig
             {
-                Model = path, Data = new Ascai.Data.DataOptions { DataDir = parse.GetValue(dataDir) }, Methods = "ps", MaxDrop = 1, ChannelMultiple = Ascai.Compression.ChannelPruning.DefaultMultiple, Fill = Ascai.Compression.PrunedChannelFill.Linear,
+                Model = path, Data = new Ascai.Data.DataOptions { DataDir = parse.GetValue(dataDir) }, MaxDrop = 1,
                 Options = new SearchOptions { Population = 20, Generations = 50, Budget = parse.GetValue(budget) },
             };
             if (config.Options.Budget < config.Options.Population)

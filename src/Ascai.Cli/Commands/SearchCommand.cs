@@ -12,11 +12,13 @@ internal static class SearchCommand
 {
     private static string Config(string property) => SettingException.Of<SearchConfig>(property);
     private static string Options(string property) => SettingException.Of<SearchOptions>(property);
+    private static string Spec(string property) => SettingException.Of<EvaluationSpec>(property);
+    private static readonly EvaluationSpec Defaults = new();
 
     public static Command Create()
     {
         var model = new Option<string?>("--model") { Description = "model file to compress" }.Gives(Config(nameof(SearchConfig.Model)));
-        var methods = new Option<string>("--methods") { Description = "pn, ps, d or d+ps", DefaultValueFactory = _ => "ps" }.Gives(Config(nameof(SearchConfig.Methods)));
+        var methods = new Option<string>("--methods") { Description = "pn, ps, d or d+ps", DefaultValueFactory = _ => Defaults.Methods }.Gives(Spec(nameof(EvaluationSpec.Methods)));
         methods.AcceptOnlyFromAmong(SearchSpace.MethodSets);
         var maxDrop = new Option<double?>("--max-drop") { Description = "accuracy floor as points below the model's validation accuracy (default 1)" }.Gives(Config(nameof(SearchConfig.MaxDrop)));
         var confirmation = new Option<double>("--confirmation")
@@ -37,7 +39,7 @@ internal static class SearchCommand
         var fineTuneLoss = new Option<string>("--finetune-loss") { Description = "distill (from the original model) or labels (cross-entropy only)", DefaultValueFactory = _ => new FineTuneOptions().Distill ? "distill" : "labels" };
         fineTuneLoss.AcceptOnlyFromAmong("distill", "labels");
         var bnImages = new Option<int>("--bn-reestimate") { Description = "re-estimate each candidate's batch-norm statistics on this many training images before scoring it (EagleEye; 0 = none)" }
-            .Gives(Config(nameof(SearchConfig.BatchNormImages)));
+            .Gives(Spec(nameof(EvaluationSpec.BatchNormImages)));
         var probe = new Option<int>("--probe") { Description = "fine-tune this many candidates spread over the front for one epoch and report Kendall's tau between their search and fine-tuned accuracy (0 = none)" }
             .Gives(Config(nameof(SearchConfig.Probe)));
         var threshold = new Option<double?>("--acc-threshold") { Description = "accuracy floor in percent" }.Gives(Config(nameof(SearchConfig.AccThreshold)));
@@ -55,16 +57,16 @@ internal static class SearchCommand
         var constraint = new Option<ConstraintHandling>("--constraint") { Description = "individuals below the floor: penalty (they compete through Eq. 4's penalty, the paper's) or strict (never selected while one above the floor exists)", DefaultValueFactory = _ => ConstraintHandling.Penalty };
         var selection = new Option<SelectionScheme>("--selection") { Description = "how parents are drawn: proportional (to the min-normalised score, the paper's) or tournament (the best of --tournament-size drawn at random; only the scores' order matters)", DefaultValueFactory = _ => SelectionScheme.Proportional };
         var tournamentSize = new Option<int>("--tournament-size") { Description = "contestants per tournament", DefaultValueFactory = _ => 2 }.Gives(Options(nameof(SearchOptions.TournamentSize)));
-        var importance = new Option<ImportanceCriterion>("--importance") { Description = "channel ranking for ps: taylor or l1", DefaultValueFactory = _ => ImportanceCriterion.Taylor };
+        var importance = new Option<ImportanceCriterion>("--importance") { Description = "channel ranking for ps: taylor or l1", DefaultValueFactory = _ => Defaults.Importance };
         var fill = CommonOptions.Fill();
         var multiple = CommonOptions.ChannelMultiple();
-        var include = new Option<string[]>("--include") { Description = "only layers matching these globs", AllowMultipleArgumentsPerToken = true }.Gives(Config(nameof(SearchConfig.Include)));
-        var exclude = new Option<string[]>("--exclude") { Description = "leave layers matching these globs alone", AllowMultipleArgumentsPerToken = true }.Gives(Config(nameof(SearchConfig.Exclude)));
+        var include = new Option<string[]>("--include") { Description = "only layers matching these globs", AllowMultipleArgumentsPerToken = true }.Gives(Spec(nameof(EvaluationSpec.Include)));
+        var exclude = new Option<string[]>("--exclude") { Description = "leave layers matching these globs alone", AllowMultipleArgumentsPerToken = true }.Gives(Spec(nameof(EvaluationSpec.Exclude)));
         var pCross = new Option<double>("--p-cross") { DefaultValueFactory = _ => 0.8, Description = "crossover probability of a pair" }.Gives(Options(nameof(SearchOptions.CrossoverProbability)));
         var pSwap = new Option<double>("--p-swap") { DefaultValueFactory = _ => 0.2, Description = "swap probability of an element" }.Gives(Options(nameof(SearchOptions.SwapProbability)));
         var pMutate = new Option<double>("--p-mutate") { DefaultValueFactory = _ => 0.8, Description = "mutation probability of an individual" }.Gives(Options(nameof(SearchOptions.MutationProbability)));
         var pTweak = new Option<double>("--p-tweak") { DefaultValueFactory = _ => 0.05, Description = "tweak probability of an element" }.Gives(Options(nameof(SearchOptions.TweakProbability)));
-        var engine = new Option<EvaluationEngine>("--engine") { Description = "runtime of the candidates' forward passes: torchsharp, onnxruntime, or auto (tries both, keeps the faster; same accuracies)", DefaultValueFactory = _ => EvaluationEngine.Auto };
+        var engine = new Option<EvaluationEngine>("--engine") { Description = "runtime of the candidates' forward passes: torchsharp, onnxruntime, or auto (tries both, keeps the faster; same accuracies)", DefaultValueFactory = _ => Defaults.Engine };
         var workers = new Option<int>("--workers") { Description = "candidates evaluated at once; the threads are shared among them (same result for any number)", DefaultValueFactory = _ => 1 };
         var backend = new Option<string>("--backend") { Description = "where candidates are evaluated: local (this process) or nats (ascai worker processes)", DefaultValueFactory = _ => "local" };
         backend.AcceptOnlyFromAmong("local", "nats");
@@ -129,7 +131,12 @@ internal static class SearchCommand
                 var config = new SearchConfig
                 {
                     Model = parse.GetValue(model) ?? throw new AscaiException("--model is required"), Data = data.Read(parse),
-                    Methods = parse.GetValue(methods)!, Include = parse.GetValue(include) ?? [], Exclude = parse.GetValue(exclude) ?? [],
+                    Evaluation = new EvaluationSpec
+                    {
+                        Methods = parse.GetValue(methods)!, Include = parse.GetValue(include) ?? [], Exclude = parse.GetValue(exclude) ?? [],
+                        Importance = parse.GetValue(importance), Fill = parse.GetValue(fill), ChannelMultiple = parse.GetValue(multiple),
+                        Engine = parse.GetValue(engine), BatchNormImages = parse.GetValue(bnImages),
+                    },
                     AccThreshold = parse.GetValue(threshold), MaxDrop = parse.GetValue(maxDrop), Strategy = parse.GetValue(strategy)!,
                     Confirmation = parse.GetValue(confirmation), Confidence = ParseConfidence(parse.GetValue(confidence)!),
                     FineTune = parse.GetValue(fineTuneEpochs) > 0 || parse.GetValue(fineTuneTime) is not null
@@ -139,9 +146,7 @@ internal static class SearchCommand
                             Candidates = parse.GetValue(fineTuneCandidates), Distill = parse.GetValue(fineTuneLoss) == "distill",
                         }
                         : null,
-                    BatchNormImages = parse.GetValue(bnImages), Probe = parse.GetValue(probe),
-                    Importance = parse.GetValue(importance), Fill = parse.GetValue(fill), ChannelMultiple = parse.GetValue(multiple),
-                    Normalization = CommonOptions.Normalization(parse, mean, std), Engine = parse.GetValue(engine),
+                    Probe = parse.GetValue(probe), Normalization = CommonOptions.Normalization(parse, mean, std),
                     Options = new SearchOptions
                     {
                         Population = parse.GetValue(population), Generations = parse.GetValue(generations), Budget = parse.GetValue(budget),

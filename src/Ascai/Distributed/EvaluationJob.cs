@@ -24,22 +24,10 @@ public sealed record EvaluationJob
     public required string DataHash { get; init; }
     /// <summary>Input normalisation the search resolved for the model.</summary>
     public required Normalization Normalization { get; init; }
-    /// <summary>Method set of the search space.</summary>
-    public required string Methods { get; init; }
-    /// <summary>Layer patterns searched.</summary>
-    public string[] Include { get; init; } = [];
-    /// <summary>Layer patterns left alone.</summary>
-    public string[] Exclude { get; init; } = [];
-    /// <summary>Channel importance criterion.</summary>
-    public ImportanceCriterion Importance { get; init; }
-    /// <summary>Pruned channel fill.</summary>
-    public PrunedChannelFill Fill { get; init; }
-    /// <summary>Kept channels rounded up to a multiple of this.</summary>
-    public int ChannelMultiple { get; init; } = 1;
-    /// <summary>Engine of the forward passes.</summary>
-    public EvaluationEngine Engine { get; init; }
-    /// <summary>Calibration images each candidate's batch-norm statistics are re-estimated on (0: none).</summary>
-    public int BatchNormImages { get; init; }
+    /// <summary>How candidates are made and scored: the search's own specification.</summary>
+    public required EvaluationSpec Evaluation { get; init; }
+    /// <summary>The floor below which candidates are rejected early (null: every image scored).</summary>
+    public Search.AccuracyFloor? RejectBelow { get; init; }
 
     /// <summary>The job's canonical JSON.</summary>
     public byte[] ToJson() => JsonSerializer.SerializeToUtf8Bytes(this, Json.Options);
@@ -58,8 +46,6 @@ public sealed record EvaluationJob
     public static EvaluationJob For(SearchConfig config, Model model, string modelHash, string dataHash) => new()
     {
         ModelHash = modelHash, ModelExtension = ModelFile.IsOnnx(config.Model) ? ".onnx" : ".ascai", DataHash = dataHash,
-        Normalization = model.Info.Normalization, Methods = config.Methods, Include = config.Include, Exclude = config.Exclude,
-        Importance = config.Importance, Fill = config.Fill, ChannelMultiple = config.ChannelMultiple, Engine = config.Engine,
-        BatchNormImages = config.BatchNormImages,
+        Normalization = model.Info.Normalization, Evaluation = config.Evaluation,
     };
 }

@@ -53,20 +53,20 @@ public sealed class NatsBackend(NatsEndpoint endpoint, int inFlight = 64) : IEva
     }
 
     /// <inheritdoc/>
-    public Func<double[], CancellationToken, CandidateResult> Open(SearchConfig config, Model model, DatasetSplits data)
+    public Func<double[], CancellationToken, CandidateResult> Open(SearchConfig config, Model model, DatasetSplits data, AccuracyFloor? rejectBelow = null)
     {
         if (inFlight < 1) throw new SettingException(nameof(inFlight), $"must be at least 1, got {inFlight}");
-        OpenAsync(config, model, data).GetAwaiter().GetResult();
+        OpenAsync(config, model, data, rejectBelow).GetAwaiter().GetResult();
         return Evaluate;
     }
 
-    private async Task OpenAsync(SearchConfig config, Model model, DatasetSplits data)
+    private async Task OpenAsync(SearchConfig config, Model model, DatasetSplits data, AccuracyFloor? rejectBelow)
     {
         _connection = await endpoint.ConnectAsync("ascai-search", _stop.Token);
         var (js, _, blobs) = await NatsLayout.EnsureAsync(_connection, _stop.Token);
         _js = js;
         byte[] modelBytes = await File.ReadAllBytesAsync(config.Model, _stop.Token), dataBytes = ValidationImages.Pack(data);
-        var job = EvaluationJob.For(config, model, EvaluationJob.Hash(modelBytes), EvaluationJob.Hash(dataBytes));
+        var job = EvaluationJob.For(config, model, EvaluationJob.Hash(modelBytes), EvaluationJob.Hash(dataBytes)) with { RejectBelow = rejectBelow };
         _job = job.Id;
         await PutOnce(blobs, $"model-{job.ModelHash}", modelBytes);
         await PutOnce(blobs, $"data-{job.DataHash}", dataBytes);
@@ -131,7 +131,7 @@ public sealed class NatsBackend(NatsEndpoint endpoint, int inFlight = 64) : IEva
         }
         var outcome = waiter.Task.WaitAsync(cancel).GetAwaiter().GetResult();
         if (outcome.Error is not null) throw new AscaiException($"worker {outcome.Worker}: {outcome.Error}");
-        return new CandidateResult(outcome.ValAccuracy, outcome.Macs, outcome.Params, outcome.Failure) { Images = outcome.Images, Worse = outcome.Worse, Better = outcome.Better };
+        return new CandidateResult(outcome.ValAccuracy, outcome.Macs, outcome.Params, outcome.Failure) { Images = outcome.Images, Worse = outcome.Worse, Better = outcome.Better, RejectedAfter = outcome.RejectedAfter };
     }
 
     /// <summary>Stops collecting and closes the connection; tasks still queued stay for a resumed search.</summary>

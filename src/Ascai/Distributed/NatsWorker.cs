@@ -78,7 +78,7 @@ public sealed class NatsWorker(NatsEndpoint endpoint, int slots, string cacheDir
                     var result = evaluator.Evaluate(task.Genome, cancel);
                     outcome = new EvaluationOutcome(task.Job, task.Key, result.ValAccuracy, result.Macs, result.Params, name, clock.Elapsed.TotalSeconds, Failure: result.Failure)
                     {
-                        Images = result.Images, Worse = result.Worse, Better = result.Better,
+                        Images = result.Images, Worse = result.Worse, Better = result.Better, RejectedAfter = result.RejectedAfter,
                     };
                 }
                 catch (OperationCanceledException)
@@ -181,10 +181,10 @@ public sealed class NatsWorker(NatsEndpoint endpoint, int slots, string cacheDir
         var model = ModelFile.Load(modelPath);
         model.Info = model.Info with { Normalization = job.Normalization };
         var data = ValidationImages.Unpack(dataBytes, $"data-{job.DataHash}", job.Normalization);
-        var space = SearchSpace.Build(model.Graph, job.Methods, job.Include, job.Exclude);
-        var evaluator = new CandidateEvaluator(model, data, space,
-            new CompressionContext { Importance = job.Importance, Fill = job.Fill, ChannelMultiple = job.ChannelMultiple, BatchNormImages = job.BatchNormImages }, job.Engine);
-        log($"worker {name}: job {jobId} ready ({Path.GetFileName(modelPath)}, {data.ValidationIndices.Length} validation images, {job.Methods})");
+        var space = job.Evaluation.Space(model.Graph);
+        var evaluator = job.Evaluation.Evaluator(model, data, space);
+        evaluator.RejectBelow = job.RejectBelow;
+        log($"worker {name}: job {jobId} ready ({Path.GetFileName(modelPath)}, {data.ValidationIndices.Length} validation images, {job.Evaluation.Methods})");
         return evaluator;
     }
 

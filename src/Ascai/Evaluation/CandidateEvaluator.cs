@@ -38,7 +38,7 @@ public sealed class CandidateEvaluator : IDisposable
     {
         (_model, _space, Engine, Compacts) = (model, space, engine, compact);
         using var scope = NewDisposeScope();
-        _context = (options ?? new CompressionContext { Fill = PrunedChannelFill.Mean }) with { Data = data, Normalization = model.Info.Normalization };
+        _context = (options ?? new EvaluationSpec().Context()) with { Data = data, Normalization = model.Info.Normalization };
         if (space.Genes.Any(g => g.Method == "ps")) _context.Prepare(model.Graph);
         var profile = CostModel.Profile(model.Graph);
         BaseMacs = profile.TotalMacs;
@@ -73,6 +73,13 @@ public sealed class CandidateEvaluator : IDisposable
             foreach (var (x, y) in Batches) { x.Dispose(); y.Dispose(); }
         }
     }
+
+    /// <summary>
+    /// The floor below which a candidate is rejected as soon as its errors put it out of reach, before the rest of the
+    /// validation images (null: every image is scored). The decision is exact; only the accuracy recorded for a
+    /// rejected candidate is a bound. Set before the first evaluation.
+    /// </summary>
+    public Search.AccuracyFloor? RejectBelow { get; set; }
 
     /// <summary>MACs of the uncompressed model.</summary>
     public long BaseMacs { get; }
@@ -117,8 +124,7 @@ public sealed class CandidateEvaluator : IDisposable
         double compress = clock.Elapsed.TotalSeconds;
         // The compressed graph is already a private copy: compact it in place rather than copying it again.
         using var graph = Compacts ? Compactor.CompactOwned(compressed) : compressed;
-        var result = Measure(graph, _validation, clock, compress, cancel);
-        return result;
+        return Measure(graph, _validation, clock, compress, cancel, reject: RejectBelow);
     }
 
     /// <summary>The candidate of <paramref name="genome"/> measured on the confirmation images, against the base model there.</summary>
@@ -145,21 +151,50 @@ public sealed class CandidateEvaluator : IDisposable
         return Measure(graph, _validation, Stopwatch.StartNew(), 0, cancel, timed: false);
     }
 
-    private CandidateResult Measure(LayerGraph graph, ScoredImages images, Stopwatch clock, double compress, CancellationToken cancel, bool timed = true)
+    private CandidateResult Measure(LayerGraph graph, ScoredImages images, Stopwatch clock, double compress, CancellationToken cancel, bool timed = true,
+        Search.AccuracyFloor? reject = null)
     {
         var engine = NextEngine();
         using var session = engine == EvaluationEngine.OnnxRuntime ? new OnnxRuntimeSession(OnnxExporter.Export(graph), _threads, spin: false) : null;
         double build = clock.Elapsed.TotalSeconds;
-        var evaluation = Evaluator.Evaluate(session is null ? x => graph.Forward(x) : session.Run, images.Batches, cancel, perImage: true);
-        double forward = clock.Elapsed.TotalSeconds;
         var profile = CostModel.Profile(graph);
-        if (timed) Observe(engine, forward - compress, profile.TotalMacs);
         long parameters = _space.CountsParameters ? profile.TotalNonZeroParams : profile.TotalParams;
-        var result = evaluation.Finite
-            ? new CandidateResult(evaluation.Accuracy, profile.TotalMacs, parameters).Against(images.Base.PerImage!, evaluation.PerImage!)
-            : CandidateResult.Failed(profile.TotalMacs, parameters, "NaN or infinite outputs");
+        var result = Score(session is null ? x => graph.Forward(x) : session.Run, images, profile.TotalMacs, parameters, reject, cancel);
+        double forward = clock.Elapsed.TotalSeconds;
+        // Auto picks its engine on full passes only: a rejected candidate's time says nothing of the engine's speed.
+        if (timed && result.RejectedAfter is null) Observe(engine, forward - compress, profile.TotalMacs);
         if (timed) Timings.Add(compress, build - compress, forward - build, clock.Elapsed.TotalSeconds - forward);
         return result;
+    }
+
+    // Batch by batch, against the base model's results on the same images; with a floor to reject below, stops once even
+    // the best the remaining images allow (every one right) would not meet it.
+    private static CandidateResult Score(Func<Tensor, Tensor> forward, ScoredImages images, long macs, long parameters, Search.AccuracyFloor? reject,
+        CancellationToken cancel)
+    {
+        var baseCorrect = images.Base.PerImage!;
+        int n = baseCorrect.Length, seen = 0, correct = 0, worse = 0, better = 0;
+        int baseWrongLeft = baseCorrect.Count(c => !c);
+        using var _ = inference_mode();
+        foreach (var (x, labels) in images.Batches)
+        {
+            cancel.ThrowIfCancellationRequested();
+            using var scope = NewDisposeScope();
+            var logits = forward(x);
+            if (!logits.isfinite().all().item<bool>()) return CandidateResult.Failed(macs, parameters, "NaN or infinite outputs");
+            var hits = logits.argmax(1).eq(labels).data<bool>().ToArray();
+            foreach (bool hit in hits)
+            {
+                bool before = baseCorrect[seen++];
+                if (!before) baseWrongLeft--;
+                if (hit) correct++;
+                if (before && !hit) worse++;
+                else if (!before && hit) better++;
+            }
+            if (reject is not null && seen < n && !reject.CanStillMeet(correct, worse, better, seen, n, baseWrongLeft))
+                return new CandidateResult(100.0 * (correct + n - seen) / n, macs, parameters) { Images = n, Worse = worse, Better = better + baseWrongLeft, RejectedAfter = seen };
+        }
+        return new CandidateResult(100.0 * correct / n, macs, parameters) { Images = n, Worse = worse, Better = better };
     }
 
     /// <summary>

@@ -15,16 +15,11 @@ public sealed record CandidateResult(double ValAccuracy, long Macs, long Params,
     public int? Worse { get; init; }
     /// <summary>Images it gets right that the base model gets wrong, or null when not compared.</summary>
     public int? Better { get; init; }
-
-    /// <summary>The result with its image-by-image comparison against the base model's <paramref name="baseCorrect"/>.</summary>
-    public CandidateResult Against(bool[] baseCorrect, bool[] correct)
-    {
-        if (baseCorrect.Length != correct.Length) throw new ArgumentException("the two models were scored on different images");
-        int worse = 0, better = 0;
-        for (int i = 0; i < correct.Length; i++)
-            if (baseCorrect[i] != correct[i]) { if (baseCorrect[i]) worse++; else better++; }
-        return this with { Images = correct.Length, Worse = worse, Better = better };
-    }
+    /// <summary>
+    /// When it was rejected early: the images scored before its errors made the floor out of reach. Its accuracy and
+    /// counts are then the best it could still have reached (an upper bound), which is still below the floor.
+    /// </summary>
+    public int? RejectedAfter { get; init; }
 
     /// <summary>A failed candidate of the given cost.</summary>
     public static CandidateResult Failed(long macs, long parameters, string why) => new(0, macs, parameters, why);

@@ -1,5 +1,4 @@
 using System.Globalization;
-using Ascai.Compression;
 using Ascai.Evaluation;
 using Ascai.Graph;
 using Ascai.Search;
@@ -58,7 +57,7 @@ public static class ReportBuilder
         {
             progress?.Report(runs[k].Name);
             string prefix = runs.Count == 1 ? "" : $"run{k + 1}-";
-            var uniform = runs.FirstOrDefault(u => u != runs[k] && u.Summary.Strategy == "uniform" && u.Config.Model == runs[k].Config.Model && u.Config.Methods == runs[k].Config.Methods);
+            var uniform = runs.FirstOrDefault(u => u != runs[k] && u.Summary.Strategy == "uniform" && u.Config.Model == runs[k].Config.Model && u.Config.Evaluation.Methods == runs[k].Config.Evaluation.Methods);
             AddRun(document, runs[k], uniform, prefix, options, runs.Count > 1);
         }
         return document;
@@ -69,12 +68,12 @@ public static class ReportBuilder
         var (config, summary) = (run.Config, run.Summary);
         if (several) document.Blocks.Add(new Heading(1, run.Name));
         document.Blocks.Add(new Paragraph(
-            $"Model {config.Model}, data set {config.Data.Dataset}, methods {config.Methods}, strategy {summary.Strategy}, seed {summary.Seed}, " +
+            $"Model {config.Model}, data set {config.Data.Dataset}, methods {config.Evaluation.Methods}, strategy {summary.Strategy}, seed {summary.Seed}, " +
             $"floor {F(summary.AccThreshold, 2)}% validation accuracy ({FloorText(config)}), {summary.Evaluations} evaluations, " +
             $"stopped by {summary.StopReason}, wall time {Duration(summary.WallSeconds)}. Run folder: {run.Path}."));
         if (!File.Exists(config.Model)) throw new AscaiException($"{run.Path}: the run's model {config.Model} is missing");
         using var model = ModelFile.Load(config.Model);
-        var space = SearchSpace.Build(model.Graph, config.Methods, config.Include, config.Exclude);
+        var space = config.Evaluation.Space(model.Graph);
 
         var best = summary.Best;
         List<LayerRow>? layers = null;
@@ -82,15 +81,13 @@ public static class ReportBuilder
         if (options.MeasureLatency) baseLatency = MeasureLatency(model.Graph, options.LatencyBatch);
         if (best?.Genome is { } genome)
         {
-            // Costs and latency depend on how many channels are kept, not on which: L1 ranking and zero fill need no data.
-            var plan = space.Decode(genome);
-            using var masked = Compressor.Apply(model.Graph, plan, new CompressionContext { Importance = ImportanceCriterion.L1 });
-            layers = LayerTable.Of(model.Graph, masked, plan);
-            if (options.MeasureLatency)
-            {
-                using var compact = Compactor.Compact(masked);
-                bestLatency = MeasureLatency(compact, options.LatencyBatch);
-            }
+            // The model the search returned, as it wrote it: the table and the latency describe that file, not a
+            // re-compression that could rank or round channels differently.
+            string file = System.IO.Path.Combine(run.Path, SearchRunner.BestCompactFile);
+            if (!File.Exists(file)) throw new AscaiException($"{run.Path}: no {SearchRunner.BestCompactFile} (the model the run returned)");
+            using var returned = ModelFile.Load(file);
+            layers = LayerTable.Of(model.Graph, returned.Graph, space.Decode(genome));
+            if (options.MeasureLatency) bestLatency = MeasureLatency(returned.Graph, options.LatencyBatch);
         }
 
         document.Blocks.Add(new Heading(2, "Baseline and best feasible individual"));

@@ -22,6 +22,23 @@ public sealed record AccuracyFloor(double BaseAccuracy, double Threshold, double
             ? Math.Min(result.ValAccuracy, BaseAccuracy - DropBound(worse, better, result.Images, c))
             : result.ValAccuracy;
 
+    /// <summary>
+    /// Whether a candidate scored on <paramref name="seen"/> of <paramref name="images"/> images so far (<paramref name="correct"/>
+    /// right, <paramref name="worse"/> and <paramref name="better"/> against the base model) can still meet the floor:
+    /// at best every remaining image is right, which adds up to <paramref name="baseWrongLeft"/> to its better count (the
+    /// remaining images the base model gets wrong) and none to its worse count. The bound is minimised over every better
+    /// count in that range, since it is not monotone where few images disagree: the answer is exact.
+    /// </summary>
+    public bool CanStillMeet(int correct, int worse, int better, int seen, int images, int baseWrongLeft)
+    {
+        double best = 100.0 * (correct + images - seen) / images;
+        if (best < Threshold - 1e-9) return false;
+        if (Confidence is not { } c) return true;
+        for (int b = better + baseWrongLeft; b >= better; b--)
+            if (BaseAccuracy - DropBound(worse, b, images, c) >= Threshold - 1e-9) return true;
+        return false;
+    }
+
     /// <summary>Whether a candidate meets the floor (a failed one never does).</summary>
     public bool Meets(CandidateResult result) => result.Failure is null && Judged(result) >= Threshold - 1e-9;
 

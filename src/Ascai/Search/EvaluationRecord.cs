@@ -31,6 +31,11 @@ public sealed record EvaluationRecord
     public int? Better { get; init; }
     /// <summary>Under a confidence floor: base accuracy minus the upper bound of its drop, the accuracy the floor judged.</summary>
     public double? Judged { get; init; }
+    /// <summary>
+    /// When it was rejected early, the validation images scored before the floor was out of its reach: its accuracy is
+    /// then the best it could still have reached (an upper bound), and it is infeasible for certain.
+    /// </summary>
+    public int? RejectedAfter { get; init; }
 
     /// <summary>A stable key for the genome, so identical genomes are evaluated once.</summary>
     public static string Key(double[] genome) => string.Join(",", genome.Select(v => v.ToString("R", System.Globalization.CultureInfo.InvariantCulture)));

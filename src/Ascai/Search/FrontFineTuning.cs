@@ -67,7 +67,7 @@ public sealed class FrontFineTuning(Model model, DatasetSplits data, CandidateEv
     /// </summary>
     public (double Tau, List<FineTunedModel> Probed) Probe(int count, FineTuneOptions options, bool confirmed, CancellationToken cancel = default)
     {
-        var front = run.ParetoFront().Where(r => r.Failure is null).ToList();
+        var front = run.ParetoFront().ToList();
         var picked = Spread(front, count);
         var probed = new List<FineTunedModel>();
         foreach (var record in picked)
@@ -92,7 +92,7 @@ public sealed class FrontFineTuning(Model model, DatasetSplits data, CandidateEv
     {
         long Cost(EvaluationRecord r) => run.Space.CountsParameters ? r.Params : r.Macs;
         var cheaper = run.ParetoFront()
-            .Where(r => r.Failure is null && r.ValAccuracy >= run.Floor.Threshold - options.Slack && (returned is null || Cost(r) < Cost(returned)))
+            .Where(r => r.ValAccuracy >= run.Floor.Threshold - options.Slack && (returned is null || Cost(r) < Cost(returned)))
             .OrderBy(Cost).ToList();
         var picked = Spread(cheaper, returned is null ? options.Candidates : Math.Max(0, options.Candidates - 1));
         return returned is null ? picked : [.. picked, returned];

@@ -15,7 +15,7 @@ public interface IEvaluationBackend : IDisposable
     /// Ships what evaluating needs (the model, the validation images, the compression options of
     /// <paramref name="config"/>) and returns the evaluate function, safe to call from many threads at once.
     /// </summary>
-    Func<double[], CancellationToken, CandidateResult> Open(SearchConfig config, Model model, DatasetSplits data);
+    Func<double[], CancellationToken, CandidateResult> Open(SearchConfig config, Model model, DatasetSplits data, AccuracyFloor? rejectBelow = null);
 
     /// <summary>How many candidates the search should keep in flight at once.</summary>
     int Concurrency { get; }

@@ -1,6 +1,7 @@
 using System.Text.Json.Serialization;
 using Ascai.Compression;
 using Ascai.Data;
+using Ascai.Evaluation;
 
 namespace Ascai.Search;
 
@@ -12,51 +13,59 @@ public sealed record SearchConfig
     /// <summary>Which data set, where, and which of its images are the validation images.</summary>
     public DataOptions Data { get; init; } = new();
 
-    // Run folders written before the data settings had a record of their own keep these three at the top level; they
-    // were written before confirmation and confidence bounds too, and keep the floor they were searched with.
-    [JsonInclude, JsonPropertyName("dataset")] private string LegacyDataset { init { Data = Data with { Dataset = value }; Confirmation = 0; Confidence = null; } }
+    /// <summary>How candidates are made and scored: methods, layers, importance, fill, channel rounding, engine.</summary>
+    public EvaluationSpec Evaluation { get; init; } = new();
+
+    // Run folders written before the data and evaluation settings had records of their own keep them at the top level;
+    // they were written before confirmation, confidence bounds, distinct models and early rejection too, and before
+    // the defaults became linear fill and multiples of 8 channels: they keep the run they were searched with.
+    [JsonInclude, JsonPropertyName("dataset")] private string LegacyDataset
+    {
+        init
+        {
+            Data = Data with { Dataset = value };
+            Evaluation = Evaluation with { Fill = PrunedChannelFill.Mean, ChannelMultiple = 1 };
+            (Confirmation, Confidence, DistinctModels, EarlyRejection) = (0, null, false, false);
+        }
+    }
+    [JsonInclude, JsonPropertyName("methods")] private string LegacyMethods { init => Evaluation = Evaluation with { Methods = value }; }
+    [JsonInclude, JsonPropertyName("include")] private string[] LegacyInclude { init => Evaluation = Evaluation with { Include = value }; }
+    [JsonInclude, JsonPropertyName("exclude")] private string[] LegacyExclude { init => Evaluation = Evaluation with { Exclude = value }; }
+    [JsonInclude, JsonPropertyName("importance")] private ImportanceCriterion LegacyImportance { init => Evaluation = Evaluation with { Importance = value }; }
+    [JsonInclude, JsonPropertyName("fill")] private PrunedChannelFill LegacyFill { init => Evaluation = Evaluation with { Fill = value }; }
+    [JsonInclude, JsonPropertyName("channelMultiple")] private int LegacyChannelMultiple { init => Evaluation = Evaluation with { ChannelMultiple = value }; }
+    [JsonInclude, JsonPropertyName("engine")] private EvaluationEngine LegacyEngine { init => Evaluation = Evaluation with { Engine = value }; }
     [JsonInclude, JsonPropertyName("dataDir")] private string? LegacyDataDir { init => Data = Data with { DataDir = value }; }
     [JsonInclude, JsonPropertyName("validationSize")] private int? LegacyValidationSize { init => Data = Data with { ValidationSize = value }; }
 
-    /// <summary>pn, ps, d or d+ps.</summary>
-    public string Methods { get; init; } = "ps";
-    /// <summary>Glob patterns of layers to search (empty: all).</summary>
-    public string[] Include { get; init; } = [];
-    /// <summary>Glob patterns of layers to leave alone.</summary>
-    public string[] Exclude { get; init; } = [];
     /// <summary>Accuracy floor in percent; or null to derive it from <see cref="MaxDrop"/>.</summary>
     public double? AccThreshold { get; init; }
     /// <summary>Points below the base validation accuracy allowed (default 1).</summary>
     public double? MaxDrop { get; init; }
     /// <summary>Strategy name.</summary>
     public string Strategy { get; init; } = "ascai";
-    /// <summary>Channel importance for ps.</summary>
-    public ImportanceCriterion Importance { get; init; } = ImportanceCriterion.Taylor;
-    /// <summary>What replaces a pruned channel (ps): its mean by default (measured: far more accurate without fine-tuning); zero is the paper's.</summary>
-    public PrunedChannelFill Fill { get; init; } = PrunedChannelFill.Mean;
     /// <summary>Input normalisation given with the model (--mean / --std), or null: the model's own, or the data set's for ONNX.</summary>
     public Ascai.Graph.Normalization? Normalization { get; init; }
-    /// <summary>
-    /// Channels kept by ps rounded up to a multiple of this (1 = exact). 1 when absent, as in the run folders written
-    /// before the option existed; the command line passes <see cref="ChannelPruning.DefaultMultiple"/>.
-    /// </summary>
-    public int ChannelMultiple { get; init; } = 1;
-    /// <summary>Runtime of the candidates' forward passes (the accuracies are the same; only the speed differs).</summary>
-    public Ascai.Evaluation.EvaluationEngine Engine { get; init; } = Ascai.Evaluation.EvaluationEngine.Auto;
     /// <summary>GA settings, budgets and seed.</summary>
     public SearchOptions Options { get; init; } = new();
-
-    /// <summary>
-    /// Calibration images each candidate's batch-norm statistics are re-estimated on before it is scored
-    /// (<see cref="BatchNormReestimation"/>, EagleEye's; 0: the original model's statistics, the paper's).
-    /// </summary>
-    public int BatchNormImages { get; init; }
 
     /// <summary>Fine-tuning of the front's cheapest candidates after the search (null: none, the paper's search stops before it).</summary>
     public FineTuneOptions? FineTune { get; init; }
 
     /// <summary>Candidates spread over the front fine-tuned for one epoch to tell how well the search's ranking predicts fine-tuned accuracy (0: none).</summary>
     public int Probe { get; init; }
+
+    /// <summary>
+    /// Whether two genomes that decode to the same model (the same kept channels, ranks, pruned counts) share one
+    /// evaluation and one unit of the budget; false (run folders written before) keys evaluations on the genome.
+    /// </summary>
+    public bool DistinctModels { get; init; } = true;
+
+    /// <summary>
+    /// Whether a candidate stops being scored once its errors put the floor out of reach: the feasibility decision is
+    /// exact, the accuracy recorded for it is the best it could still have reached.
+    /// </summary>
+    public bool EarlyRejection { get; init; } = true;
 
     /// <summary>Default share of the held-out images kept from the search to confirm its result on.</summary>
     public const double DefaultConfirmation = 0;
@@ -84,8 +93,7 @@ public sealed record SearchConfig
         if (string.IsNullOrWhiteSpace(Model)) throw new SettingException(Key(nameof(Model)), "is required");
         if (!Strategies.SearchStrategies.Names.Contains(Strategy.ToLowerInvariant()))
             throw new SettingException(Key(nameof(Strategy)), $"'{Strategy}' is not one of: {string.Join(", ", Strategies.SearchStrategies.Names)}");
-        if (!SearchSpace.MethodSets.Contains(Methods.ToLowerInvariant()))
-            throw new SettingException(Key(nameof(Methods)), $"'{Methods}' is not one of: {string.Join(", ", SearchSpace.MethodSets)}");
+        Evaluation.Validate();
         Data.Validate();
         if (AccThreshold is not null && MaxDrop is not null)
             throw new SettingException(Key(nameof(AccThreshold)), $"and {{{Key(nameof(MaxDrop))}}} both set the accuracy floor: give one");
@@ -93,11 +101,9 @@ public sealed record SearchConfig
             throw new SettingException(Key(nameof(MaxDrop)), $"must be in [0, 100) accuracy points, got {drop}");
         if (AccThreshold is { } threshold && !(threshold > 0 && threshold <= 100))
             throw new SettingException(Key(nameof(AccThreshold)), $"must be in (0, 100] percent, got {threshold}");
-        if (ChannelMultiple < 1) throw new SettingException(Key(nameof(ChannelMultiple)), $"must be at least 1, got {ChannelMultiple}");
         Normalization?.Validate(Key(nameof(Normalization)));
         if (!(Confirmation >= 0 && Confirmation <= 0.9)) throw new SettingException(Key(nameof(Confirmation)), $"must be a share in [0, 0.9] of the held-out images, got {Confirmation}");
         if (Confidence is { } c && !(c >= 0.5 && c < 1)) throw new SettingException(Key(nameof(Confidence)), $"must be in [0.5, 1), got {c}");
-        if (BatchNormImages is < 0 or > 100_000) throw new SettingException(Key(nameof(BatchNormImages)), $"must be between 0 and 100000 images, got {BatchNormImages}");
         if (Probe is < 0 or > 100) throw new SettingException(Key(nameof(Probe)), $"must be between 0 and 100 candidates, got {Probe}");
         if (Probe == 1) throw new SettingException(Key(nameof(Probe)), "needs at least 2 candidates to rank");
         FineTune?.Validate();

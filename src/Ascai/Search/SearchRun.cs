@@ -35,13 +35,23 @@ public sealed class SearchRun
     /// </summary>
     public SearchRun(SearchSpace space, ScoreFunction score, double baseCost, SearchOptions options,
         Func<double[], CancellationToken, CandidateResult> evaluate,
-        Journal? journal = null, IProgress<SearchProgress>? progress = null, CancellationToken cancel = default, AccuracyFloor? floor = null)
+        Journal? journal = null, IProgress<SearchProgress>? progress = null, CancellationToken cancel = default, AccuracyFloor? floor = null,
+        Func<double[], string>? modelKey = null)
     {
         (Space, Score, BaseCost, Options, _evaluate, _journal, _progress, _cancel) = (space, score, baseCost, options, evaluate, journal, progress, cancel);
         Floor = floor ?? new AccuracyFloor(score.BaseAccuracy, score.Threshold);
+        _modelKey = modelKey ?? EvaluationRecord.Key;
         foreach (var record in journal?.Existing ?? [])
-            _cache.TryAdd(EvaluationRecord.Key(record.Genome), record);
+            _cache.TryAdd(_modelKey(record.Genome), record);
     }
+
+    private readonly Func<double[], string> _modelKey;
+
+    /// <summary>
+    /// Told when a genome makes a model already evaluated under another genome (same decoded model): it costs nothing
+    /// and no budget, and the strategy gets the known result under its own genome.
+    /// </summary>
+    public Action<double[], EvaluationRecord, int>? Aliased { get; init; }
 
     /// <summary>The genes.</summary>
     public SearchSpace Space { get; }
@@ -104,26 +114,29 @@ public sealed class SearchRun
     public IReadOnlyList<EvaluationRecord> Evaluate(IReadOnlyList<double[]> genomes, int generation)
     {
         // In order: cached genomes (replayed journal lines among them) and the distinct new ones, up to the budget.
-        var keys = new List<string>(genomes.Count);
+        var asked = new List<(string Key, double[] Genome)>(genomes.Count);
         var pending = new List<(double[] Genome, string Key)>();
         var pendingKeys = new HashSet<string>();
+        var sameAsPending = new List<(double[] Genome, string Key)>();
         foreach (var raw in genomes)
         {
             var genome = Space.Clip(raw);
-            string key = EvaluationRecord.Key(genome);
+            string key = _modelKey(genome);
             if (_cache.TryGetValue(key, out var known))
             {
                 if (known.Index > _records.Count) Diverged(known.Index);
                 if (Replaying && known.Index == _records.Count) { _records.Add(known); _replayed++; Track(known); }
+                else if (!known.Genome.AsSpan().SequenceEqual(genome)) Aliased?.Invoke(genome, known, generation);
             }
-            else if (!pendingKeys.Contains(key))
+            else if (pendingKeys.Contains(key)) sameAsPending.Add((genome, key));
+            else
             {
                 if (ShouldStop || Options.Budget is { } budget && Evaluations + pending.Count >= budget) break;
                 if (Replaying) Diverged(_records.Count);
                 pending.Add((genome, key));
                 pendingKeys.Add(key);
             }
-            keys.Add(key);
+            asked.Add((key, genome));
         }
         if (Workers <= 1)
             foreach (var (genome, key) in pending)
@@ -135,11 +148,14 @@ public sealed class SearchRun
         else
             EvaluateInParallel(pending, generation);
         _ = ShouldStop; // records why the run stops when this batch reached a budget (the strategy may not ask again)
-        var results = new List<EvaluationRecord>(keys.Count);
-        foreach (string key in keys)
+        foreach (var (genome, key) in sameAsPending)
+            if (_cache.TryGetValue(key, out var first) && !first.Genome.AsSpan().SequenceEqual(genome)) Aliased?.Invoke(genome, first, generation);
+        var results = new List<EvaluationRecord>(asked.Count);
+        foreach (var (key, genome) in asked)
         {
             if (!_cache.TryGetValue(key, out var record)) break; // not evaluated: the run stopped
-            results.Add(record);
+            // The same model under another genome: the strategy keeps breeding from its own genome.
+            results.Add(record.Genome.AsSpan().SequenceEqual(genome) ? record : record with { Genome = genome });
         }
         return results;
     }
@@ -195,7 +211,7 @@ public sealed class SearchRun
             // A failed candidate computed no accuracy: it scores as the worst possible one and never meets the floor.
             Score = Score.Score(saving, accuracy, judged), Feasible = Floor.Meets(result),
             Seed = Options.Seed, Seconds = seconds, Failure = result.Failure, Worse = result.Worse, Better = result.Better,
-            Judged = Floor.Confidence is null || failed ? null : judged,
+            Judged = Floor.Confidence is null || failed ? null : judged, RejectedAfter = result.RejectedAfter,
         };
         _journal?.Append(record);
         _cache[key] = record;
@@ -212,16 +228,23 @@ public sealed class SearchRun
 
     /// <summary>
     /// The non-dominated records: no other record has both lower-or-equal cost and higher-or-equal accuracy with
-    /// one of them strict. Sorted by cost.
+    /// one of them strict. Sorted by cost. Failed candidates, and rejected ones (whose accuracy is only a bound), are
+    /// not on it.
     /// </summary>
     public IReadOnlyList<EvaluationRecord> ParetoFront() => Pareto(_records, Space.CountsParameters);
+
+    /// <summary>
+    /// The non-dominated feasible records, by increasing cost: what a run may return. A record the floor refused cannot
+    /// push a feasible one off it (with a confidence bound, a refused candidate may hold a higher point accuracy).
+    /// </summary>
+    public IReadOnlyList<EvaluationRecord> FeasibleFront() => Pareto(_records.Where(r => r.Feasible), Space.CountsParameters);
 
     /// <summary>The non-dominated (cost, accuracy) subset of <paramref name="records"/>, by increasing cost.</summary>
     public static List<EvaluationRecord> Pareto(IEnumerable<EvaluationRecord> records, bool byParameters)
     {
         long Cost(EvaluationRecord r) => byParameters ? r.Params : r.Macs;
         var front = new List<EvaluationRecord>();
-        foreach (var r in records.Where(r => r.Failure is null).OrderBy(Cost).ThenByDescending(r => r.ValAccuracy))
+        foreach (var r in records.Where(r => r.Failure is null && r.RejectedAfter is null).OrderBy(Cost).ThenByDescending(r => r.ValAccuracy))
             if (front.Count == 0 || r.ValAccuracy > front[^1].ValAccuracy) front.Add(r);
         return front;
     }

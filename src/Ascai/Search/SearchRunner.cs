@@ -19,7 +19,7 @@ public static class SearchRunner
 {
     /// <summary>File names inside a run folder.</summary>
     public const string ConfigFile = "config.json", JournalFile = "journal.jsonl", ThetaFile = "theta.json", SummaryFile = "summary.json",
-        PopulationsFile = "populations.jsonl",
+        PopulationsFile = "populations.jsonl", AliasesFile = "aliases.jsonl",
         BestFile = "best.ascai", BestCompactFile = "best-compact.ascai", BestOnnxFile = "best-compact.onnx";
 
     /// <summary>Starts a new run in <paramref name="runDir"/> (which must not hold one already).</summary>
@@ -102,18 +102,19 @@ public static class SearchRunner
         foreach (string warning in warnings) warn?.Invoke(warning);
         // Confirmation images are set aside before anything looks at the validation images: the search never sees them.
         if (config.Confirmation > 0) data = data.WithConfirmation((int)Math.Round(config.Confirmation * data.ValidationIndices.Length), config.Options.Seed);
-        var space = SearchSpace.Build(model.Graph, config.Methods, config.Include, config.Exclude);
+        var space = config.Evaluation.Space(model.Graph);
         // The floor before anything slow (channel importance, moments, the remote workers' preparation).
         double baseAccuracy = Evaluator.Evaluate(model.Graph, data.Validation, data.ValidationIndices, model.Info.Normalization, cancel: cancel)
             .EnsureFinite("the model").Accuracy;
         double floor = config.Floor(baseAccuracy);
+        var accuracyFloor = new AccuracyFloor(baseAccuracy, floor, config.Confidence);
+        var rejectBelow = config.EarlyRejection ? accuracyFloor : null;
         // Remote workers evaluate exactly what the local evaluator would; it still measures the best.
         // Connect first: an unreachable server fails before minutes of local preparation.
-        var remoteEvaluate = backend?.Open(config, model, data);
-        using var evaluator = new CandidateEvaluator(model, data, space,
-            new CompressionContext { Importance = config.Importance, Fill = config.Fill, ChannelMultiple = config.ChannelMultiple, BatchNormImages = config.BatchNormImages }, config.Engine);
+        var remoteEvaluate = backend?.Open(config, model, data, rejectBelow);
+        using var evaluator = config.Evaluation.Evaluator(model, data, space);
         var score = new ScoreFunction(config.Options.Score, baseAccuracy, floor);
-        var accuracyFloor = new AccuracyFloor(baseAccuracy, floor, config.Confidence);
+        evaluator.RejectBelow = rejectBelow;
         if (isNew) // only once every check has passed: a refused run leaves no folder behind
         {
             Directory.CreateDirectory(runDir);
@@ -130,8 +131,18 @@ public static class SearchRunner
             if (rewriteConfig) AtomicFile.WriteText(Path.Combine(runDir, ConfigFile), JsonSerializer.Serialize(config, Json.Options));
             rewriteConfig = false;
         }
-        var run = new SearchRun(space, score, evaluator.BaseCost, config.Options, evaluate, journal, progress, cancel, accuracyFloor)
+        // A genome that decodes to a model already evaluated is the same model: the journal keeps the first genome, the
+        // aliases file the others (once each, a resumed run replaying them included).
+        using var aliases = new JsonLinesFile<ModelAlias>(Path.Combine(runDir, AliasesFile), "aliases");
+        var aliased = aliases.Existing.Select(a => EvaluationRecord.Key(a.Genome)).ToHashSet();
+        void Alias(double[] genome, EvaluationRecord known, int generation)
         {
+            if (aliased.Add(EvaluationRecord.Key(genome))) aliases.Append(new ModelAlias(known.Index, generation, genome));
+        }
+        Func<double[], string>? modelKey = config.DistinctModels ? g => space.ModelKey(g, config.Evaluation.ChannelMultiple) : null;
+        var run = new SearchRun(space, score, evaluator.BaseCost, config.Options, evaluate, journal, progress, cancel, accuracyFloor, modelKey)
+        {
+            Aliased = Alias,
             Workers = backend?.Concurrency ?? workers, Status = backend is null ? null : () => backend.Status, Replayed = Replayed,
         };
         var strategy = SearchStrategies.Create(config.Strategy) is GeneticStrategy
@@ -162,7 +173,7 @@ public static class SearchRunner
         {
             Baseline = new SummaryModel { ValAccuracy = baseAccuracy, Macs = evaluator.BaseMacs, Params = evaluator.BaseParams },
             AccThreshold = floor, Confidence = config.Confidence, Evaluations = run.Evaluations, WallSeconds = run.Elapsed.TotalSeconds,
-            Strategy = config.Strategy, Methods = config.Methods, Seed = config.Options.Seed, StopReason = run.StopReason ?? "done", Genes = space.Genes.Count,
+            Strategy = config.Strategy, Methods = config.Evaluation.Methods, Seed = config.Options.Seed, StopReason = run.StopReason ?? "done", Genes = space.Genes.Count,
             Engine = remote ? "remote workers" : evaluator.ChosenEngine?.ToString().ToLowerInvariant() ?? "", Workers = run.Workers,
             ParetoFront = run.ParetoFront().Select(r => new double[] { r.Index, r.Macs, r.Params, r.ValAccuracy }).ToList(),
             Split = data.Split, ValidationImages = data.ValidationIndices.Length, ConfirmationImages = data.ConfirmationIndices.Length,
@@ -226,7 +237,7 @@ public static class SearchRunner
     private static (EvaluationRecord? Returned, List<FrontModel> Front, AccuracyFloor? ConfirmationFloor) Select(SearchConfig config, DatasetSplits data,
         CandidateEvaluator evaluator, SearchRun run)
     {
-        var feasible = run.ParetoFront().Where(r => r.Feasible).ToList();
+        var feasible = run.FeasibleFront();
         if (data.ConfirmationIndices.Length == 0)
             return (run.BestFeasible, FrontConfirmation.Rows(feasible, evaluator.BaseMacs, run.Space.CountsParameters), null);
         double baseConfirmation = evaluator.BaseConfirmationAccuracy();
@@ -235,3 +246,6 @@ public static class SearchRunner
         return (returned, front, floor);
     }
 }
+
+/// <summary>A genome that made a model the journal already holds: one line of <c>aliases.jsonl</c>.</summary>
+public sealed record ModelAlias(int Index, int Generation, double[] Genome);

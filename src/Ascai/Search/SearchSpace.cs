@@ -19,6 +19,8 @@ public sealed class SearchSpace
     public static readonly string[] MethodSets = ["pn", "ps", "d", "d+ps"];
 
     private readonly Dictionary<string, (Shape Input, Shape Output, Conv2dNode Conv)> _tucker = new();
+    // Per gene, what its value is a fraction or a bin of: channels (ps), weights (pn), full rank (svd).
+    private readonly long[] _sizes;
 
     /// <summary>The genes, in genome order.</summary>
     public IReadOnlyList<Gene> Genes { get; }
@@ -39,6 +41,14 @@ public sealed class SearchSpace
             var conv = (Conv2dNode)graph[gene.Layer];
             _tucker[gene.Layer] = (shapes[conv.Inputs[0]], shapes[gene.Layer], conv);
         }
+        var groups = MaskPlacement.Candidates(graph).ToList();
+        _sizes = genes.Select(g => g.Method switch
+        {
+            "ps" => (long)shapes[ChannelPruning.GroupOf(groups, g.Layer).Source].Channels,
+            "pn" => graph[g.Layer].Parameters["weight"].numel(),
+            "svd" => SvdDecomposition.FullRank(graph[g.Layer]),
+            _ => 0L,
+        }).ToArray();
     }
 
     /// <summary>Builds the space; patterns are globs on layer names (* and ?), include defaults to all.</summary>
@@ -46,7 +56,7 @@ public sealed class SearchSpace
     {
         methods = methods.ToLowerInvariant();
         if (!MethodSets.Contains(methods))
-            throw new SettingException(SettingException.Of<SearchConfig>(nameof(SearchConfig.Methods)), $"'{methods}' is not one of: {string.Join(", ", MethodSets)}");
+            throw new SettingException(SettingException.Of<Ascai.Evaluation.EvaluationSpec>(nameof(Ascai.Evaluation.EvaluationSpec.Methods)), $"'{methods}' is not one of: {string.Join(", ", MethodSets)}");
         bool Wanted(string layer) =>
             (include is not { Count: > 0 } || include.Any(p => Glob(p).IsMatch(layer))) && !(exclude ?? []).Any(p => Glob(p).IsMatch(layer));
 
@@ -82,8 +92,8 @@ public sealed class SearchSpace
                 genes.Add(new Gene(decomposed.Contains(group.Source) ? group.Producers[0] : group.Source, "ps", GeneKind.Ratio, 0, MaxRatio));
         }
         if (genes.Count == 0)
-            throw new SettingException(SettingException.Of<SearchConfig>(nameof(SearchConfig.Methods)),
-                $"'{methods}' finds no layer to search in this model (check {{{SettingException.Of<SearchConfig>(nameof(SearchConfig.Include))}}} and {{{SettingException.Of<SearchConfig>(nameof(SearchConfig.Exclude))}}})");
+            throw new SettingException(SettingException.Of<Ascai.Evaluation.EvaluationSpec>(nameof(Ascai.Evaluation.EvaluationSpec.Methods)),
+                $"'{methods}' finds no layer to search in this model (check {{{SettingException.Of<Ascai.Evaluation.EvaluationSpec>(nameof(Ascai.Evaluation.EvaluationSpec.Include))}}} and {{{SettingException.Of<Ascai.Evaluation.EvaluationSpec>(nameof(Ascai.Evaluation.EvaluationSpec.Exclude))}}})");
         return new SearchSpace(methods, genes, graph);
     }
 
@@ -95,6 +105,37 @@ public sealed class SearchSpace
 
     /// <summary>Every gene forced into its range.</summary>
     public double[] Clip(double[] genome) => genome.Select((v, i) => Genes[i].Clip(v)).ToArray();
+
+    /// <summary>
+    /// What a genome makes of each layer, as the compression methods will apply it: per gene, the channels pruned (ps,
+    /// after rounding kept channels up to <paramref name="channelMultiple"/>), the weights pruned (pn), the SVD rank, the
+    /// Tucker-2 ranks (or the full sizes when the pair leaves the layer as is). Two genomes with the same decoded values
+    /// make the same model: a search evaluates it once.
+    /// </summary>
+    public long[] Decoded(double[] genome, int channelMultiple = 1)
+    {
+        var plan = Decode(genome);
+        var decoded = new long[Genes.Count];
+        for (int i = 0; i < Genes.Count; i++)
+        {
+            var gene = Genes[i];
+            var setting = plan.Layers.GetValueOrDefault(gene.Layer);
+            decoded[i] = gene.Kind switch
+            {
+                _ when setting is null || setting.Method != gene.Method => -1, // left as is
+                GeneKind.Ratio when gene.Method == "ps" => ChannelPruning.PrunedCount(setting.Ratio!.Value, (int)_sizes[i], channelMultiple),
+                GeneKind.Ratio => (long)Math.Floor(setting.Ratio!.Value * _sizes[i]),
+                GeneKind.SvdBin => Settings.RankOfBin(setting.Bin!.Value, (int)_sizes[i], Settings.SvdBins),
+                GeneKind.TuckerOutBin => Settings.RankOfBin(setting.Bins![0], _tucker[gene.Layer].Conv.OutChannels, Settings.TuckerBins),
+                _ => Settings.RankOfBin(setting.Bins![1], _tucker[gene.Layer].Conv.InChannels, Settings.TuckerBins),
+            };
+            if (gene.Kind == GeneKind.Ratio && decoded[i] == 0) decoded[i] = -1; // nothing pruned: the layer as is
+        }
+        return decoded;
+    }
+
+    /// <summary>A stable key of what <paramref name="genome"/> decodes to (<see cref="Decoded"/>).</summary>
+    public string ModelKey(double[] genome, int channelMultiple = 1) => string.Join(",", Decoded(genome, channelMultiple));
 
     /// <summary>
     /// The compression plan a genome stands for. Genes at their identity value are left out; a Tucker-2 pair

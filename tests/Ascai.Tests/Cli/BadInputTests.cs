@@ -259,7 +259,7 @@ public class BadInputTests
         string run = Path.Combine(dir, "run");
         SearchRunner.Start(new SearchConfig
         {
-            Model = Path.Combine(dir, "model.ascai"), Methods = "ps", Data = new Ascai.Data.DataOptions { ValidationSize = 100 }, Strategy = "uniform", Include = ["fc1"],
+            Model = Path.Combine(dir, "model.ascai"), Evaluation = new Ascai.Evaluation.EvaluationSpec { Include = ["fc1"] }, Data = new Ascai.Data.DataOptions { ValidationSize = 100 }, Strategy = "uniform",
             Options = new SearchOptions { Budget = 4 },
         }, run);
         string duplicated = Path.Combine(dir, "duplicated");

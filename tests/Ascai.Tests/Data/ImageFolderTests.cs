@@ -63,7 +63,7 @@ public class ImageFolderTests
         {
             var config = new SearchConfig
             {
-                Model = Repository.Model("vgg-small-fashion-mnist.ascai"), Methods = "ps", MaxDrop = 1, Include = ["conv5", "conv6"], Fill = PrunedChannelFill.Linear,
+                Model = Repository.Model("vgg-small-fashion-mnist.ascai"), MaxDrop = 1, Evaluation = new Ascai.Evaluation.EvaluationSpec { Include = ["conv5", "conv6"] },
                 Options = new SearchOptions { Population = 4, Generations = 2, Budget = 20, Seed = 2 },
             } with { Data = data };
             SearchRunner.Start(config, Path.Combine(dir.Path, run));

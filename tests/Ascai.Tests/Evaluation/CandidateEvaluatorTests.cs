@@ -23,7 +23,7 @@ public class CandidateEvaluatorTests
         // Fast: compact, cached factorisations, preloaded batches. Straightforward: full-size masked model,
         // factorised afresh each time. And the fast form on ONNX Runtime.
         using var fast = new CandidateEvaluator(model, data, space);
-        using var plain = new CandidateEvaluator(model, data, space, new CompressionContext { Fill = PrunedChannelFill.Mean, Factors = null }, compact: false);
+        using var plain = new CandidateEvaluator(model, data, space, new EvaluationSpec().Context(cacheFactors: false), compact: false);
         using var onnx = new CandidateEvaluator(model, data, space, engine: EvaluationEngine.OnnxRuntime);
         using var auto = new CandidateEvaluator(model, data, space, engine: EvaluationEngine.Auto);
         var random = new Random(7);

@@ -46,7 +46,11 @@ public class ReportTests
         var best = records.Where(r => r.Feasible).MaxBy(r => r.Score)!;
         string run = Path.Combine(dir.Path, name);
         Directory.CreateDirectory(run);
-        var config = new SearchConfig { Model = modelPath, Methods = "ps", MaxDrop = 5, Strategy = strategy };
+        // The model the run returned, which the report describes.
+        using (var masked = Ascai.Compression.Compressor.Apply(model.Graph, space.Decode(best.Genome), new Ascai.Compression.CompressionContext { Importance = Ascai.Compression.ImportanceCriterion.L1 }))
+        using (var compact = Ascai.Compression.Compactor.Compact(masked))
+            ModelFile.Save(new Model(compact, model.Info), Path.Combine(run, SearchRunner.BestCompactFile));
+        var config = new SearchConfig { Model = modelPath, MaxDrop = 5, Strategy = strategy };
         var summary = new SearchSummary
         {
             Baseline = new SummaryModel { ValAccuracy = 90, TestAccuracy = 89, Macs = (long)baseMacs, Params = 2000 },

@@ -113,8 +113,8 @@ public class FineTuningTests
         }
         var summary = SearchRunner.Start(new SearchConfig
         {
-            Model = dir.File("m.ascai"), Methods = "ps", MaxDrop = 2, Data = new DataOptions { Dataset = "idx", DataDir = dir.Path, ValidationSize = 300 }, Fill = PrunedChannelFill.Zero,
-            Importance = ImportanceCriterion.L1, Confirmation = 0.5, FineTune = new FineTuneOptions { Epochs = 1, Candidates = 2, Slack = 20 }, Probe = 3,
+            Model = dir.File("m.ascai"), MaxDrop = 2, Data = new DataOptions { Dataset = "idx", DataDir = dir.Path, ValidationSize = 300 },
+            Evaluation = new EvaluationSpec { Fill = PrunedChannelFill.Zero, Importance = ImportanceCriterion.L1, ChannelMultiple = 1 }, Confirmation = 0.5, FineTune = new FineTuneOptions { Epochs = 1, Candidates = 2, Slack = 20 }, Probe = 3,
             Options = new SearchOptions { Population = 4, Generations = 3, Budget = 30, Seed = 1 },
         }, dir.File("run"));
         Assert.NotEmpty(summary.FineTuned);

@@ -10,8 +10,8 @@ public class SearchRunnerTests
 {
     private static SearchConfig Config(string strategy = "ascai") => new()
     {
-        Model = Repository.Model("vgg-small-fashion-mnist.ascai"), Methods = "ps", MaxDrop = 1, Data = new Ascai.Data.DataOptions { ValidationSize = 300 }, Strategy = strategy, // the first 300 of the same held-out shuffle
-        Include = ["conv5", "conv6", "fc1"], Options = new SearchOptions { Population = 4, Generations = 2, Budget = 60, Seed = 1 },
+        Model = Repository.Model("vgg-small-fashion-mnist.ascai"), MaxDrop = 1, Data = new Ascai.Data.DataOptions { ValidationSize = 300 }, Strategy = strategy, // the first 300 of the same held-out shuffle
+        Evaluation = new Ascai.Evaluation.EvaluationSpec { Include = ["conv5", "conv6", "fc1"] }, Options = new SearchOptions { Population = 4, Generations = 2, Budget = 60, Seed = 1 },
     };
 
     [Fact]
@@ -50,6 +50,12 @@ public class SearchRunnerTests
             double onnxAccuracy = 100.0 * session.Run(images).argmax(1).eq(labels).sum().item<long>() / labels.shape[0];
             Assert.Equal(summary.Best.ValAccuracy, onnxAccuracy, 6);
         }
+
+        // The report describes the model the run returned: its layer table adds up to the summary's MACs.
+        var report = Ascai.Reporting.ReportBuilder.Build([Ascai.Reporting.RunFolder.Load(runDir)], new Ascai.Reporting.ReportOptions { MeasureLatency = false });
+        var layers = report.Blocks.OfType<Ascai.Reporting.Table>().Single(t => t.Header[0] == "layer");
+        int after = Array.IndexOf(layers.Header, "MACs after");
+        Assert.Equal(summary.Best.Macs, layers.Rows.Sum(r => long.Parse(r[after], System.Globalization.NumberStyles.Number, System.Globalization.CultureInfo.InvariantCulture)));
 
         // Each generation's population is logged by journal index, once.
         string log = Path.Combine(runDir, SearchRunner.PopulationsFile);

@@ -1,0 +1,61 @@
+using Ascai.Compression;
+using Ascai.Data;
+using Ascai.Graph;
+using Ascai.Search;
+
+namespace Ascai.Evaluation;
+
+/// <summary>
+/// How a search's candidates are made and scored: which methods on which layers, how channels are ranked and what
+/// fills a pruned one, how kept channels are rounded, whether batch-norm statistics are re-estimated, and which
+/// engine runs the forward pass. The one place these defaults live: the search, its remote workers and the
+/// benchmarks build their evaluators from it, and the command line's flags default to it.
+/// </summary>
+public sealed record EvaluationSpec
+{
+    /// <summary>pn, ps, d or d+ps.</summary>
+    public string Methods { get; init; } = "ps";
+    /// <summary>Glob patterns of layers to search (empty: all).</summary>
+    public string[] Include { get; init; } = [];
+    /// <summary>Glob patterns of layers to leave alone.</summary>
+    public string[] Exclude { get; init; } = [];
+    /// <summary>Channel ranking for ps: Taylor (measured on the search's images) or L1 (data-free).</summary>
+    public ImportanceCriterion Importance { get; init; } = ImportanceCriterion.Taylor;
+    /// <summary>
+    /// What replaces a pruned channel: its least-squares estimate from the kept ones (linear; measured far more accurate
+    /// without fine-tuning), its mean, or zero (the paper's).
+    /// </summary>
+    public PrunedChannelFill Fill { get; init; } = PrunedChannelFill.Linear;
+    /// <summary>
+    /// Channels kept by ps rounded up to a multiple of this (1 = exact, the paper's): CPU kernels run blocks of 8 channels,
+    /// and odd counts made pruned models slower than the original (<see cref="ChannelPruning.DefaultMultiple"/>).
+    /// </summary>
+    public int ChannelMultiple { get; init; } = ChannelPruning.DefaultMultiple;
+    /// <summary>Runtime of the candidates' forward passes (the accuracies are the same; only the speed differs).</summary>
+    public EvaluationEngine Engine { get; init; } = EvaluationEngine.Auto;
+    /// <summary>Calibration images each candidate's batch-norm statistics are re-estimated on (0: the original's, the paper's).</summary>
+    public int BatchNormImages { get; init; }
+
+    private static string Key(string property) => SettingException.Of<EvaluationSpec>(property);
+
+    /// <summary>Throws <see cref="SettingException"/> for values that make no sense.</summary>
+    public void Validate()
+    {
+        if (!SearchSpace.MethodSets.Contains(Methods.ToLowerInvariant()))
+            throw new SettingException(Key(nameof(Methods)), $"'{Methods}' is not one of: {string.Join(", ", SearchSpace.MethodSets)}");
+        if (ChannelMultiple < 1) throw new SettingException(Key(nameof(ChannelMultiple)), $"must be at least 1, got {ChannelMultiple}");
+        if (BatchNormImages is < 0 or > 100_000) throw new SettingException(Key(nameof(BatchNormImages)), $"must be between 0 and 100000 images, got {BatchNormImages}");
+    }
+
+    /// <summary>The genes this spec searches on <paramref name="graph"/>.</summary>
+    public SearchSpace Space(LayerGraph graph) => SearchSpace.Build(graph, Methods, Include, Exclude);
+
+    /// <summary>The compression options of the candidates (with a fresh factorisation cache, or none).</summary>
+    public CompressionContext Context(bool cacheFactors = true) => new()
+    {
+        Importance = Importance, Fill = Fill, ChannelMultiple = ChannelMultiple, BatchNormImages = BatchNormImages, Factors = cacheFactors ? new FactorCache() : null,
+    };
+
+    /// <summary>The evaluator of <paramref name="space"/>'s candidates of <paramref name="model"/> on <paramref name="data"/> (the caller disposes it).</summary>
+    public CandidateEvaluator Evaluator(Model model, DatasetSplits data, SearchSpace space) => new(model, data, space, Context(), Engine);
+}
