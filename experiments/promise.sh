@@ -13,9 +13,13 @@ out="${1:-$root/runs/promise}"
 ascai="${ASCAI:-$root/ascai}"
 models="$out/models"
 mkdir -p "$models"
-[ -f "$models/vgg-small-val5000.ascai" ] || "$ascai" train --model vgg-small --epochs 15 --val-size 5000 --out "$models/vgg-small-val5000.ascai"
-[ -f "$models/resnet20-val5000.ascai" ] || "$ascai" train --model resnet20 --epochs 13 --lr 0.1 --val-size 5000 --out "$models/resnet20-val5000.ascai"
-[ -f "$models/fashion-last-5000.onnx" ] || /usr/bin/python3 "$root/tests/fixtures/pytorch/train_last_n.py" "$models" 5000
+selected=" ${MODELS:-vgg resnet pytorch} "
+[[ "$selected" != *" vgg "* || -f "$models/vgg-small-val5000.ascai" ]] ||
+  "$ascai" train --model vgg-small --epochs 15 --val-size 5000 --out "$models/vgg-small-val5000.ascai"
+[[ "$selected" != *" resnet "* || -f "$models/resnet20-val5000.ascai" ]] ||
+  "$ascai" train --model resnet20 --epochs 13 --lr 0.1 --val-size 5000 --out "$models/resnet20-val5000.ascai"
+[[ "$selected" != *" pytorch "* || -f "$models/fashion-last-5000.onnx" ]] ||
+  /usr/bin/python3 "$root/tests/fixtures/pytorch/train_last_n.py" "$models" 5000
 
 declare -A data=(
   [vgg]="--model $models/vgg-small-val5000.ascai --val-size 2000"

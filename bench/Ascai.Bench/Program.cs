@@ -8,6 +8,8 @@ using Ascai.Bench;
 //   dotnet run -c Release --project bench/Ascai.Bench -- workers [--run DIR] [--candidates N] [--max-workers W]
 //   dotnet run -c Release --project bench/Ascai.Bench -- nats [--run DIR] [--candidates N]
 //   dotnet run -c Release --project bench/Ascai.Bench -- memory [--model FILE] [--methods M] [--evaluations N] [--images N] [--engine E]
+//   dotnet run -c Release --project bench/Ascai.Bench -- searches RUN_DIR...
+//   dotnet run -c Release --project bench/Ascai.Bench -- onnx-zoo DIR     (DIR from experiments/onnx-zoo.py)
 //   dotnet run -c Release --project bench/Ascai.Bench -- decoding [--images N] [--width W] [--height H] [--resize R] [--crop C]
 Ascai.Runtime.NativeRuntime.Initialize();
 CultureInfo.DefaultThreadCurrentCulture = CultureInfo.InvariantCulture;
@@ -45,8 +47,14 @@ switch (benchmark)
     case "decoding":
         DecodingBenchmark.Run(Option("--images", 10000), Option("--width", 128), Option("--height", 96), Option("--resize", 72), Option("--crop", 64));
         break;
+    case "onnx-zoo":
+        OnnxZooBenchmark.Run(args.ElementAtOrDefault(1) ?? throw new ArgumentException("onnx-zoo needs a folder"));
+        break;
+    case "searches":
+        SearchTimeBenchmark.Run(args.Skip(1).ToList());
+        break;
     default:
-        Console.Error.WriteLine($"error: unknown benchmark '{benchmark}' (known: forward, compression, replay, workers, nats, memory, decoding)");
+        Console.Error.WriteLine($"error: unknown benchmark '{benchmark}' (known: forward, compression, replay, workers, nats, memory, decoding, searches, onnx-zoo)");
         return 2;
 }
 return 0;

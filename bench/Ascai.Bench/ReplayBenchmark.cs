@@ -13,7 +13,7 @@ namespace Ascai.Bench;
 /// journals, early and late generations alike) through the search's candidate evaluator and through a
 /// straightforward one in the same process (full-size masked model, decompositions recomputed per candidate), and
 /// prints per candidate and in total: wall time, MACs, achieved GFLOP/s and the share of the FLOP bound
-/// 2 * MACs * images / peak (peak measured here by a large matrix product), the time split, cache hit rates and
+/// 2 * MACs * images / peak (<see cref="MachinePeak"/>, measured in the same run), the time split, cache hit rates and
 /// peak RSS. Every variant must report the same accuracy for every candidate; mismatches are counted.
 /// </summary>
 internal static class ReplayBenchmark
@@ -37,9 +37,8 @@ internal static class ReplayBenchmark
     /// so that the fills' costs per candidate are measured in the same process.</param>
     public static void Run(int candidates, string only, bool perCandidate, int? multiple = null, IReadOnlyList<PrunedChannelFill>? fills = null)
     {
-        double peak = PeakGflops();
-        int threads = get_num_threads();
-        Console.WriteLine($"peak: {peak:F1} GFLOP/s (best fp32 matrix product, median of 7, {threads} threads); candidates per search: {candidates}");
+        double peak = MachinePeak.Gflops();
+        Console.WriteLine($"candidates per search: {candidates}");
         var totals = new Dictionary<(string Variant, string FillLabel), (double Seconds, double Bound)>();
         foreach (var (source, run) in Sources.Where(s => only == "" || s.Label.StartsWith(only, StringComparison.Ordinal)))
         foreach (PrunedChannelFill? fill in fills is null ? [null] : fills.Cast<PrunedChannelFill?>())
@@ -134,18 +133,6 @@ internal static class ReplayBenchmark
         }
         return requested == 0 ? "n/a" : $"{1 - (double)fresh / requested:P1} of {requested} requests";
     }
-
-    /// <summary>This machine's dense fp32 peak as libtorch reaches it: the best of square matrix products from 1024 to 4096.</summary>
-    public static double PeakGflops() => new[] { 1024, 2048, 3072, 4096 }.Max(n =>
-    {
-        using var scope = NewDisposeScope();
-        var a = randn(n, n);
-        var b = randn(n, n);
-        double ms = Latency.Median(() => a.matmul(b).Dispose(), repeats: 7, warmup: 2);
-        double gflops = 2.0 * n * n * n / (ms / 1000) / 1e9;
-        Console.WriteLine($"matrix product {n} x {n}: {gflops:F1} GFLOP/s");
-        return gflops;
-    });
 
     /// <summary>Peak resident set size of this process (VmHWM), in MB.</summary>
     public static double PeakRssMb() => StatusKb("VmHWM:") / 1024.0;

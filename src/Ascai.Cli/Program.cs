@@ -8,21 +8,7 @@ Ascai.Runtime.NativeRuntime.Initialize();
 // Tables written to a file or a pipe (logs, CI) would otherwise wrap at 80 columns.
 if (Console.IsOutputRedirected) Spectre.Console.AnsiConsole.Profile.Width = 160;
 
-var root = new RootCommand("Ascai: learns how to compress a trained CNN layer by layer (ASCAI, arXiv 1911.06471).")
-{
-    TrainCommand.Create(),
-    EvalCommand.Create(),
-    ProfileCommand.Create(),
-    CompressCommand.Create(),
-    SearchCommand.Create(),
-    FinetuneCommand.Create(),
-    DemoCommand.Create(),
-    ReportCommand.Create(),
-    BenchCommand.Create(),
-    ExportCommand.Create(),
-    SplitCommand.Create(),
-    WorkerCommand.Create(),
-};
+var root = AscaiCommands.Root();
 
 var parse = root.Parse(args);
 bool asksForHelp = parse.Tokens.Any(t => t.Value is "--help" or "-h" or "-?" or "--version");

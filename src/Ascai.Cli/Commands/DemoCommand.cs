@@ -23,7 +23,7 @@ internal static class DemoCommand
 
     public static Command Create()
     {
-        var model = new Option<string>("--model") { Description = "model file", DefaultValueFactory = _ => DefaultModelPath };
+        var model = new Option<string>("--model") { Description = "model file (default: the committed models/vgg-small-fashion-mnist.ascai)", DefaultValueFactory = _ => DefaultModelPath };
         var budget = new Option<int>("--budget") { Description = "evaluations of the demo search", DefaultValueFactory = _ => 300 }
             .Gives(SettingException.Of<SearchOptions>(nameof(SearchOptions.Budget)));
         var output = new Option<string?>("--out") { Description = "run folder (default runs/demo-<time>)" };

@@ -42,6 +42,16 @@ internal static class SearchCommand
             .Gives(Spec(nameof(EvaluationSpec.BatchNormImages)));
         var probe = new Option<int>("--probe") { Description = "fine-tune this many candidates spread over the front for one epoch and report Kendall's tau between their search and fine-tuned accuracy (0 = none)" }
             .Gives(Config(nameof(SearchConfig.Probe)));
+        var distinct = new Option<bool>("--distinct-models")
+        {
+            Description = "key evaluations on the model a genome decodes to, so genomes that make the same model cost one evaluation (false: on the genome)",
+            DefaultValueFactory = _ => new SearchConfig { Model = "" }.DistinctModels,
+        }.Gives(Config(nameof(SearchConfig.DistinctModels)));
+        var earlyRejection = new Option<bool>("--early-rejection")
+        {
+            Description = "stop scoring a candidate once it cannot meet the floor (exact; false: score every image)",
+            DefaultValueFactory = _ => new SearchConfig { Model = "" }.EarlyRejection,
+        }.Gives(Config(nameof(SearchConfig.EarlyRejection)));
         var threshold = new Option<double?>("--acc-threshold") { Description = "accuracy floor in percent" }.Gives(Config(nameof(SearchConfig.AccThreshold)));
         var population = new Option<int>("--population") { Description = "population size N", DefaultValueFactory = _ => 50 }.Gives(Options(nameof(SearchOptions.Population)));
         var generations = new Option<int>("--generations") { Description = "generations T", DefaultValueFactory = _ => 50 }.Gives(Options(nameof(SearchOptions.Generations)));
@@ -82,7 +92,7 @@ internal static class SearchCommand
         var std = CommonOptions.Std();
         var command = new Command("search", "search per-layer compression settings (ASCAI genetic algorithm, or a baseline)")
         {
-            model, methods, maxDrop, threshold, confirmation, confidence, fineTuneEpochs, fineTuneTime, fineTuneCandidates, fineTuneLoss, bnImages, probe, population, generations, budget, timeLimit, stagnation, polish, strategy, init, repair, score, constraint,
+            model, methods, maxDrop, threshold, confirmation, confidence, fineTuneEpochs, fineTuneTime, fineTuneCandidates, fineTuneLoss, bnImages, probe, distinct, earlyRejection, population, generations, budget, timeLimit, stagnation, polish, strategy, init, repair, score, constraint,
             selection, tournamentSize, importance, fill, multiple, include, exclude, pCross, pSwap, pMutate, pTweak, seed, output, resume, threads, mean, std,
             engine, workers, backend, nats, natsToken, inFlight,
         };
@@ -146,7 +156,7 @@ internal static class SearchCommand
                             Candidates = parse.GetValue(fineTuneCandidates), Distill = parse.GetValue(fineTuneLoss) == "distill",
                         }
                         : null,
-                    Probe = parse.GetValue(probe), Normalization = CommonOptions.Normalization(parse, mean, std),
+                    Probe = parse.GetValue(probe), DistinctModels = parse.GetValue(distinct), EarlyRejection = parse.GetValue(earlyRejection), Normalization = CommonOptions.Normalization(parse, mean, std),
                     Options = new SearchOptions
                     {
                         Population = parse.GetValue(population), Generations = parse.GetValue(generations), Budget = parse.GetValue(budget),

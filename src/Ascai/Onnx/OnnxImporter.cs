@@ -11,8 +11,12 @@ namespace Ascai.Onnx;
 /// Gemm, MatMul (+ Add of a constant), Relu, Clip(0, 6), LeakyRelu, Sigmoid, HardSigmoid, HardSwish, Mul (x *
 /// sigmoid(x) becomes SiLU; by a per-channel 0/1 constant, a channel mask; otherwise a broadcast product, as in
 /// squeeze-and-excitation), BatchNormalization, MaxPool, AveragePool, GlobalAveragePool, Add, Concat, Flatten,
-/// Reshape to (N, -1), Dropout, Identity, Constant. A conv whose batch-norm was folded into it (torch.onnx.export in
-/// eval mode) is a conv with a bias, and compresses like any conv. Anything else is one clear error naming the op
+/// Reshape to (N, -1), ReduceMean over H and W (global pooling), a zero Pad folded into the conv that reads it,
+/// Softmax at the output, Dropout, Identity, Constant. The shape arithmetic PyTorch exports for view and flatten
+/// (Shape, Gather, Unsqueeze, Squeeze, Concat, Slice, Cast and arithmetic on constants) is folded into constants
+/// from the model's known input shape, the batch as 0 ("keep this dimension" to Reshape), so a dynamic
+/// <c>x.view(x.size(0), -1)</c> becomes a plain flatten. A conv whose batch-norm was folded into it (torch.onnx.export
+/// in eval mode) is a conv with a bias, and compresses like any conv. Anything else is one clear error naming the op
 /// and the node; no partial graph is returned.
 /// </summary>
 public static class OnnxImporter
@@ -21,8 +25,13 @@ public static class OnnxImporter
     public static readonly string[] SupportedOps =
     [
         "Conv", "Gemm", "MatMul", "Add", "Relu", "Clip", "LeakyRelu", "Sigmoid", "HardSigmoid", "HardSwish", "Mul", "BatchNormalization", "MaxPool", "AveragePool", "GlobalAveragePool",
-        "Concat", "Flatten", "Reshape", "Dropout", "Identity", "Constant",
+        "Concat", "Flatten", "Reshape", "ReduceMean", "Pad", "Softmax", "Dropout", "Identity", "Constant",
+        "Shape", "Gather", "Unsqueeze", "Squeeze", "Slice", "Cast", "Sub", "Div",
     ];
+
+    // Ops that are folded when every input is a constant (shape arithmetic), whatever they would otherwise mean.
+    private static readonly HashSet<string> Foldable =
+        ["Gather", "Unsqueeze", "Squeeze", "Concat", "Slice", "Cast", "Add", "Sub", "Mul", "Div", "Reshape", "Flatten", "Identity"];
 
     /// <summary>The graph of the ONNX file at <paramref name="path"/>.</summary>
     public static LayerGraph Load(string path)
@@ -53,6 +62,7 @@ public static class OnnxImporter
         private readonly Dictionary<string, string> _alias = new();   // ONNX tensor name -> graph node name
         private readonly Dictionary<string, Shape> _shapes = new();
         private readonly HashSet<string> _names = [];
+        private readonly Dictionary<string, int[]> _pads = new();   // a zero Pad's output -> (pad H, pad W), folded into the conv that reads it
 
         public LayerGraph Build()
         {
@@ -74,7 +84,9 @@ public static class OnnxImporter
         {
             string where = $"{source}: node '{(node.Name == "" ? node.Output.FirstOrDefault() : node.Name)}' ({node.OpType})";
             string name = Unique(node.Name != "" ? node.Name : $"{node.OpType}_{Graph.Nodes.Count}");
-            string X(int i = 0) => _alias.TryGetValue(node.Input[i], out var a) ? a : throw new AscaiException($"{where}: input '{node.Input[i]}' is not computed by a supported op");
+            string X(int i = 0) =>
+                _pads.ContainsKey(node.Input[i]) && node.OpType is not ("Conv" or "AveragePool") ? throw new AscaiException($"{where}: a Pad is supported only when a Conv or an AveragePool reads it")
+                : _alias.TryGetValue(node.Input[i], out var a) ? a : throw new AscaiException($"{where}: input '{node.Input[i]}' is not computed by a supported op");
             Tensor C(int i) => _constants.TryGetValue(node.Input[i], out var c) ? c : throw new AscaiException($"{where}: input {i} ('{node.Input[i]}') must be a constant");
             bool IsConstant(int i) => i < node.Input.Count && node.Input[i] != "" && _constants.ContainsKey(node.Input[i]);
             long Int(string attribute, long fallback) => node.Attribute.FirstOrDefault(a => a.Name == attribute) is { } a ? a.I : fallback;
@@ -102,8 +114,57 @@ public static class OnnxImporter
                 return [pads[0], pads[1]];
             }
 
+            if (Foldable.Contains(node.OpType) && node.Input.Count > 0 && node.Input.All(i => i == "" || _constants.ContainsKey(i)))
+            {
+                _constants[node.Output[0]] = ShapeArithmetic.Fold(node, i => C(i), where);
+                return;
+            }
             switch (node.OpType)
             {
+                case "Shape":
+                {
+                    // The batch is unknown when the graph is read; 0 is what Reshape reads as "keep the batch".
+                    var shape = _shapes[X()];
+                    long[] dims = [0, .. shape.Dims.Select(d => (long)d)];
+                    int start = (int)Int("start", 0), end = (int)Int("end", dims.Length);
+                    if (start < 0) start += dims.Length;
+                    if (end < 0) end += dims.Length;
+                    _constants[node.Output[0]] = tensor(dims[Math.Clamp(start, 0, dims.Length)..Math.Clamp(end, 0, dims.Length)]);
+                    return;
+                }
+                case "Pad":
+                {
+                    string mode = Str("mode");
+                    long[] pads = IsConstant(1) ? C(1).to_type(ScalarType.Int64).data<long>().ToArray() : (Ints("pads") ?? []).Select(v => (long)v).ToArray();
+                    bool zero = !IsConstant(2) || C(2).numel() == 0 || C(2).item<float>() == 0;
+                    if (mode is not ("constant" or "NOTSET") || !zero || pads.Length != 8 || pads[0] != 0 || pads[1] != 0 || pads[4] != 0 || pads[5] != 0
+                        || pads[2] != pads[6] || pads[3] != pads[7] || pads.Any(p => p < 0))
+                        throw new AscaiException($"{where}: only a symmetric zero Pad of H and W is supported, got mode {mode}, pads [{string.Join(", ", pads)}]");
+                    _alias[node.Output[0]] = X();
+                    if (pads.Any(p => p != 0)) _pads[node.Output[0]] = [(int)pads[2], (int)pads[3]];
+                    return;
+                }
+                case "ReduceMean":
+                {
+                    var axes = (Ints("axes") ?? (IsConstant(1) ? C(1).to_type(ScalarType.Int64).data<long>().Select(v => (int)v).ToArray() : null))?
+                        .Select(a => a < 0 ? a + 4 : a).Order().ToArray();
+                    if (axes is not [2, 3]) throw new AscaiException($"{where}: ReduceMean is supported over H and W only (global average pooling), got axes [{string.Join(", ", axes ?? [])}]");
+                    var pool = new GlobalAvgPoolNode { Name = name, Inputs = [X()] };
+                    if (Int("keepdims", 1) != 0) { Add(node.Output[0], pool); return; }
+                    Graph.Add(pool);
+                    _shapes[pool.Name] = pool.InferShape([_shapes[X()]]);
+                    Add(node.Output[0], new FlattenNode { Name = Unique(name + "_flatten"), Inputs = [pool.Name] });
+                    return;
+                }
+                case "Softmax" when node.Output[0] == onnx.Output[0].Name:
+                {
+                    // Class probabilities at the output rank the classes as the logits do: the accuracy is the same,
+                    // and a compressed model keeps the logits a fine-tuning or a distillation needs.
+                    int axis = (int)Int("axis", -1);
+                    if (axis is not (1 or -1) || _shapes[X()].Rank != 1) throw new AscaiException($"{where}: only a Softmax over the classes is supported");
+                    _alias[node.Output[0]] = X();
+                    return;
+                }
                 case "Constant":
                     var value = node.Attribute.FirstOrDefault(a => a.Name == "value")?.T ?? throw new AscaiException($"{where}: only tensor constants are supported");
                     _constants[node.Output[0]] = ToTensor(value);
@@ -116,12 +177,13 @@ public static class OnnxImporter
                 {
                     var w = C(1);
                     if (w.dim() != 4) throw new AscaiException($"{where}: only 2-D convolutions are supported");
+                    int[] padded = _pads.GetValueOrDefault(node.Input[0], [0, 0]);
                     int groups = (int)Int("group", 1);
                     int[] kernel = [(int)w.shape[2], (int)w.shape[3]], stride = Ints("strides") ?? [1, 1], dilation = Ints("dilations") ?? [1, 1];
                     var conv = new Conv2dNode
                     {
                         Name = name, Inputs = [X()], InChannels = (int)w.shape[1] * groups, OutChannels = (int)w.shape[0], Kernel = kernel, Stride = stride,
-                        Padding = Pads(kernel, stride, dilation, _shapes[X()]), Dilation = dilation, Groups = groups, HasBias = IsConstant(2),
+                        Padding = Pads(kernel, stride, dilation, _shapes[X()]).Zip(padded, (p, q) => p + q).ToArray(), Dilation = dilation, Groups = groups, HasBias = IsConstant(2),
                     };
                     conv.SetTensor("weight", w);
                     if (conv.HasBias) conv.SetTensor("bias", C(2));
@@ -202,7 +264,9 @@ public static class OnnxImporter
                             _alias[node.Output[0]] = b;
                             return;
                         }
-                    Add(node.Output[0], new MulNode { Name = name, Inputs = [X(0), X(1)] });
+                    // Broadcasting either way (PyTorch's squeeze-excite writes scale * x): the full tensor first.
+                    var (left, right) = _shapes[X(0)].Elements >= _shapes[X(1)].Elements ? (X(0), X(1)) : (X(1), X(0));
+                    Add(node.Output[0], new MulNode { Name = name, Inputs = [left, right] });
                     return;
                 }
                 case "Clip":
@@ -234,6 +298,8 @@ public static class OnnxImporter
                     var pads = Pads(kernel, stride, [1, 1], _shapes[X()]);
                     if (node.OpType == "AveragePool" && pads.Any(p => p > 0) && Int("count_include_pad", 0) == 0)
                         throw new AscaiException($"{where}: padded AveragePool is supported with count_include_pad = 1 only");
+                    // A zero Pad before an average pool is the pool's own padding, zeros counted (as Ascai's pool counts them).
+                    pads = pads.Zip(_pads.GetValueOrDefault(node.Input[0], [0, 0]), (p, q) => p + q).ToArray();
                     if ((Ints("dilations") ?? [1, 1]).Any(d => d != 1)) throw new AscaiException($"{where}: dilated pooling is not supported");
                     bool ceil = Int("ceil_mode", 0) != 0;
                     Pool2dNode pool = node.OpType == "MaxPool"

@@ -53,6 +53,12 @@ public sealed class SearchRun
     /// </summary>
     public Action<double[], EvaluationRecord, int>? Aliased { get; init; }
 
+    /// <summary>Told the threshold vector as soon as a strategy has computed it (the runner caches it in the run folder).</summary>
+    public Action<double[]>? ThetaComputed { get; init; }
+
+    /// <summary>Told each generation's fully evaluated population, by any strategy that has generations (logged for reports).</summary>
+    public Action<int, IReadOnlyList<EvaluationRecord>>? GenerationEvaluated { get; init; }
+
     /// <summary>The genes.</summary>
     public SearchSpace Space { get; }
     /// <summary>The score.</summary>

@@ -143,13 +143,12 @@ public static class SearchRunner
         var run = new SearchRun(space, score, evaluator.BaseCost, config.Options, evaluate, journal, progress, cancel, accuracyFloor, modelKey)
         {
             Aliased = Alias,
+            ThetaComputed = theta => AtomicFile.WriteText(Path.Combine(runDir, ThetaFile), JsonSerializer.Serialize(
+                space.Genes.Select((g, i) => new { layer = g.Layer, method = g.Method, kind = g.Kind, theta = theta[i] }), Json.Options)),
+            GenerationEvaluated = populations.Record,
             Workers = backend?.Concurrency ?? workers, Status = backend is null ? null : () => backend.Status, Replayed = Replayed,
         };
-        var strategy = SearchStrategies.Create(config.Strategy) is GeneticStrategy
-            ? new GeneticStrategy { ThetaComputed = theta => AtomicFile.WriteText(Path.Combine(runDir, ThetaFile), JsonSerializer.Serialize(
-                space.Genes.Select((g, i) => new { layer = g.Layer, method = g.Method, kind = g.Kind, theta = theta[i] }), Json.Options)),
-                GenerationEvaluated = populations.Record }
-            : SearchStrategies.Create(config.Strategy);
+        var strategy = SearchStrategies.Create(config.Strategy);
         try
         {
             strategy.Run(run, new Random(config.Options.Seed));

@@ -27,6 +27,8 @@ public class DefaultsTests
         Assert.Equal(config.Confirmation, Default<double>("--confirmation"));
         Assert.Equal(config.Confidence, SearchCommand.ParseConfidence(Default<string>("--confidence")));
         Assert.Equal(config.Probe, Default<int>("--probe"));
+        Assert.Equal(config.DistinctModels, Default<bool>("--distinct-models"));
+        Assert.Equal(config.EarlyRejection, Default<bool>("--early-rejection"));
         Assert.Equal(config.Data.ValidationSize, Default<int?>("--val-size"));
         Assert.Equal(config.Data.ImageCacheMegabytes, Default<int>("--image-cache-mb"));
         var options = config.Options;

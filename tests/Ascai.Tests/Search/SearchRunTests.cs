@@ -197,10 +197,13 @@ public class SearchRunTests
         (int AfterTheta, int BeforeGa) Warm(SearchOptions o)
         {
             // A floor most warm samples miss, so that filling the population takes many evaluations.
-            var run = new SearchRun(SyntheticSearch.Space(4), new ScoreFunction(o.Score, 95, 94.5), 1_000_000, o, SyntheticSearch.Evaluate);
             int afterTheta = -1, beforeGa = -1; // generation 0 is the initial population, evaluated already
-            new GeneticStrategy { ThetaComputed = _ => afterTheta = run.Evaluations, GenerationEvaluated = (g, _) => { if (g == 0) beforeGa = run.Evaluations; } }
-                .Run(run, new Random(o.Seed));
+            SearchRun? run = null;
+            run = new SearchRun(SyntheticSearch.Space(4), new ScoreFunction(o.Score, 95, 94.5), 1_000_000, o, SyntheticSearch.Evaluate)
+            {
+                ThetaComputed = _ => afterTheta = run!.Evaluations, GenerationEvaluated = (g, _) => { if (g == 0) beforeGa = run!.Evaluations; },
+            };
+            new GeneticStrategy().Run(run, new Random(o.Seed));
             return (afterTheta, beforeGa);
         }
         var unbounded = Warm(options with { Generations = 1 });

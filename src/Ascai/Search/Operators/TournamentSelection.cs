@@ -5,7 +5,7 @@ namespace Ascai.Search.Operators;
 /// <c>size</c> distinct individuals drawn at random. Only the order of the scores matters, so the pressure does not
 /// grow with their scale: under the genecai score exp(100 s) / PEN a candidate 4% of the MACs cheaper scores 55x
 /// higher, and proportional selection fills most of the next generation with copies of the best one (measured:
-/// docs/search.md, session 6). With a feasibility mask this is Deb's original rule: one above the floor beats one
+/// docs/search.md, "Selection"). With a feasibility mask this is Deb's original rule: one above the floor beats one
 /// below it, whatever the scores.
 /// </summary>
 public static class TournamentSelection

@@ -19,12 +19,6 @@ public sealed class GeneticStrategy : ISearchStrategy
     /// <summary>The threshold vector, once computed (warm start only).</summary>
     public double[]? Theta { get; private set; }
 
-    /// <summary>Optional hook called with theta as soon as it is known (the CLI caches it in the run folder).</summary>
-    public Action<double[]>? ThetaComputed { get; init; }
-
-    /// <summary>Optional hook called with each generation's fully evaluated population (the CLI logs it for reports).</summary>
-    public Action<int, IReadOnlyList<EvaluationRecord>>? GenerationEvaluated { get; init; }
-
     /// <inheritdoc/>
     public void Run(SearchRun run, Random random)
     {
@@ -33,7 +27,7 @@ public sealed class GeneticStrategy : ISearchStrategy
         {
             run.Phase = "threshold";
             Theta = ThresholdVector.Compute(run.Space, g => Feasible(run, g), options.ThresholdResolution);
-            ThetaComputed?.Invoke(Theta);
+            run.ThetaComputed?.Invoke(Theta);
         }
         run.Phase = "initial population";
         var population = InitialPopulation(run, random);
@@ -47,7 +41,7 @@ public sealed class GeneticStrategy : ISearchStrategy
             run.Phase = "generation";
             var records = run.Evaluate(population, generation);
             if (records.Count < population.Length) break; // stopped mid-generation
-            GenerationEvaluated?.Invoke(generation, records);
+            run.GenerationEvaluated?.Invoke(generation, records);
             if (run.BestFeasible is { } best && best.Score > bestScore) { bestScore = best.Score; stale = 0; }
             else if (options.Stagnation is { } limit && ++stale >= limit) { end = $"stagnation ({limit} generations)"; break; }
             if (generation == options.Generations - 1) { end = $"generations ({options.Generations})"; break; }
@@ -126,7 +120,7 @@ public sealed class GeneticStrategy : ISearchStrategy
     /// Evaluations the initial population may take: with a budget, what leaves the GA two generations' worth after
     /// the polish's share (at least one per member); without one, no limit but the paper's per-slot resampling bound.
     /// Measured: with 19 genes (D+Ps) and 500 evaluations, that bound alone spent all of them on redrawing
-    /// infeasible samples and the GA never ran (docs/search.md, session 6).
+    /// infeasible samples and the GA never ran (docs/search.md, "The warm start and the budget").
     /// </summary>
     public static int InitialEvaluationLimit(SearchOptions options, int spent) =>
         options.Budget is { } budget ? Math.Max(options.Population, budget - spent - options.Polish - 2 * options.Population) : int.MaxValue;

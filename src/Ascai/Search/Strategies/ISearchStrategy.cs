@@ -14,18 +14,20 @@ public interface ISearchStrategy
     void Run(SearchRun run, Random random);
 }
 
-/// <summary>The strategies by name.</summary>
+/// <summary>The registry of strategies by name: a new strategy is one file and one line here.</summary>
 public static class SearchStrategies
 {
-    /// <summary>Names accepted by <see cref="Create"/>.</summary>
-    public static readonly string[] Names = ["ascai", "uniform", "random"];
-
-    /// <summary>A strategy by name.</summary>
-    public static ISearchStrategy Create(string name) => name.ToLowerInvariant() switch
+    private static readonly Dictionary<string, Func<ISearchStrategy>> Factories = new(StringComparer.OrdinalIgnoreCase)
     {
-        "ascai" or "ga" => new GeneticStrategy(),
-        "uniform" => new UniformStrategy(),
-        "random" => new RandomStrategy(),
-        _ => throw new SettingException(SettingException.Of<SearchConfig>(nameof(SearchConfig.Strategy)), $"'{name}' is not one of: {string.Join(", ", Names)}"),
+        ["ascai"] = () => new GeneticStrategy(),
+        ["uniform"] = () => new UniformStrategy(),
+        ["random"] = () => new RandomStrategy(),
     };
+
+    /// <summary>Names accepted by <see cref="Create"/>.</summary>
+    public static string[] Names => [.. Factories.Keys];
+
+    /// <summary>A fresh strategy by name.</summary>
+    public static ISearchStrategy Create(string name) => Factories.TryGetValue(name, out var create) ? create()
+        : throw new SettingException(SettingException.Of<SearchConfig>(nameof(SearchConfig.Strategy)), $"'{name}' is not one of: {string.Join(", ", Names)}");
 }

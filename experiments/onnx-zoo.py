@@ -1,0 +1,33 @@
+#!/usr/bin/python3
+"""Exports torchvision's classification CNNs the way a user would, for `bench onnx-zoo`: random seeded weights,
+10 classes, a 64x64 input (3 channels), torch.onnx.export in eval mode at opset 13 with a dynamic batch. Beside
+each NAME.onnx, NAME.io.bin holds a fixed input and PyTorch's output (float32, little-endian, input then output).
+Usage: /usr/bin/python3 experiments/onnx-zoo.py OUT_DIR [NAME...] (Debian's python3-torch, python3-torchvision)."""
+import os, sys
+import torch
+import torchvision.models as models
+
+MODELS = ["alexnet", "vgg11_bn", "resnet18", "resnet50", "resnext50_32x4d", "wide_resnet50_2", "densenet121", "googlenet",
+          "squeezenet1_0", "squeezenet1_1", "mobilenet_v2", "mobilenet_v3_small", "mobilenet_v3_large", "mnasnet0_5",
+          "shufflenet_v2_x0_5", "efficientnet_b0", "regnet_x_400mf", "regnet_y_400mf"]
+
+out = sys.argv[1]
+os.makedirs(out, exist_ok=True)
+for name in sys.argv[2:] or MODELS:
+    torch.manual_seed(0)
+    kwargs = {"aux_logits": False, "init_weights": True} if name == "googlenet" else {}
+    model = getattr(models, name)(num_classes=10, **kwargs).eval()
+    x = torch.randn(2, 3, 64, 64)
+    with torch.no_grad():
+        y = model(x)
+    path = os.path.join(out, name + ".onnx")
+    try:
+        torch.onnx.export(model, x, path, opset_version=13, input_names=["input"], output_names=["logits"],
+                          dynamic_axes={"input": {0: "N"}, "logits": {0: "N"}})
+    except Exception as e:  # e.g. AlexNet's and VGG's adaptive pooling to 6x6 / 7x7 from a 64x64 input
+        print(name, "does not export:", str(e).split("\n")[0][:120], flush=True)
+        continue
+    with open(os.path.join(out, name + ".io.bin"), "wb") as f:
+        f.write(x.numpy().astype("<f4").tobytes())
+        f.write(y.numpy().astype("<f4").tobytes())
+    print(name, os.path.getsize(path) // 1024, "KB", flush=True)

@@ -1,0 +1,52 @@
+namespace Ascai.Search;
+
+/// <summary>What a run found: <c>summary.json</c>.</summary>
+public sealed record SearchSummary
+{
+    /// <summary>The uncompressed model.</summary>
+    public required SummaryModel Baseline { get; init; }
+    /// <summary>The best feasible individual, or null when none met the floor.</summary>
+    public SummaryModel? Best { get; init; }
+    /// <summary>Accuracy floor (percent) on the search's validation images.</summary>
+    public double AccThreshold { get; init; }
+    /// <summary>The floor on the confirmation images (their base accuracy minus the allowed drop), when there are some.</summary>
+    public double? ConfirmationThreshold { get; init; }
+    /// <summary>Confidence of the floor's bound on each candidate's drop (null: the point estimate).</summary>
+    public double? Confidence { get; init; }
+    /// <summary>Validation images the search scored candidates on.</summary>
+    public int ValidationImages { get; init; }
+    /// <summary>Held-out images kept from the search to confirm its result on (0: none).</summary>
+    public int ConfirmationImages { get; init; }
+    /// <summary>The front's feasible candidates, cheapest first: search, confirmation and test accuracy side by side.</summary>
+    public List<FrontModel> Front { get; init; } = [];
+    /// <summary>The candidates fine-tuned after the search, in the order tried.</summary>
+    public List<FineTunedModel> FineTuned { get; init; } = [];
+    /// <summary>The candidates the probe fine-tuned for one epoch.</summary>
+    public List<FineTunedModel> Probe { get; init; } = [];
+    /// <summary>Kendall's tau between the probed candidates' search accuracy and their fine-tuned accuracy (null without a probe).</summary>
+    public double? ProbeTau { get; init; }
+    /// <summary>Distinct evaluations.</summary>
+    public int Evaluations { get; init; }
+    /// <summary>Wall-clock seconds of the last (or only) part of the run.</summary>
+    public double WallSeconds { get; init; }
+    /// <summary>Strategy.</summary>
+    public string Strategy { get; init; } = "";
+    /// <summary>Method set.</summary>
+    public string Methods { get; init; } = "";
+    /// <summary>Seed.</summary>
+    public int Seed { get; init; }
+    /// <summary>Why the run stopped.</summary>
+    public string StopReason { get; init; } = "";
+    /// <summary>The runtime that evaluated the candidates (for auto: the one it chose; empty if it had not chosen yet).</summary>
+    public string Engine { get; init; } = "";
+    /// <summary>Candidates evaluated at once in the last part of the run.</summary>
+    public int Workers { get; init; } = 1;
+    /// <summary>Number of genes.</summary>
+    public int Genes { get; init; }
+    /// <summary>The non-dominated (cost, validation accuracy) evaluations: index, MACs, params, accuracy.</summary>
+    public List<double[]> ParetoFront { get; init; } = [];
+    /// <summary>How the validation images were chosen.</summary>
+    public string Split { get; init; } = "";
+    /// <summary>What the user should know before trusting the result (e.g. validation images that may have been trained on).</summary>
+    public List<string> Warnings { get; init; } = [];
+}

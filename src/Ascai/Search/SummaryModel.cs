@@ -1,0 +1,24 @@
+namespace Ascai.Search;
+
+/// <summary>One model's numbers in a summary.</summary>
+public sealed record SummaryModel
+{
+    /// <summary>Validation accuracy (percent).</summary>
+    public double ValAccuracy { get; init; }
+    /// <summary>Test accuracy (percent).</summary>
+    public double TestAccuracy { get; init; }
+    /// <summary>MACs per image.</summary>
+    public long Macs { get; init; }
+    /// <summary>MACs relative to the baseline.</summary>
+    public double MacsRatio { get; init; } = 1;
+    /// <summary>Parameters (non-zero for pn).</summary>
+    public long Params { get; init; }
+    /// <summary>The genome (best only).</summary>
+    public double[]? Genome { get; init; }
+    /// <summary>The per-layer settings it stands for, as JSON (best only).</summary>
+    public string? Settings { get; init; }
+    /// <summary>Accuracy on the confirmation images (percent), when the search kept some.</summary>
+    public double? ConfirmationAccuracy { get; init; }
+    /// <summary>Whether it was fine-tuned after the search (its accuracies are then the fine-tuned model's).</summary>
+    public bool FineTuned { get; init; }
+}
