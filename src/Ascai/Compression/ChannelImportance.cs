@@ -27,7 +27,7 @@ public static class ChannelImportance
             {
                 using var scope = NewDisposeScope();
                 foreach (var m in masks) m.Probe = ones(images.shape[0], m.Channels).requires_grad_(true);
-                var loss = nn.functional.cross_entropy(graph.Forward(images), labels, reduction: nn.Reduction.Sum);
+                var loss = nn.functional.cross_entropy(graph.Logits(images), labels, reduction: nn.Reduction.Sum);
                 loss.backward();
                 // Note `sum(dim: 0L)`: a bare `sum(0)` binds to sum(ScalarType) in TorchSharp and sums everything.
                 foreach (var m in masks) sums[m.Name].PlusInPlace(m.Probe!.grad!.abs().sum(dim: 0L).to_type(ScalarType.Float64));

@@ -84,6 +84,18 @@ public sealed class LayerGraph : IDisposable
     }
 
     /// <summary>
+    /// The class scores before a Softmax that ends the graph (an imported classifier may end in one), else the output:
+    /// what cross-entropy, distillation and Taylor importance need. Same ranking, so the same accuracy.
+    /// </summary>
+    public Tensor Logits(Tensor input, bool training = false)
+    {
+        if (this[Output] is not Ascai.Graph.Nodes.ActivationNode { Function: Ascai.Graph.Nodes.ActivationFunction.Softmax } softmax) return Forward(input, training);
+        Tensor? logits = null;
+        using var probabilities = Forward(input, training, (name, value) => { if (name == softmax.Inputs[0]) logits = value.clone(); });
+        return logits!;
+    }
+
+    /// <summary>
     /// Runs a batch through the graph (N, C, H, W) and returns the output. Intermediate results are disposed as
     /// soon as their last consumer has run, which keeps peak memory near the widest layer's.
     /// <paramref name="observe"/>, when given, sees every node's output (by node name) before it can be disposed.

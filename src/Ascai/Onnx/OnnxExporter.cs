@@ -88,6 +88,9 @@ public static class OnnxExporter
             case ActivationNode { Function: ActivationFunction.HardSigmoid } a:
                 onnx.Node.Add(Op("HardSigmoid", node.Name, [x], Float("alpha", (float)a.Alpha), Float("beta", (float)a.Beta)));
                 break;
+            case ActivationNode { Function: ActivationFunction.Softmax }:
+                onnx.Node.Add(Op("Softmax", node.Name, [x], Int("axis", 1)));
+                break;
             case ActivationNode { Function: ActivationFunction.Silu }:
                 onnx.Node.Add(Op("Sigmoid", node.Name + ".sigmoid", [x]));
                 onnx.Node.Add(Op("Mul", node.Name, [x, node.Name + ".sigmoid"]));
@@ -120,6 +123,18 @@ public static class OnnxExporter
             case DropoutNode:
                 onnx.Node.Add(Op("Identity", node.Name, [x]));
                 break;
+            case ChannelSliceNode slice:
+                onnx.Node.Add(Op("Slice", node.Name, [x, Longs(onnx, $"{node.Name}.starts", [slice.Start]), Longs(onnx, $"{node.Name}.ends", [slice.End]),
+                    Longs(onnx, $"{node.Name}.axes", [1])]));
+                break;
+            case ChannelShuffleNode shuffle:
+            {
+                var s = shapes[x];
+                onnx.Node.Add(Op("Reshape", node.Name + ".grouped", [x, Longs(onnx, $"{node.Name}.grouped_shape", [0, shuffle.Groups, s.Channels / shuffle.Groups, s.Height, s.Width])]));
+                onnx.Node.Add(Op("Transpose", node.Name + ".transposed", [node.Name + ".grouped"], Ints("perm", [0, 2, 1, 3, 4])));
+                onnx.Node.Add(Op("Reshape", node.Name, [node.Name + ".transposed", Longs(onnx, $"{node.Name}.shape", [0, s.Channels, s.Height, s.Width])]));
+                break;
+            }
             case ChannelMaskNode m:
                 // The mask multiplies channel c of an (N, C, ...) tensor: broadcast it as (1, C, 1, 1) or (1, C).
                 int rank = shapes[x].Rank + 1;
@@ -146,6 +161,15 @@ public static class OnnxExporter
         var proto = new TensorProto { Name = name, DataType = (int)TensorProto.Types.DataType.Float };
         proto.Dims.AddRange(contiguous.shape);
         proto.RawData = ByteString.CopyFrom(contiguous.bytes);
+        onnx.Initializer.Add(proto);
+        return name;
+    }
+
+    private static string Longs(GraphProto onnx, string name, long[] values)
+    {
+        var proto = new TensorProto { Name = name, DataType = (int)TensorProto.Types.DataType.Int64 };
+        proto.Dims.Add(values.Length);
+        proto.Int64Data.AddRange(values);
         onnx.Initializer.Add(proto);
         return name;
     }

@@ -12,7 +12,8 @@ namespace Ascai.Onnx;
 /// sigmoid(x) becomes SiLU; by a per-channel 0/1 constant, a channel mask; otherwise a broadcast product, as in
 /// squeeze-and-excitation), BatchNormalization, MaxPool, AveragePool, GlobalAveragePool, Add, Concat, Flatten,
 /// Reshape to (N, -1), ReduceMean over H and W (global pooling), a zero Pad folded into the conv that reads it,
-/// Softmax at the output, Dropout, Identity, Constant. The shape arithmetic PyTorch exports for view and flatten
+/// Softmax at the output, a channel Slice (ShuffleNet's chunk), the Reshape-Transpose-Reshape of a channel shuffle,
+/// Dropout, Identity, Constant. The shape arithmetic PyTorch exports for view and flatten
 /// (Shape, Gather, Unsqueeze, Squeeze, Concat, Slice, Cast and arithmetic on constants) is folded into constants
 /// from the model's known input shape, the batch as 0 ("keep this dimension" to Reshape), so a dynamic
 /// <c>x.view(x.size(0), -1)</c> becomes a plain flatten. A conv whose batch-norm was folded into it (torch.onnx.export
@@ -26,12 +27,12 @@ public static class OnnxImporter
     [
         "Conv", "Gemm", "MatMul", "Add", "Relu", "Clip", "LeakyRelu", "Sigmoid", "HardSigmoid", "HardSwish", "Mul", "BatchNormalization", "MaxPool", "AveragePool", "GlobalAveragePool",
         "Concat", "Flatten", "Reshape", "ReduceMean", "Pad", "Softmax", "Dropout", "Identity", "Constant",
-        "Shape", "Gather", "Unsqueeze", "Squeeze", "Slice", "Cast", "Sub", "Div",
+        "Shape", "Gather", "Unsqueeze", "Squeeze", "Slice", "Cast", "Sub", "Div", "ConstantOfShape", "Transpose",
     ];
 
     // Ops that are folded when every input is a constant (shape arithmetic), whatever they would otherwise mean.
     private static readonly HashSet<string> Foldable =
-        ["Gather", "Unsqueeze", "Squeeze", "Concat", "Slice", "Cast", "Add", "Sub", "Mul", "Div", "Reshape", "Flatten", "Identity"];
+        ["Gather", "Unsqueeze", "Squeeze", "Concat", "Slice", "Cast", "Add", "Sub", "Mul", "Div", "Reshape", "Flatten", "Identity", "ConstantOfShape", "Transpose"];
 
     /// <summary>The graph of the ONNX file at <paramref name="path"/>.</summary>
     public static LayerGraph Load(string path)
@@ -63,6 +64,8 @@ public static class OnnxImporter
         private readonly Dictionary<string, Shape> _shapes = new();
         private readonly HashSet<string> _names = [];
         private readonly Dictionary<string, int[]> _pads = new();   // a zero Pad's output -> (pad H, pad W), folded into the conv that reads it
+        // A channel shuffle in the making: Reshape to (N, g, C/g, H, W) -> (input, g, false); its Transpose(0, 2, 1, 3, 4) -> (input, g, true).
+        private readonly Dictionary<string, (string Input, int Groups, bool Transposed)> _shuffles = new();
 
         public LayerGraph Build()
         {
@@ -158,11 +161,9 @@ public static class OnnxImporter
                 }
                 case "Softmax" when node.Output[0] == onnx.Output[0].Name:
                 {
-                    // Class probabilities at the output rank the classes as the logits do: the accuracy is the same,
-                    // and a compressed model keeps the logits a fine-tuning or a distillation needs.
                     int axis = (int)Int("axis", -1);
                     if (axis is not (1 or -1) || _shapes[X()].Rank != 1) throw new AscaiException($"{where}: only a Softmax over the classes is supported");
-                    _alias[node.Output[0]] = X();
+                    Add(node.Output[0], new ActivationNode { Name = name, Inputs = [X()], Function = ActivationFunction.Softmax });
                     return;
                 }
                 case "Constant":
@@ -319,6 +320,43 @@ public static class OnnxImporter
                     if (Int("axis", 1) != 1) throw new AscaiException($"{where}: only Flatten(axis = 1) is supported");
                     Add(node.Output[0], new FlattenNode { Name = name, Inputs = [X()] });
                     return;
+                case "Reshape" when _shuffles.TryGetValue(node.Input[0], out var pending):
+                {
+                    var shape = C(1).to_type(ScalarType.Int64).data<long>().ToArray();
+                    var full = _shapes[pending.Input];
+                    bool back = pending.Transposed && shape.Length == 4 && shape[0] is 0 or -1 or 1 && (shape[1] == full.Channels || shape[1] == -1)
+                        && shape[2] == full.Height && shape[3] == full.Width;
+                    if (!back) throw new AscaiException($"{where}: a grouped view of the channels is supported only as a channel shuffle (view, transpose(1, 2), view back)");
+                    Add(node.Output[0], new ChannelShuffleNode { Name = name, Inputs = [pending.Input], Groups = pending.Groups });
+                    return;
+                }
+                case "Transpose" when _shuffles.TryGetValue(node.Input[0], out var pending):
+                    if (Ints("perm") is not [0, 2, 1, 3, 4] || pending.Transposed)
+                        throw new AscaiException($"{where}: a grouped view of the channels is supported only as a channel shuffle (view, transpose(1, 2), view back)");
+                    _shuffles[node.Output[0]] = pending with { Transposed = true };
+                    return;
+                case "Reshape" when C(1).numel() == 5:
+                {
+                    // view(N, g, C/g, H, W): the first step of a channel shuffle.
+                    var shape = C(1).to_type(ScalarType.Int64).data<long>().ToArray();
+                    var input = _shapes[X()];
+                    if (input.Rank != 3 || shape[0] is not (0 or -1 or 1) || shape[1] < 1 || shape[1] * shape[2] != input.Channels || shape[3] != input.Height || shape[4] != input.Width)
+                        throw new AscaiException($"{where}: a Reshape to [{string.Join(", ", shape)}] is supported only as the first step of a channel shuffle");
+                    _shuffles[node.Output[0]] = (X(), (int)shape[1], false);
+                    return;
+                }
+                case "Slice":
+                {
+                    // x[:, a:b] on a graph tensor, e.g. ShuffleNetV2's chunk: channels only, step 1.
+                    long[] Longs(int i) => C(i).to_type(ScalarType.Int64).data<long>().ToArray();
+                    var input = _shapes[X()];
+                    long[] starts = Longs(1), ends = Longs(2), axes = IsConstant(3) ? Longs(3) : [0], steps = IsConstant(4) ? Longs(4) : [1];
+                    if (starts.Length != 1 || axes[0] is not (1 or -3) || steps[0] != 1)
+                        throw new AscaiException($"{where}: only a Slice of the channel axis with step 1 is supported");
+                    long Clamp(long v) => Math.Clamp(v < 0 ? v + input.Channels : v, 0, input.Channels);
+                    Add(node.Output[0], new ChannelSliceNode { Name = name, Inputs = [X()], Start = (int)Clamp(starts[0]), End = (int)Clamp(ends[0]) });
+                    return;
+                }
                 case "Reshape":
                 {
                     var shape = C(1).to_type(ScalarType.Int64).data<long>().ToArray();
@@ -348,7 +386,7 @@ public static class OnnxImporter
         }
     }
 
-    private static Tensor ToTensor(TensorProto t)
+    internal static Tensor ToTensor(TensorProto t)
     {
         long[] dims = [.. t.Dims];
         var type = (TensorProto.Types.DataType)t.DataType;

@@ -70,6 +70,18 @@ internal static class ShapeArithmetic
                 }
                 return x;
             }
+            case "ConstantOfShape":
+            {
+                // F.pad exports its pads through ConstantOfShape, Concat, Reshape, Slice, Transpose and Cast.
+                var value = node.Attribute.FirstOrDefault(a => a.Name == "value")?.T;
+                var fill = value is null ? tensor(0f) : OnnxImporter.ToTensor(value).reshape(-1);
+                return fill.expand(Longs(0)).clone();
+            }
+            case "Transpose":
+            {
+                long[] perm = Ints("perm") ?? Enumerable.Range(0, (int)x.dim()).Reverse().Select(i => (long)i).ToArray();
+                return x.permute(perm);
+            }
             case "Cast":
                 return x.to_type((TensorProto.Types.DataType)Int("to", 1) switch
                 {

@@ -53,7 +53,7 @@ public static class Trainer
                 var (images, labels) = batches.Current;
                 SetLearningRate(optimizer, options.LearningRate * 0.5 * (1 + Math.Cos(Math.PI * step++ / totalSteps)));
                 optimizer.zero_grad();
-                var logits = graph.Forward(images, training: true);
+                var logits = graph.Logits(images, training: true);
                 var loss = teacher is null ? nn.functional.cross_entropy(logits, labels) : Distillation(logits, labels, teacher, images, options);
                 // A diverged step turns every weight into NaN from here on: stop before it reaches the weights.
                 float value = loss.item<float>();
@@ -82,7 +82,7 @@ public static class Trainer
     private static Tensor Distillation(Tensor logits, Tensor labels, LayerGraph teacher, Tensor images, TrainOptions options)
     {
         Tensor target;
-        using (no_grad()) target = nn.functional.softmax(teacher.Forward(images) / options.DistillTemperature, 1);
+        using (no_grad()) target = nn.functional.softmax(teacher.Logits(images) / options.DistillTemperature, 1);
         var soft = nn.functional.kl_div(nn.functional.log_softmax(logits / options.DistillTemperature, 1), target, reduction: nn.Reduction.Sum) / labels.shape[0];
         double t2 = options.DistillTemperature * options.DistillTemperature;
         return nn.functional.cross_entropy(logits, labels) * (1 - options.DistillWeight) + soft * (options.DistillWeight * t2);

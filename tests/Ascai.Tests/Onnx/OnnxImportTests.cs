@@ -17,7 +17,11 @@ public class OnnxImportTests
     [InlineData("mobilenet-v2", "3x32x32")]
     [InlineData("resnet18", "3x32x32")]
     [InlineData("activations", "3x16x16")]   // LeakyRelu, HardSwish, squeeze-excite (HardSigmoid, Mul), SiLU, Sigmoid
-    public void PyTorchExportsComputeWhatPyTorchComputed(string name, string input)
+    [InlineData("patterns", "3x16x16")]      // scale * x, ReduceMean, F.pad, x.view(x.size(0), -1), Softmax
+    // ShuffleNetV2's chunk (Slice) and channel shuffle (Reshape, Transpose, Reshape); its branch's ReLU feeds a
+    // depthwise conv, which channel pruning does not yet carry a mask through.
+    [InlineData("shuffle", "3x16x16", false)]
+    public void PyTorchExportsComputeWhatPyTorchComputed(string name, string input, bool prunable = true)
     {
         string path = Repository.Fixture($"onnx/{name}.onnx");
         byte[] onnx = File.Exists(path) ? File.ReadAllBytes(path) : Gunzip(path + ".gz");
@@ -35,7 +39,22 @@ public class OnnxImportTests
             TensorAssert.Close(session.Run(x), graph.Forward(x), 1e-4);
         }
         // Folded batch-norms leave convs with biases that structured pruning treats like any conv.
-        Assert.NotEmpty(new Ascai.Compression.ChannelPruning().Targets(graph));
+        Assert.Equal(prunable, new Ascai.Compression.ChannelPruning().Targets(graph).Any());
+        // What imports exports again, and ONNX Runtime runs the export as Ascai runs the graph.
+        OnnxExporter.Check(graph, OnnxExporter.Export(graph));
+    }
+
+    [Fact]
+    public void AModelEndingInSoftmaxGivesItsLogitsToTraining()
+    {
+        // Cross-entropy, distillation and Taylor importance read the scores before the Softmax, not the probabilities.
+        using var graph = OnnxImporter.Load(Repository.Fixture("onnx/patterns.onnx"));
+        using var scope = NewDisposeScope();
+        using var _ = inference_mode();
+        var x = randn(3, 3, 16, 16);
+        var logits = graph.Logits(x);
+        TensorAssert.Close(graph.Forward(x), logits.softmax(1), 1e-6);
+        Assert.True(logits.sum(1).abs().max().item<float>() > 1e-3 || logits.lt(0).any().item<bool>(), "scores, not probabilities");
     }
 
     private static byte[] Gunzip(string path)

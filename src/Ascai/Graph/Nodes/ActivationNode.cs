@@ -21,6 +21,8 @@ public enum ActivationFunction
     HardSwish,
     /// <summary>x * sigmoid(x) (SiLU, Swish).</summary>
     Silu,
+    /// <summary>exp(x_c) / sum over the channels (dimension 1) of exp(x): class probabilities at a classifier's output.</summary>
+    Softmax,
 }
 
 /// <summary>An element-wise, shape-preserving activation without parameters.</summary>
@@ -51,6 +53,7 @@ public sealed class ActivationNode : Node
         ActivationFunction.HardSigmoid => HardSigmoid(inputs[0]),
         ActivationFunction.HardSwish => nn.functional.hardswish(inputs[0]),
         ActivationFunction.Silu => nn.functional.silu(inputs[0]),
+        ActivationFunction.Softmax => inputs[0].softmax(1),
         _ => throw new InvalidOperationException($"unknown activation {Function}"),
     };
 

@@ -1,0 +1,33 @@
+using static TorchSharp.torch;
+
+namespace Ascai.Graph.Nodes;
+
+/// <summary>
+/// ShuffleNet's channel shuffle: the C channels, seen as <see cref="Groups"/> groups of C / groups, are interleaved
+/// (channel g * (C / groups) + i goes to i * groups + g). PyTorch writes it view(N, g, C/g, H, W), transpose(1, 2),
+/// view(N, C, H, W), and exports it as Reshape, Transpose, Reshape.
+/// </summary>
+[NodeKind("channel-shuffle")]
+public sealed class ChannelShuffleNode : Node
+{
+    /// <summary>Number of groups interleaved.</summary>
+    public int Groups { get; init; }
+
+    /// <inheritdoc/>
+    public override Shape InferShape(IReadOnlyList<Shape> inputs)
+    {
+        ExpectInputs(inputs, 1);
+        var input = inputs[0];
+        if (input.Rank != 3 || Groups < 1 || input.Channels % Groups != 0)
+            throw new AscaiException($"node '{Name}' (channel-shuffle): {input} does not split into {Groups} groups of channels");
+        return input;
+    }
+
+    /// <inheritdoc/>
+    public override Tensor Forward(IReadOnlyList<Tensor> inputs, bool training)
+    {
+        var x = inputs[0];
+        long n = x.shape[0], c = x.shape[1], h = x.shape[2], w = x.shape[3];
+        return x.reshape(n, Groups, c / Groups, h, w).transpose(1, 2).reshape(n, c, h, w);
+    }
+}

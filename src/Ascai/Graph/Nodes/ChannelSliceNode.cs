@@ -1,0 +1,29 @@
+using static TorchSharp.torch;
+
+namespace Ascai.Graph.Nodes;
+
+/// <summary>
+/// Channels <see cref="Start"/> to <see cref="End"/> - 1 of a feature map: one half of ShuffleNetV2's
+/// <c>x.chunk(2, dim=1)</c>, which PyTorch exports as a Slice of the channel axis.
+/// </summary>
+[NodeKind("channel-slice")]
+public sealed class ChannelSliceNode : Node
+{
+    /// <summary>First channel kept.</summary>
+    public int Start { get; init; }
+    /// <summary>One past the last channel kept.</summary>
+    public int End { get; init; }
+
+    /// <inheritdoc/>
+    public override Shape InferShape(IReadOnlyList<Shape> inputs)
+    {
+        ExpectInputs(inputs, 1);
+        var input = inputs[0];
+        if (Start < 0 || End > input.Channels || End <= Start)
+            throw new AscaiException($"node '{Name}' (channel-slice): channels {Start}..{End - 1} are not within the input's {input.Channels}");
+        return new Shape([End - Start, .. input.Dims.Skip(1)]);
+    }
+
+    /// <inheritdoc/>
+    public override Tensor Forward(IReadOnlyList<Tensor> inputs, bool training) => inputs[0].narrow(1, Start, End - Start);
+}
