@@ -1,3 +1,4 @@
+using Ascai.TestSupport;
 using System.Diagnostics;
 using Ascai.Compression;
 using Ascai.Data;

@@ -1,3 +1,4 @@
+using Ascai.TestSupport;
 using Ascai.Distributed;
 using Ascai.Search;
 

@@ -1,6 +1,6 @@
 using System.Diagnostics;
 
-namespace Ascai.Distributed;
+namespace Ascai.TestSupport;
 
 /// <summary>
 /// A local <c>nats-server -js</c> child process on a loopback port with its own store folder: for tests and

@@ -1,6 +1,6 @@
 using System.Diagnostics;
 
-namespace Ascai.Distributed;
+namespace Ascai.TestSupport;
 
 /// <summary>
 /// An <c>ascai worker</c> child process on this machine, run from the CLI assembly beside the calling program
