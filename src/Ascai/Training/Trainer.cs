@@ -83,7 +83,8 @@ public static class Trainer
     {
         Tensor target;
         using (no_grad()) target = nn.functional.softmax(teacher.Logits(images) / options.DistillTemperature, 1);
-        var soft = nn.functional.kl_div(nn.functional.log_softmax(logits / options.DistillTemperature, 1), target, reduction: nn.Reduction.Sum) / labels.shape[0];
+        // log_target: false, explicitly: TorchSharp's kl_div defaults to log-probability targets (PyTorch's to probabilities).
+        var soft = nn.functional.kl_div(nn.functional.log_softmax(logits / options.DistillTemperature, 1), target, log_target: false, reduction: nn.Reduction.Sum) / labels.shape[0];
         double t2 = options.DistillTemperature * options.DistillTemperature;
         return nn.functional.cross_entropy(logits, labels) * (1 - options.DistillWeight) + soft * (options.DistillWeight * t2);
     }

@@ -39,6 +39,29 @@ public class FineTuningTests
     }
 
     [Fact]
+    public void DistillingACandidateOfAnImportedModelLeavesItsTeacherAndItsAccuracy()
+    {
+        // A PyTorch CNN imported from ONNX (trained on images 0..58,999), one candidate, one short distilled fine-tune.
+        // (TorchSharp's kl_div reads its target as log-probabilities unless told otherwise: the loss was 30 nats an image.)
+        using var model = ModelFile.Load(Repository.Fixture("pytorch/fashion-last-1000.onnx"));
+        model.Info = model.Info with { Normalization = Normalization.FashionMnist };
+        var data = ModelData.Load(model, new DataOptions { ValidationRange = "59000:60000" });
+        var space = SearchSpace.Build(model.Graph, "ps");
+        using var evaluator = new CandidateEvaluator(model, data, space);
+        using var candidate = evaluator.Build(space.Genes.Select(_ => 0.25).ToArray());
+        double before = evaluator.Measure(candidate).ValAccuracy;
+        using var scope = NewDisposeScope();
+        var (probe, _) = new BatchLoader(data.Validation, model.Info.Normalization).Make(data.ValidationIndices[..64]);
+        Tensor teacherOut;
+        using (inference_mode()) teacherOut = model.Graph.Forward(probe).clone();
+        Trainer.Train(candidate, data with { Normalization = model.Info.Normalization },
+            new TrainOptions { Epochs = 1, BatchSize = 128, LearningRate = 0.01, TimeLimit = TimeSpan.FromSeconds(8) }, teacher: model.Graph);
+        using (inference_mode()) TensorAssert.Close(teacherOut, model.Graph.Forward(probe), 0); // the teacher is not trained with it
+        double after = evaluator.Measure(candidate).ValAccuracy;
+        Assert.True(after > before - 3, $"distillation broke the candidate: {before:F1}% -> {after:F1}%");
+    }
+
+    [Fact]
     public void BatchNormReestimationLeavesTheAverageOfTheBatchesStatistics()
     {
         var g = new GraphBuilder(new Shape(2, 3, 3));
