@@ -106,7 +106,26 @@ public static class ReportBuilder
             rows.Add(["latency, batch 1 (ONNX Runtime)", $"{F(bl.OrtOne, 2)} ms", bestLatency is { } o1 ? Speed(bl.OrtOne, o1.OrtOne) : "-"]);
             rows.Add([$"latency, batch {options.LatencyBatch} (ONNX Runtime)", $"{F(bl.OrtMany, 2)} ms", bestLatency is { } om ? Speed(bl.OrtMany, om.OrtMany) : "-"]);
         }
+        if (summary.Baseline.ConfirmationAccuracy is { } baseConfirmation)
+            rows.Insert(1, [$"confirmation accuracy (%, {summary.ConfirmationImages} images the search never saw)", F(baseConfirmation, 2),
+                best?.ConfirmationAccuracy is { } c ? F(c, 2) : "-"]);
         document.Blocks.Add(new Table(["", "original", "best"], rows));
+
+        if (summary.Front.Count > 0)
+        {
+            // The promise, checked: how the front's candidates fare on images the search did not choose them on.
+            document.Blocks.Add(new Heading(2, "The front on new images"));
+            string judged = summary.Confidence is { } q ? $" (judged: original minus the {F(100 * q, 0)}% bound on the drop)" : "";
+            document.Blocks.Add(new Paragraph($"The feasible non-dominated candidates, cheapest first: accuracy on the search's {summary.ValidationImages} images" +
+                (summary.ConfirmationImages > 0 ? $", on the {summary.ConfirmationImages} confirmation images" : "") + $" and on the test split{judged}. " +
+                $"Floor {F(summary.AccThreshold, 2)}%" + (summary.ConfirmationThreshold is { } t ? $" on the search's images, {F(t, 2)}% on the confirmation images." : ".")));
+            document.Blocks.Add(new Table(["journal index", "MACs ratio", "search acc (%)", "confirmation acc (%)", "confirmed", "test acc (%)", "returned"],
+                summary.Front.Select(f => new[]
+                {
+                    I(f.Index), F(f.MacsRatio, 3), Judged(f.ValAccuracy, f.ValJudged), f.ConfirmationAccuracy is { } c ? Judged(c, f.ConfirmationJudged) : "-",
+                    f.Confirmed is { } ok ? (ok ? "yes" : "no") : "-", f.TestAccuracy is { } test ? F(test, 2) : "-", f.Returned ? "yes" : "",
+                }).ToList()));
+        }
 
         if (layers is not null)
         {
@@ -145,6 +164,8 @@ public static class ReportBuilder
 
     private static string FloorText(SearchConfig config) =>
         config.AccThreshold is { } t ? $"--acc-threshold {F(t, 2)}" : $"base - {F(config.MaxDrop ?? 1, 2)} points";
+
+    private static string Judged(double accuracy, double? judged) => judged is { } j ? $"{F(accuracy, 2)} ({F(j, 2)})" : F(accuracy, 2);
 
     private static string F(double v, int digits) => v.ToString("F" + digits, CultureInfo.InvariantCulture);
     private static string I(long v) => v.ToString("N0", CultureInfo.InvariantCulture);

@@ -118,5 +118,10 @@ public class SearchRunnerTests
             Assert.Equal(returned.Macs, summary.Best.Macs);
         }
         Assert.NotNull(summary.Front[0].TestAccuracy);
+        // The report shows the front's search, confirmation and test accuracy side by side.
+        var report = Ascai.Reporting.ReportBuilder.Build([Ascai.Reporting.RunFolder.Load(dir.File("run"))], new Ascai.Reporting.ReportOptions { MeasureLatency = false });
+        var front = report.Blocks.OfType<Ascai.Reporting.Table>().Single(t => t.Header[0] == "journal index");
+        Assert.Equal(summary.Front.Count, front.Rows.Count);
+        Assert.Equal(summary.Front.Select(f => f.Confirmed == true ? "yes" : "no"), front.Rows.Select(r => r[Array.IndexOf(front.Header, "confirmed")]));
     }
 }
