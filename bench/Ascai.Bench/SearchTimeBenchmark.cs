@@ -16,13 +16,18 @@ internal static class SearchTimeBenchmark
     {
         double peak = MachinePeak.Gflops();
         Console.WriteLine();
-        Console.WriteLine("| run | distinct models | genomes served by an earlier model | rejected early | images not scored | warm start | feasible | best MACs ratio | candidate time (s) | FLOP bound (s) | of bound |");
-        Console.WriteLine("|---|---|---|---|---|---|---|---|---|---|---|");
+        Console.WriteLine("| run | evaluations | distinct models among them | genomes served by an earlier model | rejected early | images not scored | warm start | feasible | best MACs ratio (test %) | candidate time (s) | FLOP bound (s) | of bound |");
+        Console.WriteLine("|---|---|---|---|---|---|---|---|---|---|---|---|");
         foreach (string run in runs)
         {
             if (!File.Exists(Path.Combine(run, SearchRunner.SummaryFile))) { Console.WriteLine($"| {run}: not finished |"); continue; }
             var records = Journal.Read(Path.Combine(run, SearchRunner.JournalFile));
             var summary = JsonSerializer.Deserialize<SearchSummary>(File.ReadAllText(Path.Combine(run, SearchRunner.SummaryFile)), Json.Options)!;
+            // What the genomes decode to: a journal keyed on models holds each model once.
+            var config = SearchRunner.ReadConfig(run);
+            using var model = ModelFile.Load(config.Model);
+            var space = config.Evaluation.Space(model.Graph);
+            int distinct = records.Select(r => space.ModelKey(r.Genome, config.Evaluation.ChannelMultiple)).Distinct().Count();
             string aliasesFile = Path.Combine(run, SearchRunner.AliasesFile);
             int aliases = File.Exists(aliasesFile) ? File.ReadLines(aliasesFile).Count(l => l.Length > 0) : 0;
             int images = summary.ValidationImages > 0 ? summary.ValidationImages : 1000;
@@ -32,8 +37,8 @@ internal static class SearchTimeBenchmark
             int warm = summary.Strategy == "ascai" ? (firstGeneration < 0 ? records.Count : firstGeneration) : 0;
             double seconds = records.Sum(r => r.Seconds);
             double bound = records.Sum(r => 2.0 * r.Macs * (r.RejectedAfter ?? images)) / (peak * 1e9);
-            Console.WriteLine($"| {Path.GetFileName(Path.TrimEndingDirectorySeparator(run))} | {records.Count} | {aliases} | {rejected} | {1 - (double)scored / full:P1} | "
-                + $"{(double)warm / records.Count:P0} | {(double)records.Count(r => r.Feasible) / records.Count:P0} | {(summary.Best is { } b ? b.MacsRatio.ToString("F3") : "none")} | "
+            Console.WriteLine($"| {Path.GetFileName(Path.TrimEndingDirectorySeparator(run))} | {records.Count} | {distinct} | {aliases} | {rejected} | {1 - (double)scored / full:P1} | "
+                + $"{(double)warm / records.Count:P0} | {(double)records.Count(r => r.Feasible) / records.Count:P0} | {(summary.Best is { } b ? $"{b.MacsRatio:F3} ({b.TestAccuracy:F2})" : "none")} | "
                 + $"{seconds:F1} | {bound:F1} | {bound / seconds:P0} |");
         }
     }
