@@ -17,12 +17,13 @@ internal static class MachinePeak
     public static readonly string[] Models = ["models/vgg-small-fashion-mnist.ascai", "models/resnet20-fashion-mnist.ascai"];
 
     /// <summary>The peak in GFLOP/s (2 FLOPs per MAC), printing each measurement.</summary>
-    public static double Gflops(int batch = 256)
+    public static double Gflops()
     {
         double matmul = MatrixProduct();
-        double forward = Models.Where(File.Exists).Select(path => Forward(path, batch)).DefaultIfEmpty(0).Max();
+        // Batches of 64 fit the caches better than 256 on this machine: the best of both is the peak.
+        double forward = Models.Where(File.Exists).SelectMany(path => new[] { 64, 256 }.Select(batch => Forward(path, batch))).DefaultIfEmpty(0).Max();
         double peak = Math.Max(matmul, forward);
-        Console.WriteLine($"peak: {peak:F1} GFLOP/s (best of the matrix product, {matmul:F1}, and the uncompressed models' ONNX Runtime forward, {forward:F1}; {get_num_threads()} threads)");
+        Console.WriteLine($"peak: {peak:F1} GFLOP/s (best of the matrix product, {matmul:F1}, and the uncompressed models' ONNX Runtime forward at batch 64 or 256, {forward:F1}; {get_num_threads()} threads)");
         return peak;
     }
 
