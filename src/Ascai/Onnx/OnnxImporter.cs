@@ -91,6 +91,7 @@ public static class OnnxImporter
                 _pads.ContainsKey(node.Input[i]) && node.OpType is not ("Conv" or "AveragePool") ? throw new AscaiException($"{where}: a Pad is supported only when a Conv or an AveragePool reads it")
                 : _alias.TryGetValue(node.Input[i], out var a) ? a : throw new AscaiException($"{where}: input '{node.Input[i]}' is not computed by a supported op");
             Tensor C(int i) => _constants.TryGetValue(node.Input[i], out var c) ? c : throw new AscaiException($"{where}: input {i} ('{node.Input[i]}') must be a constant");
+            long[] Longs(int i) => C(i).to_type(ScalarType.Int64).data<long>().ToArray();
             bool IsConstant(int i) => i < node.Input.Count && node.Input[i] != "" && _constants.ContainsKey(node.Input[i]);
             long Int(string attribute, long fallback) => node.Attribute.FirstOrDefault(a => a.Name == attribute) is { } a ? a.I : fallback;
             float Float(string attribute, float fallback) => node.Attribute.FirstOrDefault(a => a.Name == attribute) is { } a ? a.F : fallback;
@@ -138,7 +139,7 @@ public static class OnnxImporter
                 case "Pad":
                 {
                     string mode = Str("mode");
-                    long[] pads = IsConstant(1) ? C(1).to_type(ScalarType.Int64).data<long>().ToArray() : (Ints("pads") ?? []).Select(v => (long)v).ToArray();
+                    long[] pads = IsConstant(1) ? Longs(1) : (Ints("pads") ?? []).Select(v => (long)v).ToArray();
                     bool zero = !IsConstant(2) || C(2).numel() == 0 || C(2).item<float>() == 0;
                     if (mode is not ("constant" or "NOTSET") || !zero || pads.Length != 8 || pads[0] != 0 || pads[1] != 0 || pads[4] != 0 || pads[5] != 0
                         || pads[2] != pads[6] || pads[3] != pads[7] || pads.Any(p => p < 0))
@@ -322,7 +323,7 @@ public static class OnnxImporter
                     return;
                 case "Reshape" when _shuffles.TryGetValue(node.Input[0], out var pending):
                 {
-                    var shape = C(1).to_type(ScalarType.Int64).data<long>().ToArray();
+                    var shape = Longs(1);
                     var full = _shapes[pending.Input];
                     bool back = pending.Transposed && shape.Length == 4 && shape[0] is 0 or -1 or 1 && (shape[1] == full.Channels || shape[1] == -1)
                         && shape[2] == full.Height && shape[3] == full.Width;
@@ -338,7 +339,7 @@ public static class OnnxImporter
                 case "Reshape" when C(1).numel() == 5:
                 {
                     // view(N, g, C/g, H, W): the first step of a channel shuffle.
-                    var shape = C(1).to_type(ScalarType.Int64).data<long>().ToArray();
+                    var shape = Longs(1);
                     var input = _shapes[X()];
                     if (input.Rank != 3 || shape[0] is not (0 or -1 or 1) || shape[1] < 1 || shape[1] * shape[2] != input.Channels || shape[3] != input.Height || shape[4] != input.Width)
                         throw new AscaiException($"{where}: a Reshape to [{string.Join(", ", shape)}] is supported only as the first step of a channel shuffle");
@@ -348,7 +349,6 @@ public static class OnnxImporter
                 case "Slice":
                 {
                     // x[:, a:b] on a graph tensor, e.g. ShuffleNetV2's chunk: channels only, step 1.
-                    long[] Longs(int i) => C(i).to_type(ScalarType.Int64).data<long>().ToArray();
                     var input = _shapes[X()];
                     long[] starts = Longs(1), ends = Longs(2), axes = IsConstant(3) ? Longs(3) : [0], steps = IsConstant(4) ? Longs(4) : [1];
                     if (starts.Length != 1 || axes[0] is not (1 or -3) || steps[0] != 1)
@@ -359,7 +359,7 @@ public static class OnnxImporter
                 }
                 case "Reshape":
                 {
-                    var shape = C(1).to_type(ScalarType.Int64).data<long>().ToArray();
+                    var shape = Longs(1);
                     long elements = _shapes[X()].Elements;
                     if (shape.Length != 2 || shape[0] is not (-1 or 0 or 1) && shape[0] > 0 || shape[1] != -1 && shape[1] != elements)
                         throw new AscaiException($"{where}: only a Reshape to (N, -1) (a flatten) is supported, got [{string.Join(", ", shape)}]");

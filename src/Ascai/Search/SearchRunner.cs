@@ -199,12 +199,12 @@ public static class SearchRunner
         if (returned is { } b)
         {
             var plan = space.Decode(b.Genome);
-            using var masked = evaluator.BuildMasked(b.Genome);
-            using var compact = fineTuned ?? Compactor.Compact(masked);
+            // A fine-tuned model exists only in its compact form: no masked model is built for it.
+            using var masked = fineTuned is null ? evaluator.BuildMasked(b.Genome) : null;
+            using var compact = fineTuned ?? Compactor.Compact(masked!);
             var info = model.Info with { Compression = new CompressionRecord { BaseMacs = evaluator.BaseMacs, BaseParams = evaluator.BaseParams, Settings = plan.ToJson() } };
             var compactModel = new Model(compact, info with { Compression = info.Compression! with { Compact = true } });
-            // A fine-tuned model exists only in its compact form: the masked file would be the model before fine-tuning.
-            ModelFile.Save(fineTuned is null ? new Model(masked, info) : compactModel, Path.Combine(runDir, BestFile));
+            ModelFile.Save(masked is null ? compactModel : new Model(masked, info), Path.Combine(runDir, BestFile));
             ModelFile.Save(compactModel, Path.Combine(runDir, BestCompactFile));
             ModelFile.Save(compactModel, Path.Combine(runDir, BestOnnxFile));
             best = new SummaryModel
