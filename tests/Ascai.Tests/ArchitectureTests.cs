@@ -20,6 +20,7 @@ public class ArchitectureTests
         ["Cost"] = ["Graph"],
         ["Onnx"] = ["Graph", "Runtime"],
         ["Compression"] = ["Graph", "Data", "Runtime", "Serialization"],
+        ["Quantization"] = ["Graph", "Data", "Cost", "Onnx", "Serialization"],
         ["Training"] = ["Graph", "Data", "Evaluation"],
         ["Evaluation"] = ["Graph", "Data", "Cost", "Compression", "Onnx", "Search"],
         ["Search"] = ["Graph", "Data", "Compression", "Evaluation", "Serialization", "Training"],

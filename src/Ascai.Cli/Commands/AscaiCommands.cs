@@ -17,6 +17,7 @@ internal static class AscaiCommands
         ReportCommand.Create(),
         BenchCommand.Create(),
         ExportCommand.Create(),
+        QuantizeCommand.Create(),
         SplitCommand.Create(),
         WorkerCommand.Create(),
     };

@@ -1,6 +1,7 @@
 using System.CommandLine;
 using Ascai.Cost;
 using Ascai.Evaluation;
+using Ascai.Quantization;
 using Ascai.Serialization;
 using Spectre.Console;
 
@@ -32,6 +33,17 @@ internal static class BenchCommand
             foreach (string path in parse.GetValue(models)!)
             {
                 cancel.ThrowIfCancellationRequested();
+                if (Int8Model.IsInt8File(path))
+                {
+                    // Priced against the reference's float32 ONNX Runtime row: what quantisation buys on the same runtime.
+                    var int8 = Int8Model.Load(path);
+                    var (one, many) = int8.Latency(n, r);
+                    (double One, double Many) first = reference.GetValueOrDefault("ONNX Runtime", (one, many));
+                    reference.TryAdd("ONNX Runtime", first);
+                    table.AddRow(Markup.Escape(Path.GetFileName(path)), $"{int8.Macs:N0}", $"{int8.Params:N0}", "ONNX Runtime int8", $"{one:F2}", $"{many:F2}",
+                        $"{n * 1000 / many:N0}", $"{first.One / one:F2}x / {first.Many / many:F2}x");
+                    continue;
+                }
                 using var model = ModelFile.Load(path);
                 var profile = CostModel.Profile(model.Graph);
                 var latency = Latency.Profile(model.Graph, n, r, r);

@@ -1,6 +1,7 @@
 using System.CommandLine;
 using Ascai.Data;
 using Ascai.Evaluation;
+using Ascai.Quantization;
 using Ascai.Serialization;
 
 namespace Ascai.Cli.Commands;
@@ -26,8 +27,10 @@ internal static class EvalCommand
             var normalization = CommonOptions.Normalization(parse, mean, std);
             var dataOptions = data.Read(parse);
             CommonOptions.ApplyThreads(parse.GetValue(threads));
-            using var loaded = ModelFile.Load(parse.GetValue(model)!);
             bool test = parse.GetValue(split) == "test";
+            if (Int8Model.IsInt8File(parse.GetValue(model)!))
+                return Task.FromResult(EvaluateInt8(parse.GetValue(model)!, test, CommonOptions.Given(parse, engine) && parse.GetValue(engine) != "onnxruntime", dataOptions, normalization, cancel));
+            using var loaded = ModelFile.Load(parse.GetValue(model)!);
             // The validation split is held out of training: only then do warnings about it matter.
             var splits = ModelData.Load(loaded, dataOptions, normalization, test ? null : CommonOptions.Warn);
             using var session = parse.GetValue(engine) == "onnxruntime" ? new Ascai.Onnx.OnnxRuntimeSession(Ascai.Onnx.OnnxExporter.Export(loaded.Graph)) : null;
@@ -40,5 +43,19 @@ internal static class EvalCommand
             return Task.FromResult(0);
         });
         return command;
+    }
+
+    // An int8 file is a QDQ graph that only ONNX Runtime runs: its accuracy is what that runtime computes.
+    private static int EvaluateInt8(string path, bool test, bool torchSharpAsked, DataOptions dataOptions, Ascai.Graph.Normalization? normalization, CancellationToken cancel)
+    {
+        if (torchSharpAsked) throw new AscaiException($"{path}: an int8 model runs in ONNX Runtime only (--engine onnxruntime)");
+        var int8 = Int8Model.Load(path);
+        var info = normalization is null ? int8.Info : int8.Info with { Normalization = normalization };
+        var splits = DatasetCatalog.Load(dataOptions, int8.InputShape, int8.Info.Training.FirstOrDefault()?.Seed ?? 0);
+        using var session = int8.Session();
+        var (images, indices) = test ? (splits.Test, splits.TestIndices) : (splits.Validation, splits.ValidationIndices);
+        var result = Evaluator.Evaluate(session.Run, images, indices, info.Normalization, cancel: cancel).EnsureFinite("the int8 model");
+        Console.WriteLine($"ONNX Runtime int8: {(test ? "test" : "val")} accuracy {result.Accuracy:F2}% ({result.Correct}/{result.Total}), mean loss {result.MeanLoss:F4}");
+        return 0;
     }
 }

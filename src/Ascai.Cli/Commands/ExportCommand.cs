@@ -1,5 +1,7 @@
 using System.CommandLine;
+using Ascai.Data;
 using Ascai.Onnx;
+using Ascai.Quantization;
 using Ascai.Serialization;
 
 namespace Ascai.Cli.Commands;
@@ -14,11 +16,30 @@ internal static class ExportCommand
         format.AcceptOnlyFromAmong("onnx");
         var output = CommonOptions.Output("file to write");
         var check = new Option<bool>("--check") { Description = "run the exported model in ONNX Runtime and compare its outputs with Ascai's" };
-        var command = new Command("export", "write a model as ONNX (opset 17), runnable by ONNX Runtime") { model, format, output, check };
+        var int8 = new Option<bool>("--int8") { Description = "write it quantised to int8 (ONNX QDQ), calibrated on training images of the data set (see ascai quantize, which also measures the accuracy)" };
+        var int8Flags = Int8Flags.Create();
+        var data = DataFlags.Create();
+        var mean = CommonOptions.Mean();
+        var std = CommonOptions.Std();
+        var command = new Command("export", "write a model as ONNX (opset 17), runnable by ONNX Runtime") { model, format, output, check, int8, mean, std };
+        foreach (var option in int8Flags.All.Concat(data.All)) command.Add(option);
         command.SetAction((parse, cancel) =>
         {
             string path = parse.GetValue(output)!;
             OutputPath.CheckFile(path, "path");
+            if (parse.GetValue(int8))
+            {
+                if (parse.GetValue(check)) throw new AscaiException("--check compares float outputs: an int8 model differs by design (ascai quantize measures its accuracy instead)");
+                var options = int8Flags.Read(parse);
+                var normalization = CommonOptions.Normalization(parse, mean, std);
+                var dataOptions = data.Read(parse);
+                using var source = ModelFile.Load(parse.GetValue(model)!);
+                var splits = ModelData.Load(source, dataOptions, normalization, CommonOptions.Warn);
+                var quantized = Int8Quantizer.Quantize(source, splits.Train, splits.CalibrationIndices, options);
+                quantized.Save(path);
+                Console.WriteLine($"wrote {path} ({quantized.Onnx.Length / 1024.0:N0} KiB, int8 QDQ, {quantized.Int8Layers.Count} layers in int8)");
+                return Task.FromResult(0);
+            }
             using var loaded = ModelFile.Load(parse.GetValue(model)!);
             byte[] onnx = OnnxExporter.Export(loaded.Graph, loaded.Info.Architecture);
             // Checked before it is written: a model that does not run the same in ONNX Runtime is not a result.

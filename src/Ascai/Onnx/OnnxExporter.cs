@@ -19,7 +19,10 @@ public static class OnnxExporter
     private const int IrVersion = 8;
 
     /// <summary>The ONNX bytes of <paramref name="graph"/>.</summary>
-    public static byte[] Export(LayerGraph graph, string name = "ascai")
+    public static byte[] Export(LayerGraph graph, string name = "ascai") => ExportModel(graph, name).ToByteArray();
+
+    /// <summary>The ONNX model of <paramref name="graph"/>, for writers that transform it further (<see cref="QdqWriter"/>).</summary>
+    internal static ModelProto ExportModel(LayerGraph graph, string name)
     {
         using var scope = TorchSharp.torch.NewDisposeScope(); // reading weights out makes temporaries
         graph.Validate();
@@ -33,7 +36,7 @@ public static class OnnxExporter
             IrVersion = IrVersion, ProducerName = "ascai", ProducerVersion = typeof(OnnxExporter).Assembly.GetName().Version?.ToString() ?? "", Graph = onnx,
         };
         model.OpsetImport.Add(new OperatorSetIdProto { Domain = "", Version = Opset });
-        return model.ToByteArray();
+        return model;
     }
 
     /// <summary>Largest absolute difference between Ascai's and ONNX Runtime's outputs that <see cref="Check"/> accepts.</summary>
@@ -146,7 +149,7 @@ public static class OnnxExporter
         }
     }
 
-    private static NodeProto Op(string type, string name, IEnumerable<string> inputs, params AttributeProto[] attributes)
+    internal static NodeProto Op(string type, string name, IEnumerable<string> inputs, params AttributeProto[] attributes)
     {
         var node = new NodeProto { OpType = type, Name = name };
         node.Input.AddRange(inputs);
@@ -193,6 +196,6 @@ public static class OnnxExporter
         return a;
     }
 
-    private static AttributeProto Int(string name, long value) => new() { Name = name, Type = AttributeProto.Types.AttributeType.Int, I = value };
+    internal static AttributeProto Int(string name, long value) => new() { Name = name, Type = AttributeProto.Types.AttributeType.Int, I = value };
     private static AttributeProto Float(string name, float value) => new() { Name = name, Type = AttributeProto.Types.AttributeType.Float, F = value };
 }

@@ -28,6 +28,22 @@ public sealed class OnnxRuntimeSession : IDisposable
         _input = _session.InputMetadata.Keys.First();
     }
 
+    /// <summary>
+    /// How many nodes of each op type ONNX Runtime runs for <paramref name="model"/> after its graph optimisations
+    /// (e.g. whether a QDQ model's convolutions became int8 <c>QLinearConv</c> kernels).
+    /// </summary>
+    public static Dictionary<string, int> OptimizedOperators(byte[] model)
+    {
+        string path = Path.Combine(Path.GetTempPath(), $"ascai-optimized-{Environment.ProcessId}-{Guid.NewGuid():N}.onnx");
+        try
+        {
+            using (var options = new SessionOptions { GraphOptimizationLevel = GraphOptimizationLevel.ORT_ENABLE_ALL, OptimizedModelFilePath = path })
+            using (new InferenceSession(model, options)) { }
+            return Proto.ModelProto.Parser.ParseFrom(File.ReadAllBytes(path)).Graph.Node.GroupBy(n => n.OpType).ToDictionary(g => g.Key, g => g.Count());
+        }
+        finally { File.Delete(path); }
+    }
+
     /// <summary>Runs a float32 batch and returns the first output as a tensor.</summary>
     public Tensor Run(Tensor input)
     {

@@ -58,7 +58,7 @@ public sealed class SearchSpace
         if (!MethodSets.Contains(methods))
             throw new SettingException(SettingException.Of<Ascai.Evaluation.EvaluationSpec>(nameof(Ascai.Evaluation.EvaluationSpec.Methods)), $"'{methods}' is not one of: {string.Join(", ", MethodSets)}");
         bool Wanted(string layer) =>
-            (include is not { Count: > 0 } || include.Any(p => Glob(p).IsMatch(layer))) && !(exclude ?? []).Any(p => Glob(p).IsMatch(layer));
+            (include is not { Count: > 0 } || LayerPattern.MatchesAny(include, layer)) && !LayerPattern.MatchesAny(exclude, layer);
 
         var genes = new List<Gene>();
         if (methods is "d" or "d+ps")
@@ -96,9 +96,6 @@ public sealed class SearchSpace
                 $"'{methods}' finds no layer to search in this model (check {{{SettingException.Of<Ascai.Evaluation.EvaluationSpec>(nameof(Ascai.Evaluation.EvaluationSpec.Include))}}} and {{{SettingException.Of<Ascai.Evaluation.EvaluationSpec>(nameof(Ascai.Evaluation.EvaluationSpec.Exclude))}}})");
         return new SearchSpace(methods, genes, graph);
     }
-
-    private static Regex Glob(string pattern) =>
-        new("^" + Regex.Escape(pattern).Replace("\\*", ".*").Replace("\\?", ".") + "$", RegexOptions.CultureInvariant);
 
     /// <summary>The genome that compresses nothing.</summary>
     public double[] Identity => Genes.Select(g => g.Identity).ToArray();

@@ -1,0 +1,47 @@
+using Ascai.Data;
+using Ascai.Graph;
+using Ascai.Graph.Nodes;
+using Ascai.Onnx;
+using static TorchSharp.torch;
+
+namespace Ascai.Quantization;
+
+/// <summary>
+/// Post-training static quantisation: folds batch-norms into their layers, calibrates every activation's range on
+/// training images, and writes the model as ONNX QDQ with the chosen conv and linear layers in int8
+/// (<see cref="QdqWriter"/>). Accuracy is then what ONNX Runtime computes on the file, the runtime it is deployed on.
+/// </summary>
+public static class Int8Quantizer
+{
+    /// <summary>Calibration batch size.</summary>
+    private const int BatchSize = 128;
+
+    /// <summary>
+    /// The int8 model of <paramref name="model"/>, calibrated on the first <see cref="Int8Options.CalibrationImages"/>
+    /// of <paramref name="calibration"/> (indices into <paramref name="images"/>, normalised as the model's inputs).
+    /// </summary>
+    public static Int8Model Quantize(Model model, ImageDataset images, IReadOnlyList<int> calibration, Int8Options? options = null)
+    {
+        options ??= new Int8Options();
+        options.Validate();
+        if (calibration.Count == 0) throw new AscaiException("quantisation needs calibration images, and the training split has none");
+        using var folded = BatchNormFolding.Fold(model.Graph);
+        var int8 = Int8Layers(folded, options);
+        var loader = new BatchLoader(images, model.Info.Normalization);
+        var indices = calibration.Take(options.CalibrationImages).ToArray();
+        var ranges = ActivationCalibration.Calibrate(folded, () => loader.Batches(indices, BatchSize).Select(b => { b.Labels.Dispose(); return b.Images; }),
+            options.Method, options.Percentile);
+        return Int8Model.Write(folded, model.Info, int8, ranges);
+    }
+
+    /// <summary>Every conv and linear layer not kept in float32; a float32 pattern that names no layer is an error (a typo would silently quantise it).</summary>
+    public static HashSet<string> Int8Layers(LayerGraph graph, Int8Options options)
+    {
+        var layers = graph.Nodes.Where(n => n is Conv2dNode or LinearNode).Select(n => n.Name).ToList();
+        foreach (string pattern in options.Float32Layers)
+            if (!layers.Any(l => LayerPattern.Matches(pattern, l)))
+                throw new SettingException(SettingException.Of<Int8Options>(nameof(Int8Options.Float32Layers)),
+                    $"'{pattern}' matches no conv or linear layer (they are: {string.Join(", ", layers.Take(12))}{(layers.Count > 12 ? ", ..." : "")})");
+        return layers.Where(l => !LayerPattern.MatchesAny(options.Float32Layers, l)).ToHashSet();
+    }
+}
