@@ -33,10 +33,9 @@ internal static class BenchCommand
             foreach (string path in parse.GetValue(models)!)
             {
                 cancel.ThrowIfCancellationRequested();
-                if (Int8Model.IsInt8File(path))
+                if (Int8Model.TryLoad(path) is { } int8)
                 {
                     // Priced against the reference's float32 ONNX Runtime row: what quantisation buys on the same runtime.
-                    var int8 = Int8Model.Load(path);
                     var (one, many) = int8.Latency(n, r);
                     (double One, double Many) first = reference.GetValueOrDefault("ONNX Runtime", (one, many));
                     reference.TryAdd("ONNX Runtime", first);

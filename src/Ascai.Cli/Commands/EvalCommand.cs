@@ -28,8 +28,8 @@ internal static class EvalCommand
             var dataOptions = data.Read(parse);
             CommonOptions.ApplyThreads(parse.GetValue(threads));
             bool test = parse.GetValue(split) == "test";
-            if (Int8Model.IsInt8File(parse.GetValue(model)!))
-                return Task.FromResult(EvaluateInt8(parse.GetValue(model)!, test, CommonOptions.Given(parse, engine) && parse.GetValue(engine) != "onnxruntime", dataOptions, normalization, cancel));
+            if (Int8Model.TryLoad(parse.GetValue(model)!) is { } int8)
+                return Task.FromResult(EvaluateInt8(int8, parse.GetValue(model)!, test, CommonOptions.Given(parse, engine) && parse.GetValue(engine) != "onnxruntime", dataOptions, normalization, cancel));
             using var loaded = ModelFile.Load(parse.GetValue(model)!);
             // The validation split is held out of training: only then do warnings about it matter.
             var splits = ModelData.Load(loaded, dataOptions, normalization, test ? null : CommonOptions.Warn);
@@ -46,10 +46,9 @@ internal static class EvalCommand
     }
 
     // An int8 file is a QDQ graph that only ONNX Runtime runs: its accuracy is what that runtime computes.
-    private static int EvaluateInt8(string path, bool test, bool torchSharpAsked, DataOptions dataOptions, Ascai.Graph.Normalization? normalization, CancellationToken cancel)
+    private static int EvaluateInt8(Int8Model int8, string path, bool test, bool torchSharpAsked, DataOptions dataOptions, Ascai.Graph.Normalization? normalization, CancellationToken cancel)
     {
         if (torchSharpAsked) throw new AscaiException($"{path}: an int8 model runs in ONNX Runtime only (--engine onnxruntime)");
-        var int8 = Int8Model.Load(path);
         var info = normalization is null ? int8.Info : int8.Info with { Normalization = normalization };
         var splits = DatasetCatalog.Load(dataOptions, int8.InputShape, int8.Info.Training.FirstOrDefault()?.Seed ?? 0);
         using var session = int8.Session();

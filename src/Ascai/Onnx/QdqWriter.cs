@@ -47,17 +47,6 @@ public static class QdqWriter
         return model.ToByteArray();
     }
 
-    /// <summary>Whether an ONNX model holds quantisation nodes (and so runs in ONNX Runtime only).</summary>
-    public static bool IsQuantized(byte[] onnx) => ModelProto.Parser.ParseFrom(onnx).Graph.Node.Any(n => n.OpType is "QuantizeLinear" or "DequantizeLinear");
-
-    /// <summary>The metadata an ONNX model carries (key to value).</summary>
-    public static IReadOnlyDictionary<string, string> Metadata(byte[] onnx) =>
-        ModelProto.Parser.ParseFrom(onnx).MetadataProps.ToDictionary(p => p.Key, p => p.Value);
-
-    /// <summary>The shape of one input image of an ONNX model (its input's dimensions after the batch).</summary>
-    public static Shape InputShape(byte[] onnx) =>
-        new([.. ModelProto.Parser.ParseFrom(onnx).Graph.Input[0].Type.TensorType.Shape.Dim.Skip(1).Select(d => (int)d.DimValue)]);
-
     /// <summary>uint8 scale and zero point of each activation to quantise, in graph order.</summary>
     private static Dictionary<string, (float Scale, byte ZeroPoint)> ActivationParameters(GraphProto onnx, List<NodeProto> layers,
         IReadOnlyDictionary<string, TensorRange> ranges)

@@ -16,7 +16,7 @@ public static class ActivationCalibration
 
     /// <summary>
     /// The range of every activation of <paramref name="graph"/> over the batches <paramref name="batches"/> yields
-    /// (called once per pass; the batches belong to the caller's dispose scope).
+    /// (called once per pass; the caller owns the batches: free each once the next is asked for).
     /// </summary>
     public static Dictionary<string, TensorRange> Calibrate(LayerGraph graph, Func<IEnumerable<Tensor>> batches, CalibrationMethod method, double percentile)
     {

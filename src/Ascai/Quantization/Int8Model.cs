@@ -1,6 +1,7 @@
 using System.Text.Json;
 using Ascai.Graph;
 using Ascai.Onnx;
+using Ascai.Onnx.Proto;
 using Ascai.Serialization;
 
 namespace Ascai.Quantization;
@@ -33,7 +34,7 @@ public sealed class Int8Model
     private Int8Model(byte[] onnx, ModelInfo info, IReadOnlyList<string> int8Layers, long macs, long parameters, Shape input) =>
         (Onnx, Info, Int8Layers, Macs, Params, InputShape) = (onnx, info, int8Layers, macs, parameters, input);
 
-    /// <summary>Writes <paramref name="graph"/> as QDQ with <paramref name="int8Layers"/> in int8 and the metadata that lets <see cref="Load"/> read it back.</summary>
+    /// <summary>Writes <paramref name="graph"/> as QDQ with <paramref name="int8Layers"/> in int8 and the metadata that lets <see cref="TryLoad"/> read it back.</summary>
     internal static Int8Model Write(LayerGraph graph, ModelInfo info, IReadOnlySet<string> int8Layers, IReadOnlyDictionary<string, TensorRange> ranges)
     {
         var profile = Cost.CostModel.Profile(graph);
@@ -46,25 +47,26 @@ public sealed class Int8Model
         return new Int8Model(onnx, info, [.. int8Layers], profile.TotalMacs, profile.TotalParams, graph.InputShape);
     }
 
-    /// <summary>Whether <paramref name="path"/> is an ONNX file with quantisation nodes (which only ONNX Runtime runs).</summary>
-    public static bool IsInt8File(string path)
+    /// <summary>
+    /// The quantised model in <paramref name="path"/>, or null when the path is not an ONNX file with quantisation nodes
+    /// (a float model, which the other loaders read). The file is read and parsed once.
+    /// </summary>
+    public static Int8Model? TryLoad(string path)
     {
-        if (!ModelFile.IsOnnx(path) || !File.Exists(path)) return false;
-        try { return QdqWriter.IsQuantized(File.ReadAllBytes(path)); }
-        catch (Google.Protobuf.InvalidProtocolBufferException) { return false; }
-    }
-
-    /// <summary>Reads a quantised ONNX file; one without Ascai's metadata gets an assumed normalisation, as any imported ONNX model does.</summary>
-    public static Int8Model Load(string path)
-    {
+        if (!ModelFile.IsOnnx(path) || !File.Exists(path)) return null;
         byte[] bytes = File.ReadAllBytes(path);
-        var metadata = QdqWriter.Metadata(bytes);
+        ModelProto proto;
+        try { proto = ModelProto.Parser.ParseFrom(bytes); }
+        catch (Google.Protobuf.InvalidProtocolBufferException) { return null; }
+        if (proto.Graph is null || !proto.Graph.Node.Any(n => n.OpType is "QuantizeLinear" or "DequantizeLinear")) return null;
+        var metadata = proto.MetadataProps.ToDictionary(p => p.Key, p => p.Value);
         if (!metadata.TryGetValue(InfoKey, out string? json))
             throw new AscaiException($"{path}: a quantised ONNX model without Ascai's model information (its input normalisation): quantise it with Ascai");
         var info = JsonSerializer.Deserialize<ModelInfo>(json, Json.Options) ?? throw new AscaiException($"{path}: empty model information");
         string layers = metadata.GetValueOrDefault(LayersKey, "");
+        var input = new Shape([.. proto.Graph.Input[0].Type.TensorType.Shape.Dim.Skip(1).Select(d => (int)d.DimValue)]);
         return new Int8Model(bytes, info, layers.Length == 0 ? [] : layers.Split(','),
-            long.Parse(metadata.GetValueOrDefault(MacsKey, "0")), long.Parse(metadata.GetValueOrDefault(ParamsKey, "0")), QdqWriter.InputShape(bytes));
+            long.Parse(metadata.GetValueOrDefault(MacsKey, "0")), long.Parse(metadata.GetValueOrDefault(ParamsKey, "0")), input);
     }
 
     /// <summary>Median milliseconds in ONNX Runtime at batch 1 and at <paramref name="batch"/> (random inputs), as many threads as TorchSharp.</summary>

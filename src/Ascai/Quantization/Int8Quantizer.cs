@@ -29,9 +29,17 @@ public static class Int8Quantizer
         var int8 = Int8Layers(folded, options);
         var loader = new BatchLoader(images, model.Info.Normalization);
         var indices = calibration.Take(options.CalibrationImages).ToArray();
-        var ranges = ActivationCalibration.Calibrate(folded, () => loader.Batches(indices, BatchSize).Select(b => { b.Labels.Dispose(); return b.Images; }),
-            options.Method, options.Percentile);
+        var ranges = ActivationCalibration.Calibrate(folded, () => Images(loader, indices), options.Method, options.Percentile);
         return Int8Model.Write(folded, model.Info, int8, ranges);
+    }
+
+    // Each batch is freed once calibration has moved on to the next: memory stays at one batch, whatever the image count.
+    private static IEnumerable<Tensor> Images(BatchLoader loader, int[] indices)
+    {
+        foreach (var (images, labels) in loader.Batches(indices, BatchSize))
+            using (images)
+            using (labels)
+                yield return images;
     }
 
     /// <summary>Every conv and linear layer not kept in float32; a float32 pattern that names no layer is an error (a typo would silently quantise it).</summary>
