@@ -22,10 +22,10 @@ public class ArchitectureTests
         ["Compression"] = ["Graph", "Data", "Runtime", "Serialization"],
         ["Quantization"] = ["Graph", "Data", "Cost", "Onnx", "Serialization"],
         ["Training"] = ["Graph", "Data", "Evaluation"],
-        ["Evaluation"] = ["Graph", "Data", "Cost", "Compression", "Onnx", "Search"],
-        ["Search"] = ["Graph", "Data", "Compression", "Evaluation", "Serialization", "Training"],
+        ["Evaluation"] = ["Graph", "Data", "Cost", "Compression", "Onnx", "Quantization", "Search"],
+        ["Search"] = ["Graph", "Data", "Cost", "Compression", "Evaluation", "Quantization", "Serialization", "Training"],
         ["Distributed"] = ["Graph", "Data", "Compression", "Evaluation", "Search", "Serialization"],
-        ["Reporting"] = ["Graph", "Cost", "Compression", "Evaluation", "Search", "Serialization"],
+        ["Reporting"] = ["Graph", "Cost", "Compression", "Evaluation", "Quantization", "Search", "Serialization"],
     };
 
     [Fact]

@@ -4,14 +4,14 @@ using Ascai.Quantization;
 
 namespace Ascai.Cli.Commands;
 
-/// <summary>The flags of <see cref="Int8Options"/>, shared by <c>quantize</c> and <c>export --int8</c>.</summary>
+/// <summary>The flags of <see cref="Int8Options"/>, shared by <c>quantize</c>, <c>export --int8</c> and (calibration only) <c>search</c>.</summary>
 internal sealed record Int8Flags(Option<int> CalibrationImages, Option<CalibrationMethod> Method, Option<double> Percentile, Option<string[]> Float32)
 {
     private static string Key(string property) => SettingException.Of<Int8Options>(property);
 
-    public static Int8Flags Create()
+    public static Int8Flags Create(Int8Options? defaults = null)
     {
-        var defaults = new Int8Options();
+        defaults ??= new Int8Options();
         return new(
             new Option<int>("--calibration-images") { Description = "training images the activation ranges are calibrated on", DefaultValueFactory = _ => defaults.CalibrationImages }
                 .Gives(Key(nameof(Int8Options.CalibrationImages))),
@@ -26,13 +26,16 @@ internal sealed record Int8Flags(Option<int> CalibrationImages, Option<Calibrati
     /// <summary>The flags, to add to a command.</summary>
     public Option[] All => [CalibrationImages, Method, Percentile, Float32];
 
-    /// <summary>The options given, checked.</summary>
-    public Int8Options Read(ParseResult parse)
+    /// <summary>The calibration flags alone (a search chooses each layer's precision itself).</summary>
+    public Option[] Calibration => [CalibrationImages, Method, Percentile];
+
+    /// <summary>The options given, checked; <paramref name="withLayers"/> false when the command has no <c>--fp32</c>.</summary>
+    public Int8Options Read(ParseResult parse, bool withLayers = true)
     {
         var options = new Int8Options
         {
             CalibrationImages = parse.GetValue(CalibrationImages), Method = parse.GetValue(Method), Percentile = parse.GetValue(Percentile),
-            Float32Layers = parse.GetValue(Float32) ?? [],
+            Float32Layers = withLayers ? parse.GetValue(Float32) ?? [] : [],
         };
         options.Validate();
         return options;

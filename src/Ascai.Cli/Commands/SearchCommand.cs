@@ -18,8 +18,18 @@ internal static class SearchCommand
     public static Command Create()
     {
         var model = new Option<string?>("--model") { Description = "model file to compress" }.Gives(Config(nameof(SearchConfig.Model)));
-        var methods = new Option<string>("--methods") { Description = "pn, ps, d or d+ps", DefaultValueFactory = _ => Defaults.Methods }.Gives(Spec(nameof(EvaluationSpec.Methods)));
+        var methods = new Option<string>("--methods")
+        {
+            Description = "what the genes choose per layer: pn (weight pruning), ps (channel pruning), d (SVD / Tucker-2 ranks), q (int8 or float32), or the joint sets d+ps, ps+q, d+ps+q",
+            DefaultValueFactory = _ => Defaults.Methods,
+        }.Gives(Spec(nameof(EvaluationSpec.Methods)));
         methods.AcceptOnlyFromAmong(SearchSpace.MethodSets);
+        var cost = new Option<string?>("--cost")
+        {
+            Description = "what a candidate's cost is counted in: macs, params or bops (MACs x weight bits x activation bits / 1024); default params for pn, bops when q is searched, macs otherwise",
+        }.Gives(Spec(nameof(EvaluationSpec.Cost)));
+        cost.AcceptOnlyFromAmong("macs", "params", "bops");
+        var int8 = Int8Flags.Create(Defaults.Quantization);
         var maxDrop = new Option<double?>("--max-drop") { Description = "accuracy floor as points below the model's validation accuracy (default 1)" }.Gives(Config(nameof(SearchConfig.MaxDrop)));
         var confirmation = new Option<double>("--confirmation")
         {
@@ -94,9 +104,9 @@ internal static class SearchCommand
         {
             model, methods, maxDrop, threshold, confirmation, confidence, fineTuneEpochs, fineTuneTime, fineTuneCandidates, fineTuneLoss, bnImages, probe, distinct, earlyRejection, population, generations, budget, timeLimit, stagnation, polish, strategy, init, repair, score, constraint,
             selection, tournamentSize, importance, fill, multiple, include, exclude, pCross, pSwap, pMutate, pTweak, seed, output, resume, threads, mean, std,
-            engine, workers, backend, nats, natsToken, inFlight,
+            engine, workers, backend, nats, natsToken, inFlight, cost,
         };
-        foreach (var option in data.All) command.Add(option);
+        foreach (var option in data.All.Concat(int8.Calibration)) command.Add(option);
         // Options that only say where and how fast to run; the others define the run, which --resume reads from its folder.
         Option[] execution = [threads, engine, workers, backend, nats, natsToken, inFlight, data.ImageCache];
         Option[] extensions = [budget, generations, stagnation, timeLimit];
@@ -146,6 +156,8 @@ internal static class SearchCommand
                         Methods = parse.GetValue(methods)!, Include = parse.GetValue(include) ?? [], Exclude = parse.GetValue(exclude) ?? [],
                         Importance = parse.GetValue(importance), Fill = parse.GetValue(fill), ChannelMultiple = parse.GetValue(multiple),
                         Engine = parse.GetValue(engine), BatchNormImages = parse.GetValue(bnImages),
+                        Cost = parse.GetValue(cost) is { } metric ? Enum.Parse<Ascai.Cost.CostMetric>(metric, ignoreCase: true) : null,
+                        Quantization = int8.Read(parse, withLayers: false),
                     },
                     AccThreshold = parse.GetValue(threshold), MaxDrop = parse.GetValue(maxDrop), Strategy = parse.GetValue(strategy)!,
                     Confirmation = parse.GetValue(confirmation), Confidence = ParseConfidence(parse.GetValue(confidence)!),

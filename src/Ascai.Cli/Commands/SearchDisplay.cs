@@ -1,3 +1,4 @@
+using Ascai.Cost;
 using Ascai.Search;
 using Spectre.Console;
 
@@ -26,7 +27,7 @@ internal static class SearchDisplay
 
     private static string Line(SearchProgress p)
     {
-        string best = p.BestFeasible is { } b ? $"best feasible {100.0 * p.BestCostRatio:F1}% {(p.ByParameters ? "params" : "MACs")} at {b.ValAccuracy:F2}%" : "no feasible yet";
+        string best = p.BestFeasible is { } b ? $"best feasible {100.0 * p.BestCostRatio:F1}% {p.Cost.Name()} at {b.ValAccuracy:F2}%" : "no feasible yet";
         string eta = p.Budget is { } budget && p.EvaluationsPerSecond > 0 ? $", eta {TimeSpan.FromSeconds((budget - p.Evaluations) / p.EvaluationsPerSecond):hh\\:mm\\:ss}" : "";
         string generation = p.Phase == "generation" ? $"generation {p.Generation}" : p.Phase;
         return $"{generation}: {p.Evaluations} evaluations{(p.Budget is { } bb ? $"/{bb}" : "")}, {best}, {p.EvaluationsPerSecond:F2} eval/s, {p.Elapsed:hh\\:mm\\:ss}{eta}"
@@ -47,17 +48,20 @@ internal static class SearchDisplay
 
     public static void Summary(SearchSummary s, string runDir)
     {
-        bool confirmed = s.ConfirmationImages > 0;
+        bool confirmed = s.ConfirmationImages > 0, bops = s.Cost == "bops";
         var table = new Table().Title($"{s.Strategy} search, methods {s.Methods}, seed {s.Seed}: {s.Evaluations} evaluations in {s.WallSeconds / 60:F1} min ({s.StopReason})")
-            .AddColumns(["", $"val acc ({s.ValidationImages})", .. confirmed ? new[] { $"confirmation ({s.ConfirmationImages})" } : [], "test acc", "MACs", "MACs ratio", "params"]);
+            .AddColumns(["", $"val acc ({s.ValidationImages})", .. confirmed ? new[] { $"confirmation ({s.ConfirmationImages})" } : [], "test acc", "MACs", "MACs ratio",
+                .. bops ? new[] { "BOPs ratio" } : [], "params"]);
         string Confirmation(double? accuracy) => accuracy is { } a ? $"{a:F2}%" : "";
         table.AddRow([ "baseline", $"{s.Baseline.ValAccuracy:F2}%", .. confirmed ? new[] { Confirmation(s.Baseline.ConfirmationAccuracy) } : [],
-            $"{s.Baseline.TestAccuracy:F2}%", $"{s.Baseline.Macs:N0}", "100%", $"{s.Baseline.Params:N0}" ]);
+            $"{s.Baseline.TestAccuracy:F2}%", $"{s.Baseline.Macs:N0}", "100%", .. bops ? new[] { "100%" } : [], $"{s.Baseline.Params:N0}" ]);
         if (s.Best is { } b)
             table.AddRow([ confirmed ? "[bold]cheapest confirmed[/]" : "[bold]best feasible[/]", $"{b.ValAccuracy:F2}%", .. confirmed ? new[] { Confirmation(b.ConfirmationAccuracy) } : [],
-                $"{b.TestAccuracy:F2}%", $"{b.Macs:N0}", $"[bold]{100 * b.MacsRatio:F1}%[/]", $"{b.Params:N0}" ]);
+                $"{b.TestAccuracy:F2}%", $"{b.Macs:N0}", $"[bold]{100 * b.MacsRatio:F1}%[/]", .. bops ? new[] { $"[bold]{100.0 * b.Bops / Math.Max(1, s.Baseline.Bops):F1}%[/]" } : [],
+                $"{b.Params:N0}" ]);
         else
-            table.AddRow([ confirmed ? "cheapest confirmed" : "best feasible", confirmed && s.Front.Count > 0 ? "none confirmed" : "none above the floor", .. confirmed ? new[] { "" } : [], "", "", "", "" ]);
+            table.AddRow([ confirmed ? "cheapest confirmed" : "best feasible", confirmed && s.Front.Count > 0 ? "none confirmed" : "none above the floor", .. confirmed ? new[] { "" } : [], "", "", "",
+                .. bops ? new[] { "" } : [], "" ]);
         AnsiConsole.Write(table);
         string floor = s.Confidence is { } c ? $"floor {s.AccThreshold:F2}% (a {c:P0} bound on each candidate's drop)" : $"floor {s.AccThreshold:F2}%";
         string confirmation = s.ConfirmationThreshold is { } t ? $", {t:F2}% on the confirmation images ({s.Front.Count(f => f.Confirmed == true)} of {s.Front.Count} feasible candidates of the front confirmed)" : "";
@@ -66,6 +70,8 @@ internal static class SearchDisplay
                 $"{100 * f.MacsRatio:F1}% MACs {f.ValAccuracy:F2}% -> {f.JudgedOnAccuracy:F2}%{(f.Passed ? " (meets the floor)" : "")}")));
         if (s.ProbeTau is { } tau)
             Console.WriteLine($"probe: Kendall's tau {tau:F2} between the search's accuracy of {s.Probe.Count} candidates and their accuracy after one epoch of fine-tuning");
+        if (s.Best is { Int8Layers.Count: > 0 } q)
+            Console.WriteLine($"int8 layers ({q.Int8Layers.Count}): {string.Join(", ", q.Int8Layers)}; the quantised model is {SearchRunner.BestInt8File} (its accuracies above are ONNX Runtime's on that file)");
         Console.WriteLine($"{floor} validation accuracy{confirmation}; run folder: {runDir} (summary.json, journal.jsonl, best-compact.ascai); figures and report: ascai report {runDir}");
     }
 }

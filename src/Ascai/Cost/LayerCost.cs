@@ -14,6 +14,12 @@ public sealed record ModelProfile(IReadOnlyList<LayerCost> Layers)
     public long TotalParams => Layers.Sum(l => l.Params);
     /// <summary>Total parameters that are not zero.</summary>
     public long TotalNonZeroParams => Layers.Sum(l => l.NonZeroParams);
+    /// <summary>
+    /// Bit-operations per sample: each layer's MACs x its weight bits x its activation bits / 1024, with the layers named in
+    /// <paramref name="int8"/> at 8 x 8 bits and every other at 32 x 32 (so a float32 model's BOPs equal its MACs).
+    /// </summary>
+    public long TotalBops(IReadOnlySet<string>? int8 = null) =>
+        Layers.Sum(l => l.Macs * (int8 is not null && int8.Contains(l.Name) ? 8 * 8 : 32 * 32)) / 1024;
     /// <summary>A layer by name.</summary>
     public LayerCost this[string name] => Layers.First(l => l.Name == name);
 }

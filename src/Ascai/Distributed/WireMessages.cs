@@ -18,6 +18,8 @@ public sealed record EvaluationOutcome(string Job, string Key, double ValAccurac
     public int? Worse { get; init; }
     /// <summary>Images the candidate gets right that the base model gets wrong.</summary>
     public int? Better { get; init; }
+    /// <summary>Bit-operations per image (null: its MACs, every layer float32).</summary>
+    public long? Bops { get; init; }
     /// <summary>Images scored before it was rejected (null: all).</summary>
     public int? RejectedAfter { get; init; }
 }

@@ -3,6 +3,7 @@ using Ascai.Cost;
 using Ascai.Data;
 using Ascai.Graph;
 using Ascai.Onnx;
+using Ascai.Quantization;
 using Ascai.Search;
 using System.Diagnostics;
 using static TorchSharp.torch;
@@ -16,7 +17,9 @@ namespace Ascai.Evaluation;
 /// the first candidate; the validation batches are made once; decompositions slice factorisations computed once per
 /// layer (<see cref="FactorCache"/>). The confirmation images, when the data has them, are scored only when asked
 /// (<see cref="Confirm(double[], CancellationToken)"/>), never by the search itself. Thread-safe: independent candidates may be evaluated in
-/// parallel. Holds the image batches as native tensors: dispose it.
+/// parallel. A candidate with int8 layers (a space with precision genes) is quantised as it would be deployed: batch-norms
+/// folded, activation ranges calibrated on training images, and scored as an ONNX QDQ model in ONNX Runtime, whatever
+/// the engine. Holds the image batches as native tensors: dispose it.
 /// </summary>
 public sealed class CandidateEvaluator : IDisposable
 {
@@ -26,16 +29,24 @@ public sealed class CandidateEvaluator : IDisposable
     private readonly ScoredImages _validation;
     private readonly Lazy<ScoredImages?> _confirmation;
     private readonly int _threads;
+    private readonly Int8Options _quantization;
+    // Normalised once, like the validation batches: every int8 candidate is calibrated on the same images.
+    private readonly Lazy<List<Tensor>> _calibration;
 
     /// <summary>
     /// Prepares the evaluator (and channel importance and means, when the space prunes channels). The compression
     /// options (importance, fill, channel multiple, HOOI, factor cache) come from <paramref name="options"/>; data
     /// and normalisation are the evaluator's own. <paramref name="compact"/> false runs the full-size masked model
-    /// (the straightforward way, for comparison); <paramref name="engine"/> picks the runtime of the forward pass.
+    /// (the straightforward way, for comparison); <paramref name="engine"/> picks the runtime of the forward pass;
+    /// <paramref name="quantization"/> says how int8 candidates are calibrated.
     /// </summary>
     public CandidateEvaluator(Model model, DatasetSplits data, SearchSpace space, CompressionContext? options = null,
-        EvaluationEngine engine = EvaluationEngine.TorchSharp, bool compact = true)
+        EvaluationEngine engine = EvaluationEngine.TorchSharp, bool compact = true, Int8Options? quantization = null)
     {
+        if (space.Quantizes && data.CalibrationIndices.Length == 0)
+            throw new AscaiException("searching int8 layers needs calibration images, and the training split has none");
+        _quantization = quantization ?? new EvaluationSpec().Quantization;
+        _quantization.Validate();
         (_model, _space, Engine, Compacts) = (model, space, engine, compact);
         using var scope = NewDisposeScope();
         _context = (options ?? new EvaluationSpec().Context()) with { Data = data, Normalization = model.Info.Normalization };
@@ -48,6 +59,9 @@ public sealed class CandidateEvaluator : IDisposable
         // Every candidate sees the same images: normalise them once, not once per candidate.
         _validation = new ScoredImages(model, data.Validation, data.ValidationIndices);
         _confirmation = new(() => data.ConfirmationIndices.Length == 0 ? null : new ScoredImages(model, data.Validation, data.ConfirmationIndices));
+        _calibration = new(() => new BatchLoader(data.Train, model.Info.Normalization)
+            .Batches(data.CalibrationIndices.Take(_quantization.CalibrationImages).ToArray(), Evaluator.DefaultBatchSize)
+            .Select(b => { b.Labels.Dispose(); return b.Images.DetachFromDisposeScope(); }).ToList());
     }
 
     /// <summary>
@@ -102,8 +116,8 @@ public sealed class CandidateEvaluator : IDisposable
     /// <summary>The factorisation cache the decompositions use (null when disabled).</summary>
     public FactorCache? Factors => _context.Factors;
 
-    /// <summary>The base cost the saving is measured against: parameters for pn, MACs otherwise.</summary>
-    public long BaseCost => _space.CountsParameters ? BaseParams : BaseMacs;
+    /// <summary>The base cost the saving is measured against, in the space's metric (a float32 model's BOPs are its MACs).</summary>
+    public long BaseCost => _space.Cost.Select(BaseMacs, BaseParams, BaseMacs);
 
     /// <summary>Validation accuracy of the uncompressed model.</summary>
     public double BaseAccuracy() => _validation.Base.Accuracy;
@@ -124,7 +138,7 @@ public sealed class CandidateEvaluator : IDisposable
         double compress = clock.Elapsed.TotalSeconds;
         // The compressed graph is already a private copy: compact it in place rather than copying it again.
         using var graph = Compacts ? Compactor.CompactOwned(compressed) : compressed;
-        return Measure(graph, _validation, clock, compress, cancel, reject: RejectBelow);
+        return Measure(graph, _space.Int8Layers(genome), _validation, clock, compress, cancel, reject: RejectBelow);
     }
 
     /// <summary>The candidate of <paramref name="genome"/> measured on the confirmation images, against the base model there.</summary>
@@ -132,39 +146,61 @@ public sealed class CandidateEvaluator : IDisposable
     {
         using var scope = NewDisposeScope();
         using var graph = Build(genome);
-        return Confirm(graph, cancel);
+        return Confirm(graph, _space.Int8Layers(genome), cancel);
     }
 
-    /// <summary>A compressed model (a fine-tuned candidate, say) measured on the confirmation images, against the base model there.</summary>
-    public CandidateResult Confirm(LayerGraph graph, CancellationToken cancel = default)
+    /// <summary>
+    /// A compressed model (a fine-tuned candidate, say) measured on the confirmation images, against the base model there,
+    /// with <paramref name="int8"/> (layers of the original model) quantised.
+    /// </summary>
+    public CandidateResult Confirm(LayerGraph graph, IReadOnlySet<string>? int8 = null, CancellationToken cancel = default)
     {
         using var scope = NewDisposeScope();
         set_num_threads(_threads);
-        return Measure(graph, Confirmation, Stopwatch.StartNew(), 0, cancel, timed: false);
+        return Measure(graph, int8, Confirmation, Stopwatch.StartNew(), 0, cancel, timed: false);
     }
 
-    /// <summary>A compressed model measured on the validation images, against the base model there.</summary>
-    public CandidateResult Measure(LayerGraph graph, CancellationToken cancel = default)
+    /// <summary>A compressed model measured on the validation images, against the base model there, with <paramref name="int8"/> quantised.</summary>
+    public CandidateResult Measure(LayerGraph graph, IReadOnlySet<string>? int8 = null, CancellationToken cancel = default)
     {
         using var scope = NewDisposeScope();
         set_num_threads(_threads);
-        return Measure(graph, _validation, Stopwatch.StartNew(), 0, cancel, timed: false);
+        return Measure(graph, int8, _validation, Stopwatch.StartNew(), 0, cancel, timed: false);
     }
 
-    private CandidateResult Measure(LayerGraph graph, ScoredImages images, Stopwatch clock, double compress, CancellationToken cancel, bool timed = true,
-        Search.AccuracyFloor? reject = null)
+    private CandidateResult Measure(LayerGraph graph, IReadOnlySet<string>? int8, ScoredImages images, Stopwatch clock, double compress, CancellationToken cancel,
+        bool timed = true, Search.AccuracyFloor? reject = null)
     {
-        var engine = NextEngine();
-        using var session = engine == EvaluationEngine.OnnxRuntime ? new OnnxRuntimeSession(OnnxExporter.Export(graph), _threads, spin: false) : null;
+        var int8Nodes = Int8Quantizer.NodesOf(graph, int8 ?? new HashSet<string>());
+        // An int8 model runs where it is deployed; only float candidates take part in the engine trials of auto.
+        bool quantized = int8Nodes.Count > 0;
+        var engine = quantized ? EvaluationEngine.OnnxRuntime : NextEngine();
+        using var session = engine == EvaluationEngine.OnnxRuntime ? new OnnxRuntimeSession(Onnx(graph, int8Nodes), _threads, spin: false) : null;
         double build = clock.Elapsed.TotalSeconds;
         var profile = CostModel.Profile(graph);
-        long parameters = _space.CountsParameters ? profile.TotalNonZeroParams : profile.TotalParams;
-        var result = Score(session is null ? x => graph.Forward(x) : session.Run, images, profile.TotalMacs, parameters, reject, cancel);
+        long parameters = _space.PrunesWeights ? profile.TotalNonZeroParams : profile.TotalParams;
+        var result = Score(session is null ? x => graph.Forward(x) : session.Run, images, profile.TotalMacs, parameters, reject, cancel)
+            with { Bops = profile.TotalBops(int8Nodes) };
         double forward = clock.Elapsed.TotalSeconds;
         // Auto picks its engine on full passes only: a rejected candidate's time says nothing of the engine's speed.
-        if (timed && result.RejectedAfter is null) Observe(engine, forward - compress, profile.TotalMacs);
+        if (timed && result.RejectedAfter is null && !quantized) Observe(engine, forward - compress, profile.TotalMacs);
         if (timed) Timings.Add(compress, build - compress, forward - build, clock.Elapsed.TotalSeconds - forward);
         return result;
+    }
+
+    // The ONNX model of a candidate: float32, or QDQ with its int8 nodes calibrated on the evaluator's calibration images.
+    private byte[] Onnx(LayerGraph graph, IReadOnlySet<string> int8Nodes) => int8Nodes.Count == 0
+        ? OnnxExporter.Export(graph)
+        : Int8Quantizer.Quantize(graph, _model.Info, int8Nodes, () => _calibration.Value, _quantization).Onnx;
+
+    /// <summary>
+    /// The int8 model of a compressed <paramref name="graph"/> with <paramref name="int8"/> (layers of the original model)
+    /// quantised, calibrated exactly as the search's candidates are, so that it computes what the search measured.
+    /// </summary>
+    public Int8Model Quantize(LayerGraph graph, IReadOnlySet<string> int8, ModelInfo info)
+    {
+        using var scope = NewDisposeScope();
+        return Int8Quantizer.Quantize(graph, info, Int8Quantizer.NodesOf(graph, int8), () => _calibration.Value, _quantization);
     }
 
     // Batch by batch, against the base model's results on the same images; with a floor to reject below, stops once even
@@ -201,11 +237,12 @@ public sealed class CandidateEvaluator : IDisposable
     /// Accuracy of <paramref name="graph"/> on other images (the test split), in the engine that runs candidates fastest
     /// (ONNX Runtime when auto chose it): these images are read once per model, not kept.
     /// </summary>
-    public double Accuracy(LayerGraph graph, ImageDataset images, IReadOnlyList<int> indices, CancellationToken cancel = default)
+    public double Accuracy(LayerGraph graph, ImageDataset images, IReadOnlyList<int> indices, IReadOnlySet<string>? int8 = null, CancellationToken cancel = default)
     {
         using var scope = NewDisposeScope();
         set_num_threads(_threads);
-        using var session = ChosenEngine == EvaluationEngine.OnnxRuntime ? new OnnxRuntimeSession(OnnxExporter.Export(graph), _threads) : null;
+        var int8Nodes = Int8Quantizer.NodesOf(graph, int8 ?? new HashSet<string>());
+        using var session = ChosenEngine == EvaluationEngine.OnnxRuntime || int8Nodes.Count > 0 ? new OnnxRuntimeSession(Onnx(graph, int8Nodes), _threads) : null;
         return Evaluator.Evaluate(session is null ? x => graph.Forward(x) : session.Run, images, indices, _model.Info.Normalization, cancel: cancel)
             .EnsureFinite("a compressed model").Accuracy;
     }
@@ -215,6 +252,7 @@ public sealed class CandidateEvaluator : IDisposable
     {
         _validation.Dispose();
         if (_confirmation.IsValueCreated) _confirmation.Value?.Dispose();
+        if (_calibration.IsValueCreated) _calibration.Value.ForEach(t => t.Dispose());
     }
 
     /// <summary>The engine that runs candidates: the one configured, or for <see cref="EvaluationEngine.Auto"/> the one chosen (null while trying both).</summary>

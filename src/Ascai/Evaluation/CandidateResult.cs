@@ -1,3 +1,5 @@
+using Ascai.Cost;
+
 namespace Ascai.Evaluation;
 
 /// <summary>
@@ -9,6 +11,10 @@ namespace Ascai.Evaluation;
 /// </summary>
 public sealed record CandidateResult(double ValAccuracy, long Macs, long Params, string? Failure = null)
 {
+    /// <summary>Bit-operations per image (null: a float32 model's, its MACs).</summary>
+    public long? Bops { get; init; }
+    /// <summary>Its cost in <paramref name="metric"/>.</summary>
+    public long CostIn(CostMetric metric) => metric.Select(Macs, Params, Bops ?? Macs);
     /// <summary>Images it was scored on (0 when unknown).</summary>
     public int Images { get; init; }
     /// <summary>Images it gets wrong that the base model gets right, or null when not compared.</summary>

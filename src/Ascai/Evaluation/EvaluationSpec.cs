@@ -1,6 +1,8 @@
 using Ascai.Compression;
+using Ascai.Cost;
 using Ascai.Data;
 using Ascai.Graph;
+using Ascai.Quantization;
 using Ascai.Search;
 
 namespace Ascai.Evaluation;
@@ -8,12 +10,12 @@ namespace Ascai.Evaluation;
 /// <summary>
 /// How a search's candidates are made and scored: which methods on which layers, how channels are ranked and what
 /// fills a pruned one, how kept channels are rounded, whether batch-norm statistics are re-estimated, and which
-/// engine runs the forward pass. The one place these defaults live: the search, its remote workers and the
+/// engine runs the forward pass, how int8 layers are calibrated, and what a candidate's cost is counted in. The one place these defaults live: the search, its remote workers and the
 /// benchmarks build their evaluators from it, and the command line's flags default to it.
 /// </summary>
 public sealed record EvaluationSpec
 {
-    /// <summary>pn, ps, d or d+ps.</summary>
+    /// <summary>pn, ps, d, d+ps, q, ps+q or d+ps+q.</summary>
     public string Methods { get; init; } = "ps";
     /// <summary>Glob patterns of layers to search (empty: all).</summary>
     public string[] Include { get; init; } = [];
@@ -36,6 +38,15 @@ public sealed record EvaluationSpec
     /// <summary>Calibration images each candidate's batch-norm statistics are re-estimated on (0: the original's, the paper's).</summary>
     public int BatchNormImages { get; init; }
 
+    /// <summary>What a candidate's cost is counted in (null: the method set's own, <see cref="SearchSpace.DefaultCost"/>).</summary>
+    public CostMetric? Cost { get; init; }
+    /// <summary>
+    /// How a candidate with int8 layers is quantised before it is scored: its activation ranges are calibrated on this many
+    /// training images, fewer than for a fixed model (calibrations of 128 to 2,000 images gave the same accuracy within
+    /// 0.07 points), because every such candidate is calibrated anew.
+    /// </summary>
+    public Int8Options Quantization { get; init; } = new() { CalibrationImages = 256 };
+
     private static string Key(string property) => SettingException.Of<EvaluationSpec>(property);
 
     /// <summary>Throws <see cref="SettingException"/> for values that make no sense.</summary>
@@ -44,11 +55,17 @@ public sealed record EvaluationSpec
         if (!SearchSpace.MethodSets.Contains(Methods.ToLowerInvariant()))
             throw new SettingException(Key(nameof(Methods)), $"'{Methods}' is not one of: {string.Join(", ", SearchSpace.MethodSets)}");
         if (ChannelMultiple < 1) throw new SettingException(Key(nameof(ChannelMultiple)), $"must be at least 1, got {ChannelMultiple}");
+        if (Cost is { } cost && !Enum.IsDefined(cost)) throw new SettingException(Key(nameof(Cost)), $"'{cost}' is not a cost metric");
+        if (Cost == CostMetric.Macs && Methods.Equals("pn", StringComparison.OrdinalIgnoreCase))
+            throw new SettingException(Key(nameof(Cost)), "must be params for pn (it removes single weights, not MACs)");
+        if (Quantization.Float32Layers.Length > 0)
+            throw new SettingException(Key(nameof(Quantization)), "cannot keep layers in float32 in a search: the search chooses each layer's precision (leave a layer out of it with the exclude patterns)");
+        Quantization.Validate();
         if (BatchNormImages is < 0 or > 100_000) throw new SettingException(Key(nameof(BatchNormImages)), $"must be between 0 and 100000 images, got {BatchNormImages}");
     }
 
     /// <summary>The genes this spec searches on <paramref name="graph"/>.</summary>
-    public SearchSpace Space(LayerGraph graph) => SearchSpace.Build(graph, Methods, Include, Exclude);
+    public SearchSpace Space(LayerGraph graph) => SearchSpace.Build(graph, Methods, Include, Exclude, Cost);
 
     /// <summary>The compression options of the candidates (with a fresh factorisation cache, or none).</summary>
     public CompressionContext Context(bool cacheFactors = true) => new()
@@ -57,5 +74,5 @@ public sealed record EvaluationSpec
     };
 
     /// <summary>The evaluator of <paramref name="space"/>'s candidates of <paramref name="model"/> on <paramref name="data"/> (the caller disposes it).</summary>
-    public CandidateEvaluator Evaluator(Model model, DatasetSplits data, SearchSpace space) => new(model, data, space, Context(), Engine);
+    public CandidateEvaluator Evaluator(Model model, DatasetSplits data, SearchSpace space) => new(model, data, space, Context(), Engine, quantization: Quantization);
 }

@@ -25,13 +25,31 @@ public static class Int8Quantizer
         options ??= new Int8Options();
         options.Validate();
         if (calibration.Count == 0) throw new AscaiException("quantisation needs calibration images, and the training split has none");
-        using var folded = BatchNormFolding.Fold(model.Graph);
-        var int8 = Int8Layers(folded, options);
+        var int8 = Int8Layers(model.Graph, options);
         var loader = new BatchLoader(images, model.Info.Normalization);
         var indices = calibration.Take(options.CalibrationImages).ToArray();
-        var ranges = ActivationCalibration.Calibrate(folded, () => Images(loader, indices), options.Method, options.Percentile);
-        return Int8Model.Write(folded, model.Info, int8, ranges);
+        return Quantize(model.Graph, model.Info, int8, () => Images(loader, indices), options);
     }
+
+    /// <summary>
+    /// The int8 model of <paramref name="graph"/> with <paramref name="int8Layers"/> (conv and linear node names) in int8,
+    /// calibrated on the normalised batches <paramref name="calibration"/> yields (called once per calibration pass).
+    /// </summary>
+    public static Int8Model Quantize(LayerGraph graph, ModelInfo info, IReadOnlySet<string> int8Layers, Func<IEnumerable<Tensor>> calibration, Int8Options options)
+    {
+        using var folded = BatchNormFolding.Fold(graph);
+        var ranges = ActivationCalibration.Calibrate(folded, calibration, options.Method, options.Percentile);
+        return Int8Model.Write(folded, info, int8Layers, ranges);
+    }
+
+    /// <summary>
+    /// The conv and linear nodes of a compressed <paramref name="graph"/> that stand for <paramref name="layers"/> of the
+    /// original model: the layer itself, or the factors it was decomposed into (named after it, as <c>conv2.svd.0</c>).
+    /// </summary>
+    public static HashSet<string> NodesOf(LayerGraph graph, IReadOnlySet<string> layers) =>
+        layers.Count == 0 ? [] : graph.Nodes
+            .Where(n => n is Conv2dNode or LinearNode && (layers.Contains(n.Name) || layers.Any(l => n.Name.StartsWith(l + ".", StringComparison.Ordinal))))
+            .Select(n => n.Name).ToHashSet();
 
     // Each batch is freed once calibration has moved on to the next: memory stays at one batch, whatever the image count.
     private static IEnumerable<Tensor> Images(BatchLoader loader, int[] indices)

@@ -35,7 +35,7 @@ public static class Figures
         }
         Points(run.Records.Where(r => !r.Feasible), Infeasible, "below the floor");
         Points(run.Records.Where(r => r.Feasible), Feasible, "feasible");
-        var front = SearchRun.Pareto(run.Records, run.ByParameters);
+        var front = SearchRun.Pareto(run.Records, run.Cost);
         var frontLine = plot.Add.ScatterLine(front.Select(run.CostRatio).ToArray(), front.Select(r => r.ValAccuracy).ToArray());
         frontLine.Color = Front;
         frontLine.LineWidth = 2;
@@ -151,12 +151,13 @@ public static class Figures
         }
         plot.Title("best feasible individual vs evaluations");
         plot.XLabel("evaluations");
-        plot.YLabel(runs.All(r => r.ByParameters) ? "params ratio of the best feasible" : "cost ratio of the best feasible (MACs; params for pn)");
+        var metrics = runs.Select(r => r.CostName).Distinct().ToList();
+        plot.YLabel(metrics.Count == 1 ? $"{metrics[0]} ratio of the best feasible" : $"cost ratio of the best feasible ({string.Join("; ", runs.Select(r => $"{r.CostName} for {r.Name}").Distinct())})");
         plot.ShowLegend(Alignment.UpperRight);
         return Png(plot);
     }
 
-    /// <summary>Share of a layer a gene value keeps: 1 - ratio for pruning, bin / largest bin for decompositions.</summary>
+    /// <summary>Share of a layer a gene value keeps: 1 - ratio for pruning, bin / largest bin for decompositions and bits (8 of 32).</summary>
     public static double KeptShare(Gene gene, double value) => gene.IsDiscrete ? value / gene.Allowed![^1] : 1 - value;
 
     private static string GeneLabel(Gene gene) => gene.Kind switch

@@ -14,9 +14,10 @@ public static class LayerTable
     /// <summary>
     /// A row per conv and linear layer of <paramref name="original"/>, with the cost of what replaced it in
     /// <paramref name="compressed"/> (itself, or its decomposition factors <c>layer.*</c>); pruning a layer's
-    /// channels also lowers the cost of the layers that read them, so every layer can change.
+    /// channels also lowers the cost of the layers that read them, so every layer can change. Layers named in
+    /// <paramref name="int8"/> say so in their setting.
     /// </summary>
-    public static List<LayerRow> Of(LayerGraph original, LayerGraph compressed, CompressionPlan plan)
+    public static List<LayerRow> Of(LayerGraph original, LayerGraph compressed, CompressionPlan plan, IReadOnlySet<string>? int8 = null)
     {
         var before = CostModel.Profile(original);
         var after = CostModel.Profile(compressed);
@@ -24,7 +25,7 @@ public static class LayerTable
         {
             var parts = after.Layers.Where(l => l.Name == n.Name || l.Name.StartsWith(n.Name + ".", StringComparison.Ordinal)).ToList();
             var settings = plan.Layers.Where(p => p.Key == n.Name || original.Nodes.Any(a => a.Name == p.Key && a is ActivationNode && Feeds(original, n.Name, a.Name)))
-                .Select(p => Describe(p.Value));
+                .Select(p => Describe(p.Value)).Concat(int8 is not null && int8.Contains(n.Name) ? ["int8"] : []);
             var cost = before[n.Name];
             return new LayerRow(n.Name, string.Join(" + ", settings), cost.Macs, parts.Sum(p => p.Macs), cost.Params, parts.Sum(p => p.Params));
         }).ToList();

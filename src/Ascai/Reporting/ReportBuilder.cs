@@ -1,6 +1,8 @@
 using System.Globalization;
+using Ascai.Cost;
 using Ascai.Evaluation;
 using Ascai.Graph;
+using Ascai.Quantization;
 using Ascai.Search;
 using Ascai.Serialization;
 
@@ -78,6 +80,7 @@ public static class ReportBuilder
         var best = summary.Best;
         List<LayerRow>? layers = null;
         LatencyProfile? baseLatency = null, bestLatency = null;
+        (double One, double Many)? int8Latency = null;
         if (options.MeasureLatency) baseLatency = MeasureLatency(model.Graph, options.LatencyBatch);
         if (best?.Genome is { } genome)
         {
@@ -86,8 +89,12 @@ public static class ReportBuilder
             string file = System.IO.Path.Combine(run.Path, SearchRunner.BestCompactFile);
             if (!File.Exists(file)) throw new AscaiException($"{run.Path}: no {SearchRunner.BestCompactFile} (the model the run returned)");
             using var returned = ModelFile.Load(file);
-            layers = LayerTable.Of(model.Graph, returned.Graph, space.Decode(genome));
+            layers = LayerTable.Of(model.Graph, returned.Graph, space.Decode(genome), space.Int8Layers(genome));
             if (options.MeasureLatency) bestLatency = MeasureLatency(returned.Graph, options.LatencyBatch);
+            // With int8 layers the model the run returned is the quantised file: its latency is what a user deploys.
+            string int8File = System.IO.Path.Combine(run.Path, SearchRunner.BestInt8File);
+            if (options.MeasureLatency && best.Int8Layers.Count > 0 && Int8Model.TryLoad(int8File) is { } int8)
+                int8Latency = int8.Latency(options.LatencyBatch, repeats: 31);
         }
 
         document.Blocks.Add(new Heading(2, "Baseline and best feasible individual"));
@@ -98,6 +105,11 @@ public static class ReportBuilder
             new[] { "MACs", I(summary.Baseline.Macs), best is null ? "-" : $"{I(best.Macs)} ({F(100 * best.MacsRatio, 1)}%)" },
             new[] { "parameters", I(summary.Baseline.Params), best is null ? "-" : $"{I(best.Params)} ({F(100.0 * best.Params / summary.Baseline.Params, 1)}%)" },
         };
+        if (run.Cost == CostMetric.Bops || best is { Int8Layers.Count: > 0 })
+            rows.Add(["BOPs (MACs x weight bits x activation bits / 1024)", I(summary.Baseline.Macs),
+                best is null ? "-" : $"{I(best.Bops)} ({F(100.0 * best.Bops / Math.Max(1, summary.Baseline.Macs), 1)}%)"]);
+        if (best is { Int8Layers.Count: > 0 })
+            rows.Add(["int8 layers", "none", $"{best.Int8Layers.Count}: {string.Join(", ", best.Int8Layers)}"]);
         if (baseLatency is { } bl)
         {
             string Speed(double a, double b) => $"{F(b, 2)} ms ({(a >= b ? $"{F(a / b, 2)}x faster" : $"{F(b / a, 2)}x slower")})";
@@ -105,6 +117,11 @@ public static class ReportBuilder
             rows.Add([$"latency, batch {options.LatencyBatch} (TorchSharp)", $"{F(bl.TorchMany, 2)} ms", bestLatency is { } bm ? Speed(bl.TorchMany, bm.TorchMany) : "-"]);
             rows.Add(["latency, batch 1 (ONNX Runtime)", $"{F(bl.OrtOne, 2)} ms", bestLatency is { } o1 ? Speed(bl.OrtOne, o1.OrtOne) : "-"]);
             rows.Add([$"latency, batch {options.LatencyBatch} (ONNX Runtime)", $"{F(bl.OrtMany, 2)} ms", bestLatency is { } om ? Speed(bl.OrtMany, om.OrtMany) : "-"]);
+            if (int8Latency is { } q)
+            {
+                rows.Add([$"latency, batch 1 (ONNX Runtime, {SearchRunner.BestInt8File})", $"{F(bl.OrtOne, 2)} ms", Speed(bl.OrtOne, q.One)]);
+                rows.Add([$"latency, batch {options.LatencyBatch} (ONNX Runtime, {SearchRunner.BestInt8File})", $"{F(bl.OrtMany, 2)} ms", Speed(bl.OrtMany, q.Many)]);
+            }
         }
         if (summary.Baseline.ConfirmationAccuracy is { } baseConfirmation)
             rows.Insert(1, [$"confirmation accuracy (%, {summary.ConfirmationImages} images the search never saw)", F(baseConfirmation, 2),
@@ -119,12 +136,13 @@ public static class ReportBuilder
             document.Blocks.Add(new Paragraph($"The feasible non-dominated candidates, cheapest first: accuracy on the search's {summary.ValidationImages} images" +
                 (summary.ConfirmationImages > 0 ? $", on the {summary.ConfirmationImages} confirmation images" : "") + $" and on the test split{judged}. " +
                 $"Floor {F(summary.AccThreshold, 2)}%" + (summary.ConfirmationThreshold is { } t ? $" on the search's images, {F(t, 2)}% on the confirmation images." : ".")));
-            document.Blocks.Add(new Table(["journal index", "MACs ratio", "search acc (%)", "confirmation acc (%)", "confirmed", "test acc (%)", "returned"],
-                summary.Front.Select(f => new[]
-                {
-                    I(f.Index), F(f.MacsRatio, 3), Judged(f.ValAccuracy, f.ValJudged), f.ConfirmationAccuracy is { } c ? Judged(c, f.ConfirmationJudged) : "-",
+            bool bops = run.Cost == CostMetric.Bops;
+            document.Blocks.Add(new Table(["journal index", "MACs ratio", .. bops ? new[] { "BOPs ratio" } : [], "search acc (%)", "confirmation acc (%)", "confirmed", "test acc (%)", "returned"],
+                summary.Front.Select(f => (string[])
+                [
+                    I(f.Index), F(f.MacsRatio, 3), .. bops ? new[] { F((double)f.Bops / Math.Max(1, summary.Baseline.Macs), 3) } : [], Judged(f.ValAccuracy, f.ValJudged), f.ConfirmationAccuracy is { } c ? Judged(c, f.ConfirmationJudged) : "-",
                     f.Confirmed is { } ok ? (ok ? "yes" : "no") : "-", f.TestAccuracy is { } test ? F(test, 2) : "-", f.Returned ? "yes" : "",
-                }).ToList()));
+                ]).ToList()));
         }
 
         if (layers is not null)

@@ -1,4 +1,5 @@
 using System.Text.Json;
+using Ascai.Cost;
 using Ascai.Search;
 using Ascai.Serialization;
 
@@ -14,16 +15,15 @@ public sealed record RunFolder(string Path, SearchConfig Config, SearchSummary S
     /// <summary>A short label: the folder's name.</summary>
     public string Name => System.IO.Path.GetFileName(System.IO.Path.TrimEndingDirectorySeparator(System.IO.Path.GetFullPath(Path)));
 
-    /// <summary>Whether the run measures savings in parameters (pn), not MACs.</summary>
-    public bool ByParameters => Summary.Methods == "pn";
+    /// <summary>What the run's savings are measured in (runs that did not record it: parameters for pn, MACs otherwise).</summary>
+    public CostMetric Cost => Enum.TryParse<CostMetric>(Summary.Cost, ignoreCase: true, out var metric) ? metric : SearchSpace.DefaultCost(Summary.Methods);
 
-    /// <summary>What the run's savings are measured in: "params" for pn, "MACs" otherwise.</summary>
-    public string CostName => ByParameters ? "params" : "MACs";
+    /// <summary>What the run's savings are measured in, as tables head it ("MACs", "params", "BOPs").</summary>
+    public string CostName => Cost.Name();
 
-    /// <summary>A record's cost relative to the uncompressed model, in the run's own unit (parameters for pn, MACs otherwise).</summary>
-    public double CostRatio(EvaluationRecord r) => ByParameters
-        ? r.Params / (double)Math.Max(1, Summary.Baseline.Params)
-        : r.Macs / (double)Math.Max(1, Summary.Baseline.Macs);
+    /// <summary>A record's cost relative to the uncompressed model, in the run's own metric.</summary>
+    public double CostRatio(EvaluationRecord r) =>
+        r.CostIn(Cost) / (double)Math.Max(1, Cost.Select(Summary.Baseline.Macs, Summary.Baseline.Params, Summary.Baseline.Macs));
 
     /// <summary>Reads a run folder; anything missing, empty or corrupt is one clear error.</summary>
     public static RunFolder Load(string path)

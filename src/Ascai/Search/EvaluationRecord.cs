@@ -1,3 +1,5 @@
+using Ascai.Cost;
+
 namespace Ascai.Search;
 
 /// <summary>One evaluated genome: what the journal stores, one JSON line each.</summary>
@@ -15,6 +17,8 @@ public sealed record EvaluationRecord
     public long Macs { get; init; }
     /// <summary>Trainable parameters of the compressed model (non-zero for pn).</summary>
     public long Params { get; init; }
+    /// <summary>Bit-operations per image (null: a float32 model's, its MACs).</summary>
+    public long? Bops { get; init; }
     /// <summary>Eq. 3 score.</summary>
     public double Score { get; init; }
     /// <summary>Whether the accuracy meets the floor.</summary>
@@ -36,6 +40,9 @@ public sealed record EvaluationRecord
     /// then the best it could still have reached (an upper bound), and it is infeasible for certain.
     /// </summary>
     public int? RejectedAfter { get; init; }
+
+    /// <summary>Its cost in <paramref name="metric"/>.</summary>
+    public long CostIn(CostMetric metric) => metric.Select(Macs, Params, Bops ?? Macs);
 
     /// <summary>A stable key for the genome, so identical genomes are evaluated once.</summary>
     public static string Key(double[] genome) => string.Join(",", genome.Select(v => v.ToString("R", System.Globalization.CultureInfo.InvariantCulture)));

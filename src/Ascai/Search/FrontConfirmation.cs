@@ -14,11 +14,11 @@ public static class FrontConfirmation
     /// (<paramref name="confirm"/> scores a genome there), and every candidate's row, cheapest first.
     /// </summary>
     public static (EvaluationRecord? Returned, List<FrontModel> Front) Select(IEnumerable<EvaluationRecord> feasible, Func<double[], CandidateResult> confirm,
-        AccuracyFloor floor, long baseMacs, bool byParameters)
+        AccuracyFloor floor, long baseMacs, Cost.CostMetric metric)
     {
         EvaluationRecord? returned = null;
         var rows = new List<FrontModel>();
-        foreach (var record in Cheapest(feasible, byParameters))
+        foreach (var record in Cheapest(feasible, metric))
         {
             var confirmation = confirm(record.Genome);
             bool confirmed = floor.Meets(confirmation);
@@ -32,14 +32,14 @@ public static class FrontConfirmation
     }
 
     /// <summary>The rows of <paramref name="feasible"/>, cheapest first, without confirmation.</summary>
-    public static List<FrontModel> Rows(IEnumerable<EvaluationRecord> feasible, long baseMacs, bool byParameters) =>
-        Cheapest(feasible, byParameters).Select(r => Row(r, baseMacs)).ToList();
+    public static List<FrontModel> Rows(IEnumerable<EvaluationRecord> feasible, long baseMacs, Cost.CostMetric metric) =>
+        Cheapest(feasible, metric).Select(r => Row(r, baseMacs)).ToList();
 
-    private static IEnumerable<EvaluationRecord> Cheapest(IEnumerable<EvaluationRecord> records, bool byParameters) =>
-        records.OrderBy(r => byParameters ? r.Params : r.Macs).ThenBy(r => r.Index);
+    private static IEnumerable<EvaluationRecord> Cheapest(IEnumerable<EvaluationRecord> records, Cost.CostMetric metric) =>
+        records.OrderBy(r => r.CostIn(metric)).ThenBy(r => r.Index);
 
     private static FrontModel Row(EvaluationRecord r, long baseMacs) => new()
     {
-        Index = r.Index, Macs = r.Macs, MacsRatio = (double)r.Macs / baseMacs, Params = r.Params, ValAccuracy = r.ValAccuracy, ValJudged = r.Judged,
+        Index = r.Index, Macs = r.Macs, MacsRatio = (double)r.Macs / baseMacs, Params = r.Params, Bops = r.Bops ?? r.Macs, ValAccuracy = r.ValAccuracy, ValJudged = r.Judged,
     };
 }

@@ -47,7 +47,7 @@ public sealed class FrontFineTuning(Model model, DatasetSplits data, CandidateEv
             var left = options.TimeLimit is { } limit ? limit - clock.Elapsed : (TimeSpan?)null;
             if (left is { } l && l <= TimeSpan.Zero) break;
             var (graph, seconds) = FineTuned(record, options, options.Epochs, left, cancel);
-            var result = confirmed ? evaluator.Confirm(graph, cancel) : evaluator.Measure(graph, cancel);
+            var result = Judge(record, graph, confirmed, cancel);
             bool passed = floor.Meets(result);
             tried.Add(new FineTunedModel
             {
@@ -75,7 +75,7 @@ public sealed class FrontFineTuning(Model model, DatasetSplits data, CandidateEv
             var (graph, seconds) = FineTuned(record, options, epochs: 1, null, cancel, "probe");
             using (graph)
             {
-                var result = confirmed ? evaluator.Confirm(graph, cancel) : evaluator.Measure(graph, cancel);
+                var result = Judge(record, graph, confirmed, cancel);
                 probed.Add(new FineTunedModel
                 {
                     Index = record.Index, MacsRatio = (double)record.Macs / evaluator.BaseMacs, ValAccuracy = record.ValAccuracy,
@@ -90,12 +90,19 @@ public sealed class FrontFineTuning(Model model, DatasetSplits data, CandidateEv
     // floor on the search's images, spread over that range, then the confirmed result itself; cheapest first.
     private IEnumerable<EvaluationRecord> Candidates(FineTuneOptions options, EvaluationRecord? returned)
     {
-        long Cost(EvaluationRecord r) => run.Space.CountsParameters ? r.Params : r.Macs;
+        long Cost(EvaluationRecord r) => r.CostIn(run.Space.Cost);
         var cheaper = run.ParetoFront()
             .Where(r => r.ValAccuracy >= run.Floor.Threshold - options.Slack && (returned is null || Cost(r) < Cost(returned)))
             .OrderBy(Cost).ToList();
         var picked = Spread(cheaper, returned is null ? options.Candidates : Math.Max(0, options.Candidates - 1));
         return returned is null ? picked : [.. picked, returned];
+    }
+
+    // A fine-tuned candidate is trained in float32 and then quantised (with the layers its genome runs in int8) as it was in the search.
+    private Evaluation.CandidateResult Judge(EvaluationRecord record, LayerGraph graph, bool confirmed, CancellationToken cancel)
+    {
+        var int8 = run.Space.Int8Layers(record.Genome);
+        return confirmed ? evaluator.Confirm(graph, int8, cancel) : evaluator.Measure(graph, int8, cancel);
     }
 
     // Evenly spaced members of a cost-sorted list, both ends included.
@@ -119,7 +126,7 @@ public sealed class FrontFineTuning(Model model, DatasetSplits data, CandidateEv
         try
         {
             var clock = System.Diagnostics.Stopwatch.StartNew();
-            var training = options.Training(run.Options.Seed, timeLimit) with { Epochs = epochs, KeepZeros = run.Space.CountsParameters };
+            var training = options.Training(run.Options.Seed, timeLimit) with { Epochs = epochs, KeepZeros = run.Space.PrunesWeights };
             Trainer.Train(graph, data with { Normalization = model.Info.Normalization }, training, cancel: cancel, teacher: options.Distill ? model.Graph : null);
             Directory.CreateDirectory(Path.GetDirectoryName(path)!);
             ModelFile.Save(new Model(graph, model.Info with { Compression = new CompressionRecord { BaseMacs = evaluator.BaseMacs, BaseParams = evaluator.BaseParams, Compact = true } }), path);

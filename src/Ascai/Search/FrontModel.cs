@@ -9,6 +9,8 @@ public sealed record FrontModel
     public long Macs { get; init; }
     /// <summary>MACs relative to the original model.</summary>
     public double MacsRatio { get; init; }
+    /// <summary>Bit-operations per image (its MACs when every layer is float32).</summary>
+    public long Bops { get; init; }
     /// <summary>Parameters.</summary>
     public long Params { get; init; }
     /// <summary>Accuracy on the images the search scored it on (percent).</summary>

@@ -11,6 +11,8 @@ public enum GeneKind
     TuckerOutBin,
     /// <summary>Tucker-2 input-rank bin, 1..8 (8 = full).</summary>
     TuckerInBin,
+    /// <summary>Bits of a conv or linear layer's weights and activations: 8 (int8) or 32 (float32, as is).</summary>
+    Precision,
 }
 
 /// <summary>

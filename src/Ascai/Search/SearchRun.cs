@@ -5,10 +5,10 @@ namespace Ascai.Search;
 
 /// <summary>Progress of a search after each evaluation.</summary>
 public sealed record SearchProgress(int Generation, int Evaluations, int? Budget, EvaluationRecord? BestFeasible, double BaseCost,
-    TimeSpan Elapsed, double EvaluationsPerSecond, string Phase, bool ByParameters = false, string? Backend = null)
+    TimeSpan Elapsed, double EvaluationsPerSecond, string Phase, Cost.CostMetric Cost = Ascai.Cost.CostMetric.Macs, string? Backend = null)
 {
-    /// <summary>The best feasible individual's cost relative to the original (parameters for pn, MACs otherwise), or null.</summary>
-    public double? BestCostRatio => BestFeasible is { } b ? (ByParameters ? b.Params : b.Macs) / Math.Max(1, BaseCost) : null;
+    /// <summary>The best feasible individual's cost relative to the original, in the run's metric, or null.</summary>
+    public double? BestCostRatio => BestFeasible is { } b ? b.CostIn(Cost) / Math.Max(1, BaseCost) : null;
 }
 
 /// <summary>
@@ -30,8 +30,8 @@ public sealed class SearchRun
     private bool _replayReported;
 
     /// <summary>
-    /// Creates a run; <paramref name="evaluate"/> measures a genome (the saving is measured in parameters when the
-    /// space counts them, in MACs otherwise, against <paramref name="baseCost"/>).
+    /// Creates a run; <paramref name="evaluate"/> measures a genome (the saving is measured in the space's cost metric
+    /// against <paramref name="baseCost"/>).
     /// </summary>
     public SearchRun(SearchSpace space, ScoreFunction score, double baseCost, SearchOptions options,
         Func<double[], CancellationToken, CandidateResult> evaluate,
@@ -65,7 +65,7 @@ public sealed class SearchRun
     public ScoreFunction Score { get; }
     /// <summary>What feasible means: the point estimate at the threshold, or a confidence bound on the drop.</summary>
     public AccuracyFloor Floor { get; }
-    /// <summary>Cost of the uncompressed model (MACs, or parameters for pn).</summary>
+    /// <summary>Cost of the uncompressed model, in the space's metric.</summary>
     public double BaseCost { get; }
     /// <summary>The settings.</summary>
     public SearchOptions Options { get; }
@@ -208,12 +208,13 @@ public sealed class SearchRun
     private void Commit(double[] genome, string key, int generation, CandidateResult result, double seconds)
     {
         if (!_replayReported) { _replayReported = true; Replayed?.Invoke(); }
-        double saving = 1 - (Space.CountsParameters ? result.Params : result.Macs) / BaseCost;
+        double saving = 1 - result.CostIn(Space.Cost) / BaseCost;
         bool failed = result.Failure is not null;
         double accuracy = failed ? 0 : result.ValAccuracy, judged = failed ? 0 : Floor.Judged(result);
         var record = new EvaluationRecord
         {
             Index = _records.Count, Generation = generation, Genome = genome, ValAccuracy = accuracy, Macs = result.Macs, Params = result.Params,
+            Bops = result.Bops is { } bops && bops != result.Macs ? bops : null, // float32 candidates: BOPs = MACs, not written
             // A failed candidate computed no accuracy: it scores as the worst possible one and never meets the floor.
             Score = Score.Score(saving, accuracy, judged), Feasible = Floor.Meets(result),
             Seed = Options.Seed, Seconds = seconds, Failure = result.Failure, Worse = result.Worse, Better = result.Better,
@@ -229,7 +230,7 @@ public sealed class SearchRun
     {
         if (record.Feasible && (BestFeasible is null || record.Score > BestFeasible.Score)) BestFeasible = record;
         double rate = Evaluations / Math.Max(Elapsed.TotalSeconds, 1e-9);
-        _progress?.Report(new SearchProgress(record.Generation, Evaluations, Options.Budget, BestFeasible, BaseCost, Elapsed, rate, Phase, Space.CountsParameters, Status?.Invoke()));
+        _progress?.Report(new SearchProgress(record.Generation, Evaluations, Options.Budget, BestFeasible, BaseCost, Elapsed, rate, Phase, Space.Cost, Status?.Invoke()));
     }
 
     /// <summary>
@@ -237,18 +238,18 @@ public sealed class SearchRun
     /// one of them strict. Sorted by cost. Failed candidates, and rejected ones (whose accuracy is only a bound), are
     /// not on it.
     /// </summary>
-    public IReadOnlyList<EvaluationRecord> ParetoFront() => Pareto(_records, Space.CountsParameters);
+    public IReadOnlyList<EvaluationRecord> ParetoFront() => Pareto(_records, Space.Cost);
 
     /// <summary>
     /// The non-dominated feasible records, by increasing cost: what a run may return. A record the floor refused cannot
     /// push a feasible one off it (with a confidence bound, a refused candidate may hold a higher point accuracy).
     /// </summary>
-    public IReadOnlyList<EvaluationRecord> FeasibleFront() => Pareto(_records.Where(r => r.Feasible), Space.CountsParameters);
+    public IReadOnlyList<EvaluationRecord> FeasibleFront() => Pareto(_records.Where(r => r.Feasible), Space.Cost);
 
     /// <summary>The non-dominated (cost, accuracy) subset of <paramref name="records"/>, by increasing cost.</summary>
-    public static List<EvaluationRecord> Pareto(IEnumerable<EvaluationRecord> records, bool byParameters)
+    public static List<EvaluationRecord> Pareto(IEnumerable<EvaluationRecord> records, Cost.CostMetric metric)
     {
-        long Cost(EvaluationRecord r) => byParameters ? r.Params : r.Macs;
+        long Cost(EvaluationRecord r) => r.CostIn(metric);
         var front = new List<EvaluationRecord>();
         foreach (var r in records.Where(r => r.Failure is null && r.RejectedAfter is null).OrderBy(Cost).ThenByDescending(r => r.ValAccuracy))
             if (front.Count == 0 || r.ValAccuracy > front[^1].ValAccuracy) front.Add(r);

@@ -12,7 +12,8 @@ namespace Ascai.Search;
 /// Runs a search in a run folder: <c>config.json</c> (what to resume), <c>journal.jsonl</c> (every evaluation),
 /// <c>theta.json</c> (warm-start thresholds), <c>populations.jsonl</c> (each generation's members), <c>summary.json</c>,
 /// and the best model as <c>best.ascai</c>
-/// (masks in place), <c>best-compact.ascai</c> and <c>best-compact.onnx</c>. Resuming replays the journal: with the same seed the run ends
+/// (masks in place), <c>best-compact.ascai</c> and <c>best-compact.onnx</c>, and when it runs layers in int8 as
+/// <c>best-int8.onnx</c> (the QDQ model the search measured). Resuming replays the journal: with the same seed the run ends
 /// with the same result as an uninterrupted one (a wall-clock limit aside).
 /// </summary>
 public static class SearchRunner
@@ -20,7 +21,7 @@ public static class SearchRunner
     /// <summary>File names inside a run folder.</summary>
     public const string ConfigFile = "config.json", JournalFile = "journal.jsonl", ThetaFile = "theta.json", SummaryFile = "summary.json",
         PopulationsFile = "populations.jsonl", AliasesFile = "aliases.jsonl",
-        BestFile = "best.ascai", BestCompactFile = "best-compact.ascai", BestOnnxFile = "best-compact.onnx";
+        BestFile = "best.ascai", BestCompactFile = "best-compact.ascai", BestOnnxFile = "best-compact.onnx", BestInt8File = "best-int8.onnx";
 
     /// <summary>Starts a new run in <paramref name="runDir"/> (which must not hold one already).</summary>
     /// <param name="config">What to search.</param>
@@ -90,8 +91,8 @@ public static class SearchRunner
         if (workers < 1) throw new SettingException(nameof(workers), $"must be at least 1, got {workers}");
     }
 
-    // The best model is written three times (masked, compact, ONNX), each at most the size of the original; the journal is small.
-    private static long NeededBytes(string model) => File.Exists(model) ? 3 * new FileInfo(model).Length + (16 << 20) : 0;
+    // The best model is written up to four times (masked, compact, ONNX, int8), each at most the size of the original; the journal is small.
+    private static long NeededBytes(string model) => File.Exists(model) ? 4 * new FileInfo(model).Length + (16 << 20) : 0;
 
     private static SearchSummary Execute(SearchConfig config, string runDir, IProgress<SearchProgress>? progress, CancellationToken cancel, bool isNew, int workers,
         IEvaluationBackend? backend, Action<string>? warn, bool rewriteConfig = false)
@@ -170,21 +171,21 @@ public static class SearchRunner
         using var scope = TorchSharp.torch.NewDisposeScope();
         var summary = new SearchSummary
         {
-            Baseline = new SummaryModel { ValAccuracy = baseAccuracy, Macs = evaluator.BaseMacs, Params = evaluator.BaseParams },
+            Baseline = new SummaryModel { ValAccuracy = baseAccuracy, Macs = evaluator.BaseMacs, Params = evaluator.BaseParams, Bops = evaluator.BaseMacs },
             AccThreshold = floor, Confidence = config.Confidence, Evaluations = run.Evaluations, WallSeconds = run.Elapsed.TotalSeconds,
-            Strategy = config.Strategy, Methods = config.Evaluation.Methods, Seed = config.Options.Seed, StopReason = run.StopReason ?? "done", Genes = space.Genes.Count,
+            Strategy = config.Strategy, Methods = config.Evaluation.Methods, Cost = space.Cost.ToString().ToLowerInvariant(), Seed = config.Options.Seed, StopReason = run.StopReason ?? "done", Genes = space.Genes.Count,
             Engine = remote ? "remote workers" : evaluator.ChosenEngine?.ToString().ToLowerInvariant() ?? "", Workers = run.Workers,
-            ParetoFront = run.ParetoFront().Select(r => new double[] { r.Index, r.Macs, r.Params, r.ValAccuracy }).ToList(),
+            ParetoFront = run.ParetoFront().Select(r => new double[] { r.Index, r.Macs, r.Params, r.ValAccuracy, r.CostIn(Cost.CostMetric.Bops) }).ToList(),
             Split = data.Split, ValidationImages = data.ValidationIndices.Length, ConfirmationImages = data.ConfirmationIndices.Length,
             Warnings = warnings.Select(w => SettingException.Name(w, key => key)).ToList(),
         };
         // An interrupted run gets no test numbers and no summary file: it is meant to be resumed, not reported.
         if (interrupted) return summary;
-        double Test(LayerGraph g) => evaluator.Accuracy(g, data.Test, data.TestIndices);
+        double Test(LayerGraph g, double[] genome) => evaluator.Accuracy(g, data.Test, data.TestIndices, space.Int8Layers(genome));
         var (returned, front, confirmationFloor) = Select(config, data, evaluator, run);
         summary = summary with
         {
-            Baseline = summary.Baseline with { TestAccuracy = Test(model.Graph), ConfirmationAccuracy = confirmationFloor?.BaseAccuracy },
+            Baseline = summary.Baseline with { TestAccuracy = Test(model.Graph, space.Identity), ConfirmationAccuracy = confirmationFloor?.BaseAccuracy },
             ConfirmationThreshold = confirmationFloor?.Threshold,
         };
         // Fine-tuning may return a cheaper candidate than the search alone could; the probe tells how far its ranking holds.
@@ -199,6 +200,7 @@ public static class SearchRunner
         if (returned is { } b)
         {
             var plan = space.Decode(b.Genome);
+            var int8 = space.Int8Layers(b.Genome);
             // A fine-tuned model exists only in its compact form: no masked model is built for it.
             using var masked = fineTuned is null ? evaluator.BuildMasked(b.Genome) : null;
             using var compact = fineTuned ?? Compactor.Compact(masked!);
@@ -207,11 +209,14 @@ public static class SearchRunner
             ModelFile.Save(masked is null ? compactModel : new Model(masked, info), Path.Combine(runDir, BestFile));
             ModelFile.Save(compactModel, Path.Combine(runDir, BestCompactFile));
             ModelFile.Save(compactModel, Path.Combine(runDir, BestOnnxFile));
+            // Calibrated as in the search: the file computes the accuracy the search measured.
+            if (int8.Count > 0) evaluator.Quantize(compact, int8, compactModel.Info).Save(Path.Combine(runDir, BestInt8File));
             best = new SummaryModel
             {
-                ValAccuracy = fineTuned is null ? b.ValAccuracy : evaluator.Measure(fineTuned, cancel).ValAccuracy, TestAccuracy = Test(compact),
-                Macs = b.Macs, MacsRatio = (double)b.Macs / evaluator.BaseMacs, Params = b.Params, Genome = b.Genome, Settings = plan.ToJson(),
-                ConfirmationAccuracy = fineTuned is not null && confirmationFloor is not null ? evaluator.Confirm(fineTuned, cancel).ValAccuracy
+                ValAccuracy = fineTuned is null ? b.ValAccuracy : evaluator.Measure(fineTuned, int8, cancel).ValAccuracy, TestAccuracy = Test(compact, b.Genome),
+                Macs = b.Macs, MacsRatio = (double)b.Macs / evaluator.BaseMacs, Params = b.Params, Bops = b.CostIn(Cost.CostMetric.Bops),
+                Int8Layers = [.. int8.Order(StringComparer.Ordinal)], Genome = b.Genome, Settings = plan.ToJson(),
+                ConfirmationAccuracy = fineTuned is not null && confirmationFloor is not null ? evaluator.Confirm(fineTuned, int8, cancel).ValAccuracy
                     : front.FirstOrDefault(f => f.Index == b.Index)?.ConfirmationAccuracy,
                 FineTuned = fineTuned is not null,
             };
@@ -222,8 +227,9 @@ public static class SearchRunner
         {
             if (best is not null && f.Index == returned!.Index) return f with { TestAccuracy = best.TestAccuracy, Returned = true };
             if (i >= FrontTested) return f;
-            using var graph = evaluator.Build(run.Records[f.Index].Genome);
-            return f with { TestAccuracy = Test(graph) };
+            var genome = run.Records[f.Index].Genome;
+            using var graph = evaluator.Build(genome);
+            return f with { TestAccuracy = Test(graph, genome) };
         }).ToList();
         summary = summary with { Best = best, Front = front };
         AtomicFile.WriteText(Path.Combine(runDir, SummaryFile), JsonSerializer.Serialize(summary, Json.Options));
@@ -238,10 +244,10 @@ public static class SearchRunner
     {
         var feasible = run.FeasibleFront();
         if (data.ConfirmationIndices.Length == 0)
-            return (run.BestFeasible, FrontConfirmation.Rows(feasible, evaluator.BaseMacs, run.Space.CountsParameters), null);
+            return (run.BestFeasible, FrontConfirmation.Rows(feasible, evaluator.BaseMacs, run.Space.Cost), null);
         double baseConfirmation = evaluator.BaseConfirmationAccuracy();
         var floor = new AccuracyFloor(baseConfirmation, config.AccThreshold ?? baseConfirmation - (config.MaxDrop ?? 1.0), config.Confidence);
-        var (returned, front) = FrontConfirmation.Select(feasible, g => evaluator.Confirm(g), floor, evaluator.BaseMacs, run.Space.CountsParameters);
+        var (returned, front) = FrontConfirmation.Select(feasible, g => evaluator.Confirm(g), floor, evaluator.BaseMacs, run.Space.Cost);
         return (returned, front, floor);
     }
 }

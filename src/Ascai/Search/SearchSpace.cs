@@ -1,14 +1,16 @@
 using System.Text.RegularExpressions;
 using Ascai.Compression;
+using Ascai.Cost;
 using Ascai.Graph;
 using Ascai.Graph.Nodes;
 
 namespace Ascai.Search;
 
 /// <summary>
-/// Which genes a search varies, built from a model and the chosen methods (pn, ps, d, d+ps): one ratio gene per
-/// prunable layer, one bin gene per SVD layer (only bins that lower the cost, plus 64 = as is), two bin genes
-/// per Tucker-2 layer. For d+ps the decomposition genes come first, then the pruning genes (one joint vector).
+/// Which genes a search varies, built from a model and the chosen methods (pn, ps, d, q and their joint sets): one ratio
+/// gene per prunable layer, one bin gene per SVD layer (only bins that lower the cost, plus 64 = as is), two bin genes
+/// per Tucker-2 layer, one precision gene (8 or 32 bits) per conv and linear layer. In a joint set the decomposition genes
+/// come first, then the pruning genes, then the precision genes (one vector).
 /// </summary>
 public sealed class SearchSpace
 {
@@ -16,7 +18,10 @@ public sealed class SearchSpace
     public const double MaxRatio = 0.95;
 
     /// <summary>Method sets accepted by <see cref="Build"/>.</summary>
-    public static readonly string[] MethodSets = ["pn", "ps", "d", "d+ps"];
+    public static readonly string[] MethodSets = ["pn", "ps", "d", "d+ps", "q", "ps+q", "d+ps+q"];
+
+    /// <summary>The bits a precision gene chooses between: int8, or float32 (the layer as is).</summary>
+    public static readonly int[] PrecisionBits = [8, 32];
 
     private readonly Dictionary<string, (Shape Input, Shape Output, Conv2dNode Conv)> _tucker = new();
     // Per gene, what its value is a fraction or a bin of: channels (ps), weights (pn), full rank (svd).
@@ -28,12 +33,32 @@ public sealed class SearchSpace
     /// <summary>The method set, e.g. "d+ps".</summary>
     public string Methods { get; }
 
-    /// <summary>Whether cost is counted in parameters (pn) rather than MACs.</summary>
-    public bool CountsParameters => Methods == "pn";
+    /// <summary>What a candidate's cost is counted in.</summary>
+    public CostMetric Cost { get; }
 
-    private SearchSpace(string methods, IReadOnlyList<Gene> genes, LayerGraph graph)
+    /// <summary>Whether the space prunes single weights (pn): its parameters are those not zero, and fine-tuning keeps the zeros.</summary>
+    public bool PrunesWeights => Methods == "pn";
+
+    /// <summary>Whether some layer's precision is searched (q).</summary>
+    public bool Quantizes => Genes.Any(g => g.Kind == GeneKind.Precision);
+
+    /// <summary>
+    /// The cost a method set is searched in unless told otherwise: parameters for pn (it removes weights, not MACs),
+    /// bit-operations when precision is searched (int8 does not change MACs), MACs otherwise.
+    /// </summary>
+    public static CostMetric DefaultCost(string methods) => methods.ToLowerInvariant() switch
     {
-        Methods = methods;
+        "pn" => CostMetric.Params,
+        var m when Includes(m, "q") => CostMetric.Bops,
+        _ => CostMetric.Macs,
+    };
+
+    /// <summary>Whether the method set <paramref name="methods"/> (e.g. d+ps+q) holds <paramref name="method"/>.</summary>
+    public static bool Includes(string methods, string method) => methods.ToLowerInvariant().Split('+').Contains(method);
+
+    private SearchSpace(string methods, IReadOnlyList<Gene> genes, LayerGraph graph, CostMetric cost)
+    {
+        (Methods, Cost) = (methods, cost);
         Genes = genes;
         var shapes = graph.InferShapes();
         foreach (var gene in genes.Where(g => g.Kind == GeneKind.TuckerOutBin))
@@ -51,8 +76,12 @@ public sealed class SearchSpace
         }).ToArray();
     }
 
-    /// <summary>Builds the space; patterns are globs on layer names (* and ?), include defaults to all.</summary>
-    public static SearchSpace Build(LayerGraph graph, string methods, IReadOnlyList<string>? include = null, IReadOnlyList<string>? exclude = null)
+    /// <summary>
+    /// Builds the space; patterns are globs on layer names (* and ?), include defaults to all; the cost defaults to the
+    /// method set's (<see cref="DefaultCost"/>).
+    /// </summary>
+    public static SearchSpace Build(LayerGraph graph, string methods, IReadOnlyList<string>? include = null, IReadOnlyList<string>? exclude = null,
+        CostMetric? cost = null)
     {
         methods = methods.ToLowerInvariant();
         if (!MethodSets.Contains(methods))
@@ -61,7 +90,7 @@ public sealed class SearchSpace
             (include is not { Count: > 0 } || LayerPattern.MatchesAny(include, layer)) && !LayerPattern.MatchesAny(exclude, layer);
 
         var genes = new List<Gene>();
-        if (methods is "d" or "d+ps")
+        if (Includes(methods, "d"))
         {
             var shapes = graph.InferShapes();
             var svd = new SvdDecomposition();
@@ -84,17 +113,20 @@ public sealed class SearchSpace
         if (methods == "pn")
             foreach (string layer in new MagnitudePruning().Targets(graph).Where(Wanted))
                 genes.Add(new Gene(layer, "pn", GeneKind.Ratio, 0, MaxRatio));
-        if (methods is "ps" or "d+ps")
+        if (Includes(methods, "ps"))
         {
             var decomposed = genes.Select(g => g.Layer).ToHashSet();
             // A conv that is also decomposed is pruned under its activation's name (one setting per name in a plan).
             foreach (var group in MaskPlacement.Candidates(graph).Where(g => Wanted(g.Source)))
                 genes.Add(new Gene(decomposed.Contains(group.Source) ? group.Producers[0] : group.Source, "ps", GeneKind.Ratio, 0, MaxRatio));
         }
+        if (Includes(methods, "q"))
+            foreach (var node in graph.Nodes.Where(n => n is Conv2dNode or LinearNode && Wanted(n.Name)))
+                genes.Add(new Gene(node.Name, "q", GeneKind.Precision, PrecisionBits[0], PrecisionBits[^1], PrecisionBits));
         if (genes.Count == 0)
             throw new SettingException(SettingException.Of<Ascai.Evaluation.EvaluationSpec>(nameof(Ascai.Evaluation.EvaluationSpec.Methods)),
                 $"'{methods}' finds no layer to search in this model (check {{{SettingException.Of<Ascai.Evaluation.EvaluationSpec>(nameof(Ascai.Evaluation.EvaluationSpec.Include))}}} and {{{SettingException.Of<Ascai.Evaluation.EvaluationSpec>(nameof(Ascai.Evaluation.EvaluationSpec.Exclude))}}})");
-        return new SearchSpace(methods, genes, graph);
+        return new SearchSpace(methods, genes, graph, cost ?? DefaultCost(methods));
     }
 
     /// <summary>The genome that compresses nothing.</summary>
@@ -119,6 +151,7 @@ public sealed class SearchSpace
             var setting = plan.Layers.GetValueOrDefault(gene.Layer);
             decoded[i] = gene.Kind switch
             {
+                GeneKind.Precision => gene.Clip(genome[i]) < PrecisionBits[^1] ? (long)gene.Clip(genome[i]) : -1,
                 _ when setting is null || setting.Method != gene.Method => -1, // left as is
                 GeneKind.Ratio when gene.Method == "ps" => ChannelPruning.PrunedCount(setting.Ratio!.Value, (int)_sizes[i], channelMultiple),
                 GeneKind.Ratio => (long)Math.Floor(setting.Ratio!.Value * _sizes[i]),
@@ -131,12 +164,22 @@ public sealed class SearchSpace
         return decoded;
     }
 
+    /// <summary>The conv and linear layers (by their names in the original model) that <paramref name="genome"/> runs in int8.</summary>
+    public HashSet<string> Int8Layers(double[] genome)
+    {
+        var layers = new HashSet<string>();
+        for (int i = 0; i < Genes.Count; i++)
+            if (Genes[i].Kind == GeneKind.Precision && Genes[i].Clip(genome[i]) < PrecisionBits[^1]) layers.Add(Genes[i].Layer);
+        return layers;
+    }
+
     /// <summary>A stable key of what <paramref name="genome"/> decodes to (<see cref="Decoded"/>).</summary>
     public string ModelKey(double[] genome, int channelMultiple = 1) => string.Join(",", Decoded(genome, channelMultiple));
 
     /// <summary>
     /// The compression plan a genome stands for. Genes at their identity value are left out; a Tucker-2 pair
-    /// whose ranks would not lower the layer's cost leaves the layer as is.
+    /// whose ranks would not lower the layer's cost leaves the layer as is. Precision is not part of it
+    /// (<see cref="Int8Layers"/>): int8 is applied when a compressed model is exported or run.
     /// </summary>
     public CompressionPlan Decode(double[] genome)
     {

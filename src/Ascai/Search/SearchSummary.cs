@@ -31,6 +31,8 @@ public sealed record SearchSummary
     public double WallSeconds { get; init; }
     /// <summary>Strategy.</summary>
     public string Strategy { get; init; } = "";
+    /// <summary>What the candidates' cost was counted in (macs, params or bops; empty in older runs: params for pn, MACs otherwise).</summary>
+    public string Cost { get; init; } = "";
     /// <summary>Method set.</summary>
     public string Methods { get; init; } = "";
     /// <summary>Seed.</summary>
@@ -43,7 +45,7 @@ public sealed record SearchSummary
     public int Workers { get; init; } = 1;
     /// <summary>Number of genes.</summary>
     public int Genes { get; init; }
-    /// <summary>The non-dominated (cost, validation accuracy) evaluations: index, MACs, params, accuracy.</summary>
+    /// <summary>The non-dominated (cost, validation accuracy) evaluations: index, MACs, params, accuracy, BOPs.</summary>
     public List<double[]> ParetoFront { get; init; } = [];
     /// <summary>How the validation images were chosen.</summary>
     public string Split { get; init; } = "";

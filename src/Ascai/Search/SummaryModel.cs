@@ -13,6 +13,10 @@ public sealed record SummaryModel
     public double MacsRatio { get; init; } = 1;
     /// <summary>Parameters (non-zero for pn).</summary>
     public long Params { get; init; }
+    /// <summary>Bit-operations per image (its MACs when every layer is float32).</summary>
+    public long Bops { get; init; }
+    /// <summary>Conv and linear layers (names of the original model) that run in int8 (best only; empty: float32).</summary>
+    public List<string> Int8Layers { get; init; } = [];
     /// <summary>The genome (best only).</summary>
     public double[]? Genome { get; init; }
     /// <summary>The per-layer settings it stands for, as JSON (best only).</summary>

@@ -23,6 +23,10 @@ public class DefaultsTests
         Assert.Equal(spec.Importance, Default<Ascai.Compression.ImportanceCriterion>("--importance"));
         Assert.Equal(spec.Engine, Default<EvaluationEngine>("--engine"));
         Assert.Equal(spec.BatchNormImages, Default<int>("--bn-reestimate"));
+        Assert.Equal(spec.Cost?.ToString(), Default<string?>("--cost"));
+        Assert.Equal(spec.Quantization.CalibrationImages, Default<int>("--calibration-images"));
+        Assert.Equal(spec.Quantization.Method, Default<Ascai.Quantization.CalibrationMethod>("--calibration"));
+        Assert.Equal(spec.Quantization.Percentile, Default<double>("--percentile"));
         Assert.Equal(config.Strategy, Default<string>("--strategy"));
         Assert.Equal(config.Confirmation, Default<double>("--confirmation"));
         Assert.Equal(config.Confidence, SearchCommand.ParseConfidence(Default<string>("--confidence")));

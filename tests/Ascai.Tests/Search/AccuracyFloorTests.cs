@@ -40,12 +40,12 @@ public class AccuracyFloorTests
         var front = new[] { Record(2, 300, 93.5), Record(0, 100, 93.1), Record(1, 200, 93.2) };
         var onConfirmation = new Dictionary<double, double> { [0] = 92.0, [1] = 93.4, [2] = 94.0 };
         var floor = new AccuracyFloor(94, 93);
-        var (returned, rows) = FrontConfirmation.Select(front, g => new CandidateResult(onConfirmation[g[0]], 1, 1), floor, 1000, byParameters: false);
+        var (returned, rows) = FrontConfirmation.Select(front, g => new CandidateResult(onConfirmation[g[0]], 1, 1), floor, 1000, Ascai.Cost.CostMetric.Macs);
         Assert.Equal(1, returned!.Index);
         Assert.Equal([100L, 200, 300], rows.Select(r => r.Macs));
         Assert.Equal([false, true, true], rows.Select(r => r.Confirmed!.Value));
         Assert.Equal(92.0, rows[0].ConfirmationAccuracy);
-        var (none, _) = FrontConfirmation.Select(front, _ => new CandidateResult(80, 1, 1), floor, 1000, byParameters: false);
+        var (none, _) = FrontConfirmation.Select(front, _ => new CandidateResult(80, 1, 1), floor, 1000, Ascai.Cost.CostMetric.Macs);
         Assert.Null(none);
     }
 }

@@ -242,7 +242,7 @@ public class SearchRunTests
     public void ParetoFrontKeepsOnlyNonDominatedRecords()
     {
         EvaluationRecord R(long macs, double acc) => new() { Genome = [macs], Macs = macs, ValAccuracy = acc };
-        var front = SearchRun.Pareto([R(10, 90), R(5, 80), R(7, 85), R(8, 84), R(12, 89), R(5, 79)], byParameters: false);
+        var front = SearchRun.Pareto([R(10, 90), R(5, 80), R(7, 85), R(8, 84), R(12, 89), R(5, 79)], Ascai.Cost.CostMetric.Macs);
         Assert.Equal([5L, 7, 10], front.Select(r => r.Macs));
     }
 
