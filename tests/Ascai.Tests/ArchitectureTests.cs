@@ -22,7 +22,7 @@ public class ArchitectureTests
         ["Compression"] = ["Graph", "Data", "Runtime", "Serialization"],
         ["Quantization"] = ["Graph", "Data", "Cost", "Onnx", "Serialization"],
         ["Training"] = ["Graph", "Data", "Evaluation"],
-        ["Evaluation"] = ["Graph", "Data", "Cost", "Compression", "Onnx", "Quantization", "Search"],
+        ["Evaluation"] = ["Graph", "Data", "Cost", "Compression", "Onnx", "Quantization", "Search", "Serialization"],
         ["Search"] = ["Graph", "Data", "Cost", "Compression", "Evaluation", "Quantization", "Serialization", "Training"],
         ["Distributed"] = ["Graph", "Data", "Compression", "Evaluation", "Search", "Serialization"],
         ["Reporting"] = ["Graph", "Cost", "Compression", "Evaluation", "Quantization", "Search", "Serialization"],

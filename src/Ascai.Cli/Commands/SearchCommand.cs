@@ -26,9 +26,11 @@ internal static class SearchCommand
         methods.AcceptOnlyFromAmong(SearchSpace.MethodSets);
         var cost = new Option<string?>("--cost")
         {
-            Description = "what a candidate's cost is counted in: macs, params or bops (MACs x weight bits x activation bits / 1024); default params for pn, bops when q is searched, macs otherwise",
+            Description = "what a candidate's cost is counted in: macs, params, bops (MACs x weight bits x activation bits / 1024) or latency (ONNX Runtime on this machine at --latency-batch, from a per-layer table timed once per run); default params for pn, bops when q is searched, macs otherwise",
         }.Gives(Spec(nameof(EvaluationSpec.Cost)));
-        cost.AcceptOnlyFromAmong("macs", "params", "bops");
+        cost.AcceptOnlyFromAmong("macs", "params", "bops", "latency");
+        var latencyBatch = new Option<int>("--latency-batch") { Description = "batch size of the latency --cost latency prices (batch 1 is timed too)", DefaultValueFactory = _ => Defaults.LatencyBatch }
+            .Gives(Spec(nameof(EvaluationSpec.LatencyBatch)));
         var int8 = Int8Flags.Create(Defaults.Quantization);
         var maxDrop = new Option<double?>("--max-drop") { Description = "accuracy floor as points below the model's validation accuracy (default 1)" }.Gives(Config(nameof(SearchConfig.MaxDrop)));
         var confirmation = new Option<double>("--confirmation")
@@ -104,7 +106,7 @@ internal static class SearchCommand
         {
             model, methods, maxDrop, threshold, confirmation, confidence, fineTuneEpochs, fineTuneTime, fineTuneCandidates, fineTuneLoss, bnImages, probe, distinct, earlyRejection, population, generations, budget, timeLimit, stagnation, polish, strategy, init, repair, score, constraint,
             selection, tournamentSize, importance, fill, multiple, include, exclude, pCross, pSwap, pMutate, pTweak, seed, output, resume, threads, mean, std,
-            engine, workers, backend, nats, natsToken, inFlight, cost,
+            engine, workers, backend, nats, natsToken, inFlight, cost, latencyBatch,
         };
         foreach (var option in data.All.Concat(int8.Calibration)) command.Add(option);
         // Options that only say where and how fast to run; the others define the run, which --resume reads from its folder.
@@ -121,6 +123,7 @@ internal static class SearchCommand
             if (remote && natsUrl is null) throw new AscaiException("--backend nats needs --nats URL");
             if (!remote && natsUrl is not null) throw new AscaiException("--nats is only used with --backend nats");
             if (remote) new Ascai.Distributed.NatsEndpoint(natsUrl!).Validate();
+            if (remote && parse.GetValue(cost) == "latency") throw new AscaiException("--cost latency is timed on this machine, so it cannot be priced by remote workers: use macs or bops with --backend nats");
             string? resumeDir = parse.GetValue(resume);
             Func<IProgress<SearchProgress>, SearchSummary> search;
             string runDir;
@@ -157,7 +160,7 @@ internal static class SearchCommand
                         Importance = parse.GetValue(importance), Fill = parse.GetValue(fill), ChannelMultiple = parse.GetValue(multiple),
                         Engine = parse.GetValue(engine), BatchNormImages = parse.GetValue(bnImages),
                         Cost = parse.GetValue(cost) is { } metric ? Enum.Parse<Ascai.Cost.CostMetric>(metric, ignoreCase: true) : null,
-                        Quantization = int8.Read(parse, withLayers: false),
+                        Quantization = int8.Read(parse, withLayers: false), LatencyBatch = parse.GetValue(latencyBatch),
                     },
                     AccThreshold = parse.GetValue(threshold), MaxDrop = parse.GetValue(maxDrop), Strategy = parse.GetValue(strategy)!,
                     Confirmation = parse.GetValue(confirmation), Confidence = ParseConfidence(parse.GetValue(confidence)!),

@@ -48,7 +48,7 @@ internal static class SearchDisplay
 
     public static void Summary(SearchSummary s, string runDir)
     {
-        bool confirmed = s.ConfirmationImages > 0, bops = s.Cost == "bops";
+        bool confirmed = s.ConfirmationImages > 0, bops = s.Cost is "bops" or "latency";
         var table = new Table().Title($"{s.Strategy} search, methods {s.Methods}, seed {s.Seed}: {s.Evaluations} evaluations in {s.WallSeconds / 60:F1} min ({s.StopReason})")
             .AddColumns(["", $"val acc ({s.ValidationImages})", .. confirmed ? new[] { $"confirmation ({s.ConfirmationImages})" } : [], "test acc", "MACs", "MACs ratio",
                 .. bops ? new[] { "BOPs ratio" } : [], "params"]);
@@ -70,6 +70,9 @@ internal static class SearchDisplay
                 $"{100 * f.MacsRatio:F1}% MACs {f.ValAccuracy:F2}% -> {f.JudgedOnAccuracy:F2}%{(f.Passed ? " (meets the floor)" : "")}")));
         if (s.ProbeTau is { } tau)
             Console.WriteLine($"probe: Kendall's tau {tau:F2} between the search's accuracy of {s.Probe.Count} candidates and their accuracy after one epoch of fine-tuning");
+        if (s.Latency is { } l && s.Best is { MeasuredLatency: { } measured })
+            Console.WriteLine($"latency at batch {l.Batch} (ONNX Runtime, this machine): {s.Baseline.MeasuredLatency:F2} ms -> {measured:F2} ms ({s.Baseline.MeasuredLatency / measured:F2}x faster); " +
+                $"the table's prediction was {s.Best.Latency:F2} ms (median error {100 * l.MedianError:F1}%, max {100 * l.MaxError:F1}% over {l.Models} models of the front)");
         if (s.Best is { Int8Layers.Count: > 0 } q)
             Console.WriteLine($"int8 layers ({q.Int8Layers.Count}): {string.Join(", ", q.Int8Layers)}; the quantised model is {SearchRunner.BestInt8File} (its accuracies above are ONNX Runtime's on that file)");
         Console.WriteLine($"{floor} validation accuracy{confirmation}; run folder: {runDir} (summary.json, journal.jsonl, best-compact.ascai); figures and report: ascai report {runDir}");

@@ -2,8 +2,8 @@ namespace Ascai.Cost;
 
 /// <summary>
 /// What a search counts as a candidate's cost, the saving of the score being one minus its ratio to the original's:
-/// multiply-accumulates, trainable parameters, or bit-operations (MACs weighted by the bits of each layer's weights and
-/// activations: <see cref="ModelProfile.TotalBops"/>).
+/// multiply-accumulates, trainable parameters, bit-operations (MACs weighted by the bits of each layer's weights and
+/// activations: <see cref="ModelProfile.TotalBops"/>), or latency on this machine (predicted from a per-layer table).
 /// </summary>
 public enum CostMetric
 {
@@ -13,16 +13,19 @@ public enum CostMetric
     Params,
     /// <summary>Bit-operations per image: MACs x weight bits x activation bits / 1024, so a float32 model's BOPs are its MACs.</summary>
     Bops,
+    /// <summary>Milliseconds of a forward pass at the latency batch in ONNX Runtime on this machine, summed from a per-layer table.</summary>
+    Latency,
 }
 
 /// <summary>Reading a cost in a chosen metric.</summary>
 public static class CostMetrics
 {
-    /// <summary>The cost in <paramref name="metric"/> of a model of these MACs, parameters and BOPs.</summary>
-    public static long Select(this CostMetric metric, long macs, long parameters, long bops) => metric switch
+    /// <summary>The cost in <paramref name="metric"/> of a model of these MACs, parameters, BOPs and latency (ms).</summary>
+    public static double Select(this CostMetric metric, long macs, long parameters, long bops, double latency) => metric switch
     {
         CostMetric.Params => parameters,
         CostMetric.Bops => bops,
+        CostMetric.Latency => latency,
         _ => macs,
     };
 
@@ -31,6 +34,7 @@ public static class CostMetrics
     {
         CostMetric.Params => "params",
         CostMetric.Bops => "BOPs",
+        CostMetric.Latency => "latency",
         _ => "MACs",
     };
 }

@@ -131,7 +131,7 @@ public sealed class NatsBackend(NatsEndpoint endpoint, int inFlight = 64) : IEva
         }
         var outcome = waiter.Task.WaitAsync(cancel).GetAwaiter().GetResult();
         if (outcome.Error is not null) throw new AscaiException($"worker {outcome.Worker}: {outcome.Error}");
-        return new CandidateResult(outcome.ValAccuracy, outcome.Macs, outcome.Params, outcome.Failure) { Images = outcome.Images, Worse = outcome.Worse, Better = outcome.Better, RejectedAfter = outcome.RejectedAfter, Bops = outcome.Bops };
+        return new CandidateResult(outcome.ValAccuracy, outcome.Macs, outcome.Params, outcome.Failure) { Images = outcome.Images, Worse = outcome.Worse, Better = outcome.Better, RejectedAfter = outcome.RejectedAfter, Bops = outcome.Bops, Latency = outcome.Latency };
     }
 
     /// <summary>Stops collecting and closes the connection; tasks still queued stay for a resumed search.</summary>

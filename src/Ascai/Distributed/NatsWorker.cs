@@ -78,7 +78,7 @@ public sealed class NatsWorker(NatsEndpoint endpoint, int slots, string cacheDir
                     var result = evaluator.Evaluate(task.Genome, cancel);
                     outcome = new EvaluationOutcome(task.Job, task.Key, result.ValAccuracy, result.Macs, result.Params, name, clock.Elapsed.TotalSeconds, Failure: result.Failure)
                     {
-                        Images = result.Images, Worse = result.Worse, Better = result.Better, RejectedAfter = result.RejectedAfter, Bops = result.Bops,
+                        Images = result.Images, Worse = result.Worse, Better = result.Better, RejectedAfter = result.RejectedAfter, Bops = result.Bops, Latency = result.Latency,
                     };
                 }
                 catch (OperationCanceledException)

@@ -20,6 +20,8 @@ public sealed record EvaluationOutcome(string Job, string Key, double ValAccurac
     public int? Better { get; init; }
     /// <summary>Bit-operations per image (null: its MACs, every layer float32).</summary>
     public long? Bops { get; init; }
+    /// <summary>Predicted latency (ms; null: not priced in latency).</summary>
+    public double? Latency { get; init; }
     /// <summary>Images scored before it was rejected (null: all).</summary>
     public int? RejectedAfter { get; init; }
 }

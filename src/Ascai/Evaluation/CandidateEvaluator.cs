@@ -116,8 +116,16 @@ public sealed class CandidateEvaluator : IDisposable
     /// <summary>The factorisation cache the decompositions use (null when disabled).</summary>
     public FactorCache? Factors => _context.Factors;
 
-    /// <summary>The base cost the saving is measured against, in the space's metric (a float32 model's BOPs are its MACs).</summary>
-    public long BaseCost => _space.Cost.Select(BaseMacs, BaseParams, BaseMacs);
+    /// <summary>
+    /// Prices candidates in predicted latency (their <see cref="CandidateResult.Latency"/>); needed when the space's cost is
+    /// latency. Set before the first evaluation.
+    /// </summary>
+    public LatencyTable? Latency { get; set; }
+
+    /// <summary>The base cost the saving is measured against, in the space's metric (a float32 model's BOPs are its MACs; its latency is measured).</summary>
+    public double BaseCost => _space.Cost == CostMetric.Latency
+        ? (Latency ?? throw new InvalidOperationException("a latency cost needs a latency table")).Original.Many
+        : _space.Cost.Select(BaseMacs, BaseParams, BaseMacs, double.NaN);
 
     /// <summary>Validation accuracy of the uncompressed model.</summary>
     public double BaseAccuracy() => _validation.Base.Accuracy;
@@ -180,12 +188,24 @@ public sealed class CandidateEvaluator : IDisposable
         var profile = CostModel.Profile(graph);
         long parameters = _space.PrunesWeights ? profile.TotalNonZeroParams : profile.TotalParams;
         var result = Score(session is null ? x => graph.Forward(x) : session.Run, images, profile.TotalMacs, parameters, reject, cancel)
-            with { Bops = profile.TotalBops(int8Nodes) };
+            with { Bops = profile.TotalBops(int8Nodes), Latency = Latency?.Predict(graph, int8Nodes).Many };
         double forward = clock.Elapsed.TotalSeconds;
         // Auto picks its engine on full passes only: a rejected candidate's time says nothing of the engine's speed.
         if (timed && result.RejectedAfter is null && !quantized) Observe(engine, forward - compress, profile.TotalMacs);
         if (timed) Timings.Add(compress, build - compress, forward - build, clock.Elapsed.TotalSeconds - forward);
         return result;
+    }
+
+    /// <summary>
+    /// The latency of a compressed <paramref name="graph"/> with <paramref name="int8"/> quantised, measured end to end as
+    /// the latency table times its layers, and as the table predicts it.
+    /// </summary>
+    public (LatencyPrediction Measured, LatencyPrediction Predicted) MeasureLatency(LayerGraph graph, IReadOnlySet<string> int8)
+    {
+        var table = Latency ?? throw new InvalidOperationException("no latency table");
+        using var scope = NewDisposeScope();
+        var int8Nodes = Int8Quantizer.NodesOf(graph, int8);
+        return (table.Measure(Onnx(graph, int8Nodes), graph.InputShape), table.Predict(graph, int8Nodes));
     }
 
     // The ONNX model of a candidate: float32, or QDQ with its int8 nodes calibrated on the evaluator's calibration images.

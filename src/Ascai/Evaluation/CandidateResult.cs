@@ -13,8 +13,10 @@ public sealed record CandidateResult(double ValAccuracy, long Macs, long Params,
 {
     /// <summary>Bit-operations per image (null: a float32 model's, its MACs).</summary>
     public long? Bops { get; init; }
+    /// <summary>Predicted milliseconds of a forward pass at the latency table's batch (null: not priced in latency).</summary>
+    public double? Latency { get; init; }
     /// <summary>Its cost in <paramref name="metric"/>.</summary>
-    public long CostIn(CostMetric metric) => metric.Select(Macs, Params, Bops ?? Macs);
+    public double CostIn(CostMetric metric) => metric.Select(Macs, Params, Bops ?? Macs, Latency ?? double.NaN);
     /// <summary>Images it was scored on (0 when unknown).</summary>
     public int Images { get; init; }
     /// <summary>Images it gets wrong that the base model gets right, or null when not compared.</summary>

@@ -40,6 +40,8 @@ public sealed record EvaluationSpec
 
     /// <summary>What a candidate's cost is counted in (null: the method set's own, <see cref="SearchSpace.DefaultCost"/>).</summary>
     public CostMetric? Cost { get; init; }
+    /// <summary>Batch size of the latency a candidate costs under <see cref="CostMetric.Latency"/> (the table also times batch 1).</summary>
+    public int LatencyBatch { get; init; } = 64;
     /// <summary>
     /// How a candidate with int8 layers is quantised before it is scored: its activation ranges are calibrated on this many
     /// training images, fewer than for a fixed model (calibrations of 128 to 2,000 images gave the same accuracy within
@@ -61,6 +63,7 @@ public sealed record EvaluationSpec
         if (Quantization.Float32Layers.Length > 0)
             throw new SettingException(Key(nameof(Quantization)), "cannot keep layers in float32 in a search: the search chooses each layer's precision (leave a layer out of it with the exclude patterns)");
         Quantization.Validate();
+        if (LatencyBatch is < 1 or > 4096) throw new SettingException(Key(nameof(LatencyBatch)), $"must be between 1 and 4096, got {LatencyBatch}");
         if (BatchNormImages is < 0 or > 100_000) throw new SettingException(Key(nameof(BatchNormImages)), $"must be between 0 and 100000 images, got {BatchNormImages}");
     }
 

@@ -108,6 +108,12 @@ public static class ReportBuilder
         if (run.Cost == CostMetric.Bops || best is { Int8Layers.Count: > 0 })
             rows.Add(["BOPs (MACs x weight bits x activation bits / 1024)", I(summary.Baseline.Macs),
                 best is null ? "-" : $"{I(best.Bops)} ({F(100.0 * best.Bops / Math.Max(1, summary.Baseline.Macs), 1)}%)"]);
+        if (summary.Latency is { } check)
+        {
+            rows.Add([$"latency, batch {check.Batch} (ms, the run's table)", F(summary.Baseline.Latency ?? 0, 2), best?.Latency is { } p ? F(p, 2) : "-"]);
+            rows.Add([$"latency, batch {check.Batch} (ms, measured end to end)", F(summary.Baseline.MeasuredLatency ?? 0, 2), best?.MeasuredLatency is { } m ? F(m, 2) : "-"]);
+            rows.Add(["latency table error (median / max over the front's models)", "", $"{F(100 * check.MedianError, 1)}% / {F(100 * check.MaxError, 1)}% ({check.Models} models, {check.Entries} layer entries)"]);
+        }
         if (best is { Int8Layers.Count: > 0 })
             rows.Add(["int8 layers", "none", $"{best.Int8Layers.Count}: {string.Join(", ", best.Int8Layers)}"]);
         if (baseLatency is { } bl)
@@ -136,11 +142,15 @@ public static class ReportBuilder
             document.Blocks.Add(new Paragraph($"The feasible non-dominated candidates, cheapest first: accuracy on the search's {summary.ValidationImages} images" +
                 (summary.ConfirmationImages > 0 ? $", on the {summary.ConfirmationImages} confirmation images" : "") + $" and on the test split{judged}. " +
                 $"Floor {F(summary.AccThreshold, 2)}%" + (summary.ConfirmationThreshold is { } t ? $" on the search's images, {F(t, 2)}% on the confirmation images." : ".")));
-            bool bops = run.Cost == CostMetric.Bops;
-            document.Blocks.Add(new Table(["journal index", "MACs ratio", .. bops ? new[] { "BOPs ratio" } : [], "search acc (%)", "confirmation acc (%)", "confirmed", "test acc (%)", "returned"],
+            bool bops = run.Cost is CostMetric.Bops or CostMetric.Latency, latency = summary.Latency is not null;
+            string batch = latency ? $"batch {summary.Latency!.Batch}" : "";
+            static string Ms(double? v) => v is { } ms ? F(ms, 2) : "-";
+            document.Blocks.Add(new Table(["journal index", "MACs ratio", .. bops ? new[] { "BOPs ratio" } : [],
+                .. latency ? new[] { $"latency, {batch} (ms, table)", $"latency, {batch} (ms, measured)" } : [], "search acc (%)", "confirmation acc (%)", "confirmed", "test acc (%)", "returned"],
                 summary.Front.Select(f => (string[])
                 [
-                    I(f.Index), F(f.MacsRatio, 3), .. bops ? new[] { F((double)f.Bops / Math.Max(1, summary.Baseline.Macs), 3) } : [], Judged(f.ValAccuracy, f.ValJudged), f.ConfirmationAccuracy is { } c ? Judged(c, f.ConfirmationJudged) : "-",
+                    I(f.Index), F(f.MacsRatio, 3), .. bops ? new[] { F((double)f.Bops / Math.Max(1, summary.Baseline.Macs), 3) } : [],
+                    .. latency ? new[] { Ms(f.Latency), Ms(f.MeasuredLatency) } : [], Judged(f.ValAccuracy, f.ValJudged), f.ConfirmationAccuracy is { } c ? Judged(c, f.ConfirmationJudged) : "-",
                     f.Confirmed is { } ok ? (ok ? "yes" : "no") : "-", f.TestAccuracy is { } test ? F(test, 2) : "-", f.Returned ? "yes" : "",
                 ]).ToList()));
         }

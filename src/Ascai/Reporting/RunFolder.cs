@@ -23,7 +23,7 @@ public sealed record RunFolder(string Path, SearchConfig Config, SearchSummary S
 
     /// <summary>A record's cost relative to the uncompressed model, in the run's own metric.</summary>
     public double CostRatio(EvaluationRecord r) =>
-        r.CostIn(Cost) / (double)Math.Max(1, Cost.Select(Summary.Baseline.Macs, Summary.Baseline.Params, Summary.Baseline.Macs));
+        r.CostIn(Cost) / (double)Math.Max(1, Cost.Select(Summary.Baseline.Macs, Summary.Baseline.Params, Summary.Baseline.Macs, Summary.Baseline.Latency ?? double.NaN));
 
     /// <summary>Reads a run folder; anything missing, empty or corrupt is one clear error.</summary>
     public static RunFolder Load(string path)

@@ -19,6 +19,8 @@ public sealed record EvaluationRecord
     public long Params { get; init; }
     /// <summary>Bit-operations per image (null: a float32 model's, its MACs).</summary>
     public long? Bops { get; init; }
+    /// <summary>Predicted milliseconds of a forward pass at the latency batch (runs priced in latency only).</summary>
+    public double? Latency { get; init; }
     /// <summary>Eq. 3 score.</summary>
     public double Score { get; init; }
     /// <summary>Whether the accuracy meets the floor.</summary>
@@ -42,7 +44,7 @@ public sealed record EvaluationRecord
     public int? RejectedAfter { get; init; }
 
     /// <summary>Its cost in <paramref name="metric"/>.</summary>
-    public long CostIn(CostMetric metric) => metric.Select(Macs, Params, Bops ?? Macs);
+    public double CostIn(CostMetric metric) => metric.Select(Macs, Params, Bops ?? Macs, Latency ?? double.NaN);
 
     /// <summary>A stable key for the genome, so identical genomes are evaluated once.</summary>
     public static string Key(double[] genome) => string.Join(",", genome.Select(v => v.ToString("R", System.Globalization.CultureInfo.InvariantCulture)));

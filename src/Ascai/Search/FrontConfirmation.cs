@@ -40,6 +40,6 @@ public static class FrontConfirmation
 
     private static FrontModel Row(EvaluationRecord r, long baseMacs) => new()
     {
-        Index = r.Index, Macs = r.Macs, MacsRatio = (double)r.Macs / baseMacs, Params = r.Params, Bops = r.Bops ?? r.Macs, ValAccuracy = r.ValAccuracy, ValJudged = r.Judged,
+        Index = r.Index, Macs = r.Macs, MacsRatio = (double)r.Macs / baseMacs, Params = r.Params, Bops = r.Bops ?? r.Macs, Latency = r.Latency, ValAccuracy = r.ValAccuracy, ValJudged = r.Judged,
     };
 }

@@ -90,7 +90,7 @@ public sealed class FrontFineTuning(Model model, DatasetSplits data, CandidateEv
     // floor on the search's images, spread over that range, then the confirmed result itself; cheapest first.
     private IEnumerable<EvaluationRecord> Candidates(FineTuneOptions options, EvaluationRecord? returned)
     {
-        long Cost(EvaluationRecord r) => r.CostIn(run.Space.Cost);
+        double Cost(EvaluationRecord r) => r.CostIn(run.Space.Cost);
         var cheaper = run.ParetoFront()
             .Where(r => r.ValAccuracy >= run.Floor.Threshold - options.Slack && (returned is null || Cost(r) < Cost(returned)))
             .OrderBy(Cost).ToList();

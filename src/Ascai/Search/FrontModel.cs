@@ -11,6 +11,10 @@ public sealed record FrontModel
     public double MacsRatio { get; init; }
     /// <summary>Bit-operations per image (its MACs when every layer is float32).</summary>
     public long Bops { get; init; }
+    /// <summary>Latency at the latency batch as the run's table predicts it (ms; runs priced in latency).</summary>
+    public double? Latency { get; init; }
+    /// <summary>Latency at the latency batch measured end to end in ONNX Runtime (ms; runs priced in latency, the cheapest candidates).</summary>
+    public double? MeasuredLatency { get; init; }
     /// <summary>Parameters.</summary>
     public long Params { get; init; }
     /// <summary>Accuracy on the images the search scored it on (percent).</summary>

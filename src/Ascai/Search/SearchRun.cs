@@ -215,6 +215,7 @@ public sealed class SearchRun
         {
             Index = _records.Count, Generation = generation, Genome = genome, ValAccuracy = accuracy, Macs = result.Macs, Params = result.Params,
             Bops = result.Bops is { } bops && bops != result.Macs ? bops : null, // float32 candidates: BOPs = MACs, not written
+            Latency = result.Latency,
             // A failed candidate computed no accuracy: it scores as the worst possible one and never meets the floor.
             Score = Score.Score(saving, accuracy, judged), Feasible = Floor.Meets(result),
             Seed = Options.Seed, Seconds = seconds, Failure = result.Failure, Worse = result.Worse, Better = result.Better,
@@ -249,7 +250,7 @@ public sealed class SearchRun
     /// <summary>The non-dominated (cost, accuracy) subset of <paramref name="records"/>, by increasing cost.</summary>
     public static List<EvaluationRecord> Pareto(IEnumerable<EvaluationRecord> records, Cost.CostMetric metric)
     {
-        long Cost(EvaluationRecord r) => r.CostIn(metric);
+        double Cost(EvaluationRecord r) => r.CostIn(metric);
         var front = new List<EvaluationRecord>();
         foreach (var r in records.Where(r => r.Failure is null && r.RejectedAfter is null).OrderBy(Cost).ThenByDescending(r => r.ValAccuracy))
             if (front.Count == 0 || r.ValAccuracy > front[^1].ValAccuracy) front.Add(r);

@@ -11,6 +11,7 @@ namespace Ascai.Search;
 /// <summary>
 /// Runs a search in a run folder: <c>config.json</c> (what to resume), <c>journal.jsonl</c> (every evaluation),
 /// <c>theta.json</c> (warm-start thresholds), <c>populations.jsonl</c> (each generation's members), <c>summary.json</c>,
+/// <c>latency.json</c> (the per-layer latency table, when candidates are priced in latency),
 /// and the best model as <c>best.ascai</c>
 /// (masks in place), <c>best-compact.ascai</c> and <c>best-compact.onnx</c>, and when it runs layers in int8 as
 /// <c>best-int8.onnx</c> (the QDQ model the search measured). Resuming replays the journal: with the same seed the run ends
@@ -20,7 +21,7 @@ public static class SearchRunner
 {
     /// <summary>File names inside a run folder.</summary>
     public const string ConfigFile = "config.json", JournalFile = "journal.jsonl", ThetaFile = "theta.json", SummaryFile = "summary.json",
-        PopulationsFile = "populations.jsonl", AliasesFile = "aliases.jsonl",
+        PopulationsFile = "populations.jsonl", AliasesFile = "aliases.jsonl", LatencyFile = "latency.json",
         BestFile = "best.ascai", BestCompactFile = "best-compact.ascai", BestOnnxFile = "best-compact.onnx", BestInt8File = "best-int8.onnx";
 
     /// <summary>Starts a new run in <paramref name="runDir"/> (which must not hold one already).</summary>
@@ -104,6 +105,8 @@ public static class SearchRunner
         // Confirmation images are set aside before anything looks at the validation images: the search never sees them.
         if (config.Confirmation > 0) data = data.WithConfirmation((int)Math.Round(config.Confirmation * data.ValidationIndices.Length), config.Options.Seed);
         var space = config.Evaluation.Space(model.Graph);
+        if (space.Cost == Cost.CostMetric.Latency && backend is not null)
+            throw new SettingException(SettingException.Of<EvaluationSpec>(nameof(EvaluationSpec.Cost)), "latency is timed on this machine, so it cannot be priced by remote workers: use macs or bops with them");
         // The floor before anything slow (channel importance, moments, the remote workers' preparation).
         double baseAccuracy = Evaluator.Evaluate(model.Graph, data.Validation, data.ValidationIndices, model.Info.Normalization, cancel: cancel)
             .EnsureFinite("the model").Accuracy;
@@ -121,6 +124,9 @@ public static class SearchRunner
             Directory.CreateDirectory(runDir);
             AtomicFile.WriteText(Path.Combine(runDir, ConfigFile), JsonSerializer.Serialize(config, Json.Options));
         }
+        // Timed once per run folder: a resumed run reads the table back.
+        if (space.Cost == Cost.CostMetric.Latency)
+            evaluator.Latency = LatencyTable.Open(model.Graph, config.Evaluation.LatencyBatch, TorchSharp.torch.get_num_threads(), Path.Combine(runDir, LatencyFile));
 
         using var journal = new Journal(Path.Combine(runDir, JournalFile));
         using var populations = new PopulationLog(Path.Combine(runDir, PopulationsFile));
@@ -171,17 +177,30 @@ public static class SearchRunner
         using var scope = TorchSharp.torch.NewDisposeScope();
         var summary = new SearchSummary
         {
-            Baseline = new SummaryModel { ValAccuracy = baseAccuracy, Macs = evaluator.BaseMacs, Params = evaluator.BaseParams, Bops = evaluator.BaseMacs },
+            Baseline = new SummaryModel
+            {
+                ValAccuracy = baseAccuracy, Macs = evaluator.BaseMacs, Params = evaluator.BaseParams, Bops = evaluator.BaseMacs,
+                Latency = evaluator.Latency?.Original.Many, MeasuredLatency = evaluator.Latency?.Original.Many,
+            },
             AccThreshold = floor, Confidence = config.Confidence, Evaluations = run.Evaluations, WallSeconds = run.Elapsed.TotalSeconds,
             Strategy = config.Strategy, Methods = config.Evaluation.Methods, Cost = space.Cost.ToString().ToLowerInvariant(), Seed = config.Options.Seed, StopReason = run.StopReason ?? "done", Genes = space.Genes.Count,
             Engine = remote ? "remote workers" : evaluator.ChosenEngine?.ToString().ToLowerInvariant() ?? "", Workers = run.Workers,
-            ParetoFront = run.ParetoFront().Select(r => new double[] { r.Index, r.Macs, r.Params, r.ValAccuracy, r.CostIn(Cost.CostMetric.Bops) }).ToList(),
+            ParetoFront = run.ParetoFront().Select(r => new double[] { r.Index, r.Macs, r.Params, r.ValAccuracy, r.Bops ?? r.Macs }).ToList(),
             Split = data.Split, ValidationImages = data.ValidationIndices.Length, ConfirmationImages = data.ConfirmationIndices.Length,
             Warnings = warnings.Select(w => SettingException.Name(w, key => key)).ToList(),
         };
         // An interrupted run gets no test numbers and no summary file: it is meant to be resumed, not reported.
         if (interrupted) return summary;
         double Test(LayerGraph g, double[] genome) => evaluator.Accuracy(g, data.Test, data.TestIndices, space.Int8Layers(genome));
+        // Runs priced in latency check the table's predictions against the end-to-end latency of the models they report.
+        var latencyErrors = new List<double>();
+        double? Measured(LayerGraph g, double[] genome)
+        {
+            if (evaluator.Latency is null) return null;
+            var (measured, predicted) = evaluator.MeasureLatency(g, space.Int8Layers(genome));
+            latencyErrors.Add(Math.Abs(predicted.Many - measured.Many) / measured.Many);
+            return measured.Many;
+        }
         var (returned, front, confirmationFloor) = Select(config, data, evaluator, run);
         summary = summary with
         {
@@ -214,8 +233,9 @@ public static class SearchRunner
             best = new SummaryModel
             {
                 ValAccuracy = fineTuned is null ? b.ValAccuracy : evaluator.Measure(fineTuned, int8, cancel).ValAccuracy, TestAccuracy = Test(compact, b.Genome),
-                Macs = b.Macs, MacsRatio = (double)b.Macs / evaluator.BaseMacs, Params = b.Params, Bops = b.CostIn(Cost.CostMetric.Bops),
+                Macs = b.Macs, MacsRatio = (double)b.Macs / evaluator.BaseMacs, Params = b.Params, Bops = b.Bops ?? b.Macs,
                 Int8Layers = [.. int8.Order(StringComparer.Ordinal)], Genome = b.Genome, Settings = plan.ToJson(),
+                Latency = evaluator.Latency?.Predict(compact, Quantization.Int8Quantizer.NodesOf(compact, int8)).Many, MeasuredLatency = Measured(compact, b.Genome),
                 ConfirmationAccuracy = fineTuned is not null && confirmationFloor is not null ? evaluator.Confirm(fineTuned, int8, cancel).ValAccuracy
                     : front.FirstOrDefault(f => f.Index == b.Index)?.ConfirmationAccuracy,
                 FineTuned = fineTuned is not null,
@@ -225,13 +245,16 @@ public static class SearchRunner
         // new images where it matters, near the floor (the front's costlier members are near the original model).
         front = front.Select((f, i) =>
         {
-            if (best is not null && f.Index == returned!.Index) return f with { TestAccuracy = best.TestAccuracy, Returned = true };
+            if (best is not null && f.Index == returned!.Index) return f with { TestAccuracy = best.TestAccuracy, MeasuredLatency = best.MeasuredLatency, Returned = true };
             if (i >= FrontTested) return f;
             var genome = run.Records[f.Index].Genome;
             using var graph = evaluator.Build(genome);
-            return f with { TestAccuracy = Test(graph, genome) };
+            return f with { TestAccuracy = Test(graph, genome), MeasuredLatency = Measured(graph, genome) };
         }).ToList();
-        summary = summary with { Best = best, Front = front };
+        latencyErrors.Sort();
+        var latency = evaluator.Latency is { } table && latencyErrors.Count > 0
+            ? new LatencyCheck(table.Batch, latencyErrors.Count, (latencyErrors[(latencyErrors.Count - 1) / 2] + latencyErrors[latencyErrors.Count / 2]) / 2, latencyErrors[^1], table.Entries) : null;
+        summary = summary with { Best = best, Front = front, Latency = latency };
         AtomicFile.WriteText(Path.Combine(runDir, SummaryFile), JsonSerializer.Serialize(summary, Json.Options));
         return summary;
     }

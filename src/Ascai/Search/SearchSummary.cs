@@ -1,5 +1,11 @@
 namespace Ascai.Search;
 
+/// <summary>
+/// The latency table checked against measurement: the relative error |predicted - measured| / measured over the models
+/// measured (the front's cheapest, the returned one and the original).
+/// </summary>
+public sealed record LatencyCheck(int Batch, int Models, double MedianError, double MaxError, int Entries);
+
 /// <summary>What a run found: <c>summary.json</c>.</summary>
 public sealed record SearchSummary
 {
@@ -33,6 +39,8 @@ public sealed record SearchSummary
     public string Strategy { get; init; } = "";
     /// <summary>What the candidates' cost was counted in (macs, params or bops; empty in older runs: params for pn, MACs otherwise).</summary>
     public string Cost { get; init; } = "";
+    /// <summary>Runs priced in latency: the batch, and how far the table's predictions were from the measured latency of the front's models.</summary>
+    public LatencyCheck? Latency { get; init; }
     /// <summary>Method set.</summary>
     public string Methods { get; init; } = "";
     /// <summary>Seed.</summary>

@@ -15,6 +15,10 @@ public sealed record SummaryModel
     public long Params { get; init; }
     /// <summary>Bit-operations per image (its MACs when every layer is float32).</summary>
     public long Bops { get; init; }
+    /// <summary>Latency at the latency batch as the run's table predicts it (ms; runs priced in latency).</summary>
+    public double? Latency { get; init; }
+    /// <summary>Latency at the latency batch, measured end to end in ONNX Runtime (ms; runs priced in latency).</summary>
+    public double? MeasuredLatency { get; init; }
     /// <summary>Conv and linear layers (names of the original model) that run in int8 (best only; empty: float32).</summary>
     public List<string> Int8Layers { get; init; } = [];
     /// <summary>The genome (best only).</summary>

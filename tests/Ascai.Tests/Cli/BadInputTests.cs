@@ -37,7 +37,9 @@ public class BadInputTests
         new("eval", 2, "--model is required (see 'ascai eval --help')"),
         new("train --model nosuch --out m.ascai", 2, "--model 'nosuch' is not one of:", "m.ascai"),
         new("search " + M + " --out run1 --methods px", 2, "--methods 'px' is not one of: d, d+ps, d+ps+q, pn, ps, ps+q, q", "run1"),
-        new("search " + M + " --out run1 --cost flops", 2, "--cost 'flops' is not one of: bops, macs, params", "run1"),
+        new("search " + M + " --out run1 --cost flops", 2, "--cost 'flops' is not one of: bops, latency, macs, params", "run1"),
+        new("search " + M + " --out run1 --cost latency --backend nats --nats nats://localhost:4222", 1, "--cost latency is timed on this machine", "run1"),
+        new("search " + M + " --out run1 --cost latency --latency-batch 0", 1, "--latency-batch must be between 1 and 4096, got 0", "run1"),
         new("search " + M + " --out run1 --strategy best", 2, "--strategy 'best' is not one of:", "run1"),
         // Search settings, each refused before the model is read.
         new("search " + M + " --out run1 --val-size 0", 1, "--val-size must be at least 1, got 0", "run1"),

@@ -24,6 +24,7 @@ public class DefaultsTests
         Assert.Equal(spec.Engine, Default<EvaluationEngine>("--engine"));
         Assert.Equal(spec.BatchNormImages, Default<int>("--bn-reestimate"));
         Assert.Equal(spec.Cost?.ToString(), Default<string?>("--cost"));
+        Assert.Equal(spec.LatencyBatch, Default<int>("--latency-batch"));
         Assert.Equal(spec.Quantization.CalibrationImages, Default<int>("--calibration-images"));
         Assert.Equal(spec.Quantization.Method, Default<Ascai.Quantization.CalibrationMethod>("--calibration"));
         Assert.Equal(spec.Quantization.Percentile, Default<double>("--percentile"));

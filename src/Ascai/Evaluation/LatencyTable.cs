@@ -1,0 +1,168 @@
+using System.Text.Json;
+using Ascai.Graph;
+using Ascai.Graph.Nodes;
+using Ascai.Onnx;
+using Ascai.Quantization;
+using Ascai.Serialization;
+using static TorchSharp.torch;
+
+namespace Ascai.Evaluation;
+
+/// <summary>
+/// Predicts a candidate's latency on this machine as a sum of per-layer entries (what NetAdapt and HALP do): each conv
+/// and linear layer of a given configuration (input shape, kept channels, kernel, stride, groups, the ReLU ONNX Runtime
+/// fuses into it, and its precision) is timed once, alone, in ONNX Runtime at batch 1 and at <see cref="Batch"/>, and
+/// remembered. The time the layers alone do not account for (pooling, adds, copies between layers) is an offset: the
+/// original model measured end to end minus the sum of its own entries, so the original's prediction is its
+/// measurement. Entries are kept in a file (a run folder's <c>latency.json</c>): a resumed run reads them back instead
+/// of timing the layers again. Thread-safe; timing a new entry holds a lock, so parallel evaluations wait for it.
+/// </summary>
+public sealed class LatencyTable
+{
+    private const int RepeatsOne = 41, RepeatsMany = 11;
+    private readonly object _lock = new();
+    private readonly string? _path;
+    private readonly int _threads;
+    private readonly Stored _stored;
+
+    /// <summary>What the file holds: the batch, the threads, the original's end-to-end latency and every layer entry (ms at batch 1 and at the batch).</summary>
+    private sealed record Stored
+    {
+        public int Batch { get; init; }
+        public int Threads { get; init; }
+        public double[] Original { get; init; } = [];
+        public double[] Offset { get; init; } = [];
+        public Dictionary<string, double[]> Layers { get; init; } = [];
+    }
+
+    private LatencyTable(string? path, int threads, Stored stored) => (_path, _threads, _stored) = (path, threads, stored);
+
+    /// <summary>The batch size of <see cref="LatencyPrediction.Many"/>, the search's latency cost.</summary>
+    public int Batch => _stored.Batch;
+
+    /// <summary>Layer entries held (read from the file or timed since).</summary>
+    public int Entries { get { lock (_lock) return _stored.Layers.Count; } }
+
+    /// <summary>Layer entries timed by this process (0 when every layer a run needs was read from the file).</summary>
+    public int Measured { get; private set; }
+
+    /// <summary>The original model's latency, measured end to end (ms).</summary>
+    public LatencyPrediction Original => new(_stored.Original[0], _stored.Original[1]);
+
+    /// <summary>
+    /// The table of <paramref name="original"/> at batch 1 and <paramref name="batch"/> on <paramref name="threads"/>
+    /// threads, read from <paramref name="path"/> when it holds one for the same batch and threads (else measured anew
+    /// and, with a path, written there as entries are added).
+    /// </summary>
+    public static LatencyTable Open(LayerGraph original, int batch, int threads, string? path = null)
+    {
+        if (batch < 1) throw new SettingException(SettingException.Of<EvaluationSpec>(nameof(EvaluationSpec.LatencyBatch)), $"must be at least 1, got {batch}");
+        if (path is not null && File.Exists(path))
+        {
+            Stored? known;
+            try { known = JsonSerializer.Deserialize<Stored>(File.ReadAllText(path), Json.Options); }
+            catch (JsonException e) { throw new AscaiException($"{path}: corrupt latency table ({e.Message.Split('\n')[0]}); delete it to measure again"); }
+            if (known is { Original.Length: 2, Offset.Length: 2 } && known.Batch == batch && known.Threads == threads) return new LatencyTable(path, threads, known);
+        }
+        var table = new LatencyTable(path, threads, new Stored { Batch = batch, Threads = threads });
+        var measured = table.EndToEnd(original);
+        var layers = table.SumOfLayers(original, new HashSet<string>());
+        var stored = table._stored with { Original = [measured.One, measured.Many], Offset = [measured.One - layers.One, measured.Many - layers.Many] };
+        table = new LatencyTable(path, threads, stored) { Measured = table.Measured };
+        table.Save();
+        return table;
+    }
+
+    /// <summary>The predicted latency of <paramref name="graph"/> with <paramref name="int8Nodes"/> in int8: its layers' entries plus the offset.</summary>
+    public LatencyPrediction Predict(LayerGraph graph, IReadOnlySet<string> int8Nodes)
+    {
+        var layers = SumOfLayers(graph, int8Nodes);
+        return new(layers.One + _stored.Offset[0], layers.Many + _stored.Offset[1]);
+    }
+
+    /// <summary>
+    /// The measured latency of <paramref name="onnx"/> end to end in ONNX Runtime, timed as the entries are (what the
+    /// predictions are checked against).
+    /// </summary>
+    public LatencyPrediction Measure(byte[] onnx, Shape input)
+    {
+        lock (_lock) return Time(onnx, input);
+    }
+
+    private LatencyPrediction EndToEnd(LayerGraph graph) => Measure(OnnxExporter.Export(graph), graph.InputShape);
+
+    private LatencyPrediction SumOfLayers(LayerGraph graph, IReadOnlySet<string> int8Nodes)
+    {
+        var shapes = graph.InferShapes();
+        double one = 0, many = 0;
+        bool added = false;
+        foreach (var node in graph.Nodes.Where(n => n is Conv2dNode or LinearNode))
+        {
+            var (layer, relu) = Alone(graph, node);
+            bool int8 = int8Nodes.Contains(node.Name);
+            var input = shapes[node.Inputs[0]];
+            string key = $"{JsonSerializer.Serialize(layer, Json.Options)} input {input}{(relu is null ? "" : $" {relu.Function}")} {(int8 ? "int8" : "float32")}";
+            double[] entry;
+            lock (_lock)
+            {
+                if (!_stored.Layers.TryGetValue(key, out entry!))
+                {
+                    var time = Time(LayerModel(layer, relu, input, int8), input);
+                    _stored.Layers[key] = entry = [time.One, time.Many];
+                    Measured++;
+                    added = true;
+                }
+            }
+            one += entry[0];
+            many += entry[1];
+        }
+        if (added && _stored.Original.Length == 2) Save();
+        return new(one, many);
+    }
+
+    // The layer as a fresh node reading "input", and the ReLU after it when ONNX Runtime fuses one (it is its only consumer).
+    private static (Node Layer, ActivationNode? Relu) Alone(LayerGraph graph, Node node)
+    {
+        Node layer = node switch
+        {
+            Conv2dNode c => c.Resized(c.InChannels, c.OutChannels, "layer", ["input"]),
+            LinearNode l => l.Resized(l.InFeatures, l.OutFeatures, "layer", ["input"]),
+            _ => throw new InvalidOperationException(),
+        };
+        var consumers = graph.Consumers(node.Name).ToList();
+        var relu = consumers is [ActivationNode { Function: ActivationFunction.Relu or ActivationFunction.Relu6 } a] && graph.Output != node.Name ? a : null;
+        return (layer, relu);
+    }
+
+    // A one-layer ONNX model (random weights: dense compute does not depend on their values), float32 or QDQ int8.
+    private byte[] LayerModel(Node layer, ActivationNode? relu, Shape input, bool int8)
+    {
+        using var scope = NewDisposeScope();
+        var builder = new GraphBuilder(input);
+        string output = builder.Add(layer);
+        if (relu is not null) output = builder.Add(new ActivationNode { Name = "relu", Inputs = [output], Function = relu.Function });
+        using var graph = builder.Build(output);
+        if (!int8) return OnnxExporter.Export(graph);
+        var sample = randn(input.WithBatch(4));
+        var ranges = ActivationCalibration.Calibrate(graph, () => [sample], CalibrationMethod.MinMax, 100);
+        return QdqWriter.Write(graph, new HashSet<string> { "layer" }, ranges, "layer");
+    }
+
+    private LatencyPrediction Time(byte[] onnx, Shape input)
+    {
+        using var session = new OnnxRuntimeSession(onnx, _threads);
+        using var scope = NewDisposeScope();
+        return new(session.MedianMilliseconds(randn(input.WithBatch(1)), RepeatsOne), session.MedianMilliseconds(randn(input.WithBatch(Batch)), RepeatsMany));
+    }
+
+    private void Save()
+    {
+        if (_path is null) return;
+        string json;
+        lock (_lock) json = JsonSerializer.Serialize(_stored, Json.Options);
+        AtomicFile.WriteText(_path, json);
+    }
+}
+
+/// <summary>Milliseconds of one forward pass at batch 1 and at the table's batch.</summary>
+public readonly record struct LatencyPrediction(double One, double Many);

@@ -1,0 +1,81 @@
+using Ascai.Data;
+using Ascai.Evaluation;
+using Ascai.Search;
+using Ascai.Serialization;
+
+namespace Ascai.Tests.Evaluation;
+
+/// <summary>The per-layer latency table: sums of timed entries, an offset that makes the original's prediction its measurement, kept and reused.</summary>
+public class LatencyTableTests
+{
+    [Fact]
+    public void PredictionsAreSumsOfEntriesTimedOnceAndTheFileIsReadBack()
+    {
+        using var dir = new TempDirectory();
+        string path = Path.Combine(dir.Path, "latency.json");
+        using var model = ModelFile.Load(Repository.Model("vgg-small-fashion-mnist.ascai"));
+        var table = LatencyTable.Open(model.Graph, batch: 8, threads: 2, path);
+        int layers = model.Graph.Nodes.Count(n => n is Ascai.Graph.Nodes.Conv2dNode or Ascai.Graph.Nodes.LinearNode);
+        Assert.Equal(layers, table.Entries);
+        Assert.Equal(layers, table.Measured);
+        // The offset is what the layers alone do not account for: the original's prediction is its measurement.
+        var original = table.Predict(model.Graph, new HashSet<string>());
+        Assert.Equal(table.Original.One, original.One, 9);
+        Assert.Equal(table.Original.Many, original.Many, 9);
+        Assert.True(table.Original.Many > table.Original.One, "a batch of 8 takes longer than one image");
+
+        // A candidate's new layer configurations are timed once; asking again times nothing.
+        var space = SearchSpace.Build(model.Graph, "ps+q");
+        var data = DatasetCatalog.Load("fashion-mnist", null, 100);
+        using var evaluator = new CandidateEvaluator(model, data, space, quantization: new Ascai.Quantization.Int8Options { CalibrationImages = 64 }) { Latency = table };
+        var genome = space.Identity;
+        genome[0] = 0.5;            // conv1 loses half its channels: conv1 and conv2 change
+        genome[^1] = 8;             // fc2 in int8
+        using var graph = evaluator.Build(genome);
+        var int8 = Ascai.Quantization.Int8Quantizer.NodesOf(graph, space.Int8Layers(genome));
+        var first = table.Predict(graph, int8);
+        Assert.Equal(layers + 3, table.Entries);
+        Assert.Equal(first, table.Predict(graph, int8));
+        Assert.Equal(layers + 3, table.Measured);
+        Assert.Equal(first.Many, evaluator.Evaluate(genome).Latency);
+
+        // Read back: nothing timed again, the same predictions.
+        var again = LatencyTable.Open(model.Graph, batch: 8, threads: 2, path);
+        Assert.Equal(0, again.Measured);
+        Assert.Equal(table.Original, again.Original);
+        Assert.Equal(first, again.Predict(graph, int8));
+        Assert.Equal(0, again.Measured);
+        // Another batch is another table.
+        Assert.Equal(layers, LatencyTable.Open(model.Graph, batch: 4, threads: 2, path).Measured);
+    }
+
+    [Fact]
+    public void ASearchPricedInLatencyKeepsItsTableAndAResumeReusesIt()
+    {
+        using var dir = new TempDirectory();
+        string runDir = Path.Combine(dir.Path, "run");
+        var config = new SearchConfig
+        {
+            Model = Repository.Model("vgg-small-fashion-mnist.ascai"), MaxDrop = 1, Data = new DataOptions { ValidationSize = 200 },
+            Evaluation = new EvaluationSpec { Methods = "ps+q", Include = ["conv6", "fc1"], Cost = Ascai.Cost.CostMetric.Latency, LatencyBatch = 8,
+                Quantization = new Ascai.Quantization.Int8Options { CalibrationImages = 64 } },
+            Options = new SearchOptions { Population = 4, Generations = 1, Budget = 20, Seed = 2 },
+        };
+        var summary = SearchRunner.Start(config, runDir);
+        Assert.Equal("latency", summary.Cost);
+        string table = Path.Combine(runDir, SearchRunner.LatencyFile);
+        byte[] written = File.ReadAllBytes(table);
+        var journal = Journal.Read(Path.Combine(runDir, SearchRunner.JournalFile));
+        Assert.All(journal.Where(r => r.Failure is null), r => Assert.True(r.Latency > 0));
+        Assert.NotNull(summary.Latency);
+        Assert.Equal(8, summary.Latency!.Batch);
+        Assert.True(summary.Latency.Models >= 1 && summary.Latency.MaxError >= summary.Latency.MedianError);
+        Assert.Equal(summary.Baseline.Latency, summary.Baseline.MeasuredLatency);
+        Assert.NotNull(summary.Best?.MeasuredLatency);
+        // Resumed: the same records, the table read back and not timed again (timings would differ in every digit).
+        var resumed = SearchRunner.Resume(runDir);
+        Assert.Equal(written, File.ReadAllBytes(table));
+        Assert.Equal(summary.Best!.Genome, resumed.Best!.Genome);
+        Assert.Equal(summary.Baseline.Latency, resumed.Baseline.Latency);
+    }
+}
