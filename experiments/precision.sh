@@ -40,11 +40,15 @@ print(f'{os.path.basename(os.path.dirname(sys.argv[1]))}: cost {s.get("cost")}, 
       f'int8 {len(b.get("int8Layers", []))}, val {b.get("valAccuracy", 0):.2f} (base {base["valAccuracy"]:.2f}), test {b.get("testAccuracy", 0):.2f} (base {base["testAccuracy"]:.2f})')
 PY
 done
+# The returned models under their run's name (bench names rows by file), then all of one model benched in one process.
+mkdir -p "$out/bench"
 for name in vgg resnet20; do
   files=("${models[$name]}" "$out/$name-int8.onnx")
   for dir in "$out/$name"-*-[0-9]; do
     [ -f "$dir/summary.json" ] || continue
-    if [ -f "$dir/best-int8.onnx" ]; then files+=("$dir/best-int8.onnx"); else files+=("$dir/best-compact.onnx"); fi
+    model="$dir/best-compact.onnx"; [ -f "$dir/best-int8.onnx" ] && model="$dir/best-int8.onnx"
+    cp "$model" "$out/bench/$(basename "$dir").onnx"
+    files+=("$out/bench/$(basename "$dir").onnx")
   done
   for f in "$out/$name"-ps-[0-9]-int8.onnx; do [ -f "$f" ] && files+=("$f"); done
   "$ascai" bench --model "${files[@]}" --repeats 101
