@@ -5,7 +5,8 @@
 #   ps+q-latency  the same, cost: latency at batch 64 from the run's per-layer latency table,
 # then the models they return, and uniform int8 of the whole original (ascai quantize) and of the ps result, benched
 # together in one process (ascai bench: ONNX Runtime, batch 1 and 64, median of 101 runs).
-# Usage: experiments/precision.sh [OUT_DIR] (default runs/precision). STUDIES="ps ps+q" restricts the searches.
+# Usage: experiments/precision.sh [OUT_DIR] (default runs/precision). STUDIES="ps ps+q" restricts the searches,
+# SEEDS="0" the small VGG's seeds, NO_RESNET=1 leaves ResNet-20 out; an interrupted search is resumed.
 set -euo pipefail
 root="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
 out="${1:-$root/runs/precision}"
@@ -14,11 +15,12 @@ studies="${STUDIES:-ps ps+q ps+q-latency}"
 mkdir -p "$out"
 declare -A models=([vgg]="$root/models/vgg-small-fashion-mnist.ascai" [resnet20]="$root/models/resnet20-fashion-mnist.ascai")
 declare -A flags=([ps]="--methods ps" [ps+q]="--methods ps+q" [ps+q-latency]="--methods ps+q --cost latency")
-runs() { for seed in 0 1 2; do echo "vgg $seed"; done; echo "resnet20 0"; }
+runs() { for seed in ${SEEDS:-0 1 2}; do echo "vgg $seed"; done; [ -n "${NO_RESNET:-}" ] || echo "resnet20 0"; }
 runs | while read -r name seed; do
   for study in $studies; do
     dir="$out/$name-$study-$seed"
     [ -f "$dir/summary.json" ] && continue
+    if [ -f "$dir/journal.jsonl" ]; then "$ascai" search --resume "$dir" >> "$dir.log" 2>&1; continue; fi
     rm -rf "$dir"
     # shellcheck disable=SC2086
     "$ascai" search --model "${models[$name]}" ${flags[$study]} --max-drop 1 --budget 600 --seed "$seed" --out "$dir" > "$dir.log" 2>&1
