@@ -188,8 +188,10 @@ public sealed class CandidateEvaluator : IDisposable
         var profile = CostModel.Profile(graph);
         long parameters = _space.PrunesWeights ? profile.TotalNonZeroParams : profile.TotalParams;
         var result = Score(session is null ? x => graph.Forward(x) : session.Run, images, profile.TotalMacs, parameters, reject, cancel)
-            with { Bops = profile.TotalBops(int8Nodes), Latency = Latency?.Predict(graph, int8Nodes).Many };
+            with { Bops = profile.TotalBops(int8Nodes) };
         double forward = clock.Elapsed.TotalSeconds;
+        // After the forward pass's clock: timing new table entries is not the candidate's forward time.
+        if (Latency is not null) result = result with { Latency = Latency.Predict(graph, int8Nodes).Many };
         // Auto picks its engine on full passes only: a rejected candidate's time says nothing of the engine's speed.
         if (timed && result.RejectedAfter is null && !quantized) Observe(engine, forward - compress, profile.TotalMacs);
         if (timed) Timings.Add(compress, build - compress, forward - build, clock.Elapsed.TotalSeconds - forward);
