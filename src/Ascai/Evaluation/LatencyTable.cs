@@ -12,7 +12,9 @@ namespace Ascai.Evaluation;
 /// Predicts a candidate's latency on this machine as a sum of per-layer entries (what NetAdapt and HALP do): each conv
 /// and linear layer of a given configuration (input shape, kept channels, kernel, stride, groups, the ReLU ONNX Runtime
 /// fuses into it, and its precision) is timed once, alone, in ONNX Runtime at batch 1 and at <see cref="Batch"/>, and
-/// remembered. The time the layers alone do not account for (pooling, adds, copies between layers) is an offset: the
+/// remembered. An int8 layer timed alone converts its input to int8 and its output back; inside a network, where an
+/// int8 layer feeds an int8 layer, neither conversion runs, so half of a measured quantise-dequantise pair of that
+/// tensor is taken off each side that meets another int8 layer. The time the layers alone do not account for (pooling, adds, copies between layers) is an offset: the
 /// original model measured end to end minus the sum of its own entries, so the original's prediction is its
 /// measurement. Entries are kept in a file (a run folder's <c>latency.json</c>): a resumed run reads them back instead
 /// of timing the layers again. Thread-safe; timing a new entry holds a lock, so parallel evaluations wait for it.
@@ -105,25 +107,73 @@ public sealed class LatencyTable
             bool int8 = int8Nodes.Contains(node.Name);
             var input = shapes[node.Inputs[0]];
             string key = $"{JsonSerializer.Serialize(layer, Json.Options)} input {input}{(relu is null ? "" : $" {relu.Function}")} {(int8 ? "int8" : "float32")}";
-            double[] entry;
-            lock (_lock)
-            {
-                if (!_stored.Layers.TryGetValue(key, out entry!))
-                {
-                    var time = Time(LayerModel(layer, relu, input, int8), input);
-                    _stored.Layers[key] = entry = [time.One, time.Many];
-                    Measured++;
-                    added = true;
-                }
-            }
+            var entry = Entry(key, () => Time(LayerModel(layer, relu, input, int8), input), ref added);
             one += entry[0];
             many += entry[1];
+            if (!int8) continue;
+            // The conversions an int8 neighbour makes unnecessary.
+            if (Int8Producer(graph, node.Inputs[0], int8Nodes))
+            {
+                var pair = Entry($"quantize-dequantize {input}", () => Conversion(input), ref added);
+                (one, many) = (one - pair[0] / 2, many - pair[1] / 2);
+            }
+            if (Int8Consumers(graph, node.Name, int8Nodes))
+            {
+                var output = shapes[node.Name];
+                var pair = Entry($"quantize-dequantize {output}", () => Conversion(output), ref added);
+                (one, many) = (one - pair[0] / 2, many - pair[1] / 2);
+            }
         }
         if (added && _stored.Original.Length == 2) Save();
         return new(one, many);
     }
 
-    // The layer as a fresh node reading "input", and the ReLU after it when ONNX Runtime fuses one (it is its only consumer).
+    private double[] Entry(string key, Func<LatencyPrediction> time, ref bool added)
+    {
+        lock (_lock)
+        {
+            if (_stored.Layers.TryGetValue(key, out var entry)) return entry;
+            var measured = time();
+            _stored.Layers[key] = entry = [measured.One, measured.Many];
+            Measured++;
+            added = true;
+            return entry;
+        }
+    }
+
+    // Nodes an int8 value passes through unchanged in precision: folded batch-norms, fused or int8-capable activations, moves.
+    private static bool PassesInt8(Node node) => node is BatchNormNode or MaxPoolNode or FlattenNode or DropoutNode
+        or ActivationNode { Function: ActivationFunction.Relu or ActivationFunction.Relu6 };
+
+    // Whether the tensor is made by an int8 layer (through nodes that keep it int8).
+    private static bool Int8Producer(LayerGraph graph, string tensor, IReadOnlySet<string> int8Nodes)
+    {
+        var node = graph[tensor];
+        while (PassesInt8(node)) node = graph[node.Inputs[0]];
+        return int8Nodes.Contains(node.Name);
+    }
+
+    // Whether every reader of the layer's output (through nodes that keep it int8) is an int8 layer.
+    private static bool Int8Consumers(LayerGraph graph, string layer, IReadOnlySet<string> int8Nodes)
+    {
+        var readers = graph.Consumers(layer).ToList();
+        if (readers.Count == 0 || graph.Output == layer) return false;
+        return readers.All(r => PassesInt8(r) ? Int8Consumers(graph, r.Name, int8Nodes) : int8Nodes.Contains(r.Name));
+    }
+
+    // Converting a tensor of this shape to int8 and back: a quantise-dequantise pair before a ReLU, less the ReLU alone.
+    private LatencyPrediction Conversion(Shape shape)
+    {
+        using var scope = NewDisposeScope();
+        var builder = new GraphBuilder(shape);
+        using var graph = builder.Build(builder.Relu("input"));
+        var pair = Time(QdqWriter.WriteInputPair(graph), shape);
+        var relu = Time(OnnxExporter.Export(graph), shape);
+        return new(Math.Max(0, pair.One - relu.One), Math.Max(0, pair.Many - relu.Many));
+    }
+
+    // The layer as a fresh node reading "input", and the ReLU after it when ONNX Runtime fuses one (its only consumer, or
+    // the only consumer of the batch-norm after it, which ONNX Runtime and int8 quantisation fold into the layer).
     private static (Node Layer, ActivationNode? Relu) Alone(LayerGraph graph, Node node)
     {
         Node layer = node switch
@@ -133,6 +183,7 @@ public sealed class LatencyTable
             _ => throw new InvalidOperationException(),
         };
         var consumers = graph.Consumers(node.Name).ToList();
+        if (consumers is [BatchNormNode bn]) consumers = graph.Consumers(bn.Name).ToList();
         var relu = consumers is [ActivationNode { Function: ActivationFunction.Relu or ActivationFunction.Relu6 } a] && graph.Output != node.Name ? a : null;
         return (layer, relu);
     }
@@ -144,6 +195,9 @@ public sealed class LatencyTable
         var builder = new GraphBuilder(input);
         string output = builder.Add(layer);
         if (relu is not null) output = builder.Add(new ActivationNode { Name = "relu", Inputs = [output], Function = relu.Function });
+        // The model's output stays float32 (QdqWriter keeps logits so): a free reshape after the layer lets its own output
+        // be quantised, so that ONNX Runtime runs the int8 kernel as it does inside a network.
+        if (int8) output = builder.Flatten(output);
         using var graph = builder.Build(output);
         if (!int8) return OnnxExporter.Export(graph);
         var sample = randn(input.WithBatch(4));

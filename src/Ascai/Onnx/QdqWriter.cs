@@ -47,6 +47,17 @@ public static class QdqWriter
         return model.ToByteArray();
     }
 
+    /// <summary>
+    /// <paramref name="graph"/> exported with a uint8 <c>QuantizeLinear -> DequantizeLinear</c> pair on its input and
+    /// nothing else quantised: what converting that tensor to int8 and back costs (the latency table's boundary entry).
+    /// </summary>
+    public static byte[] WriteInputPair(LayerGraph graph)
+    {
+        var model = OnnxExporter.ExportModel(graph, "boundary");
+        InsertQdqPairs(model.Graph, new() { [graph.Input.Name] = (1f / 255, 0) });
+        return model.ToByteArray();
+    }
+
     /// <summary>uint8 scale and zero point of each activation to quantise, in graph order.</summary>
     private static Dictionary<string, (float Scale, byte ZeroPoint)> ActivationParameters(GraphProto onnx, List<NodeProto> layers,
         IReadOnlyDictionary<string, TensorRange> ranges)

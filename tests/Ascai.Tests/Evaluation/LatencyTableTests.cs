@@ -38,6 +38,11 @@ public class LatencyTableTests
         Assert.Equal(first, table.Predict(graph, int8));
         Assert.Equal(layers + 3, table.Measured);
         Assert.Equal(first.Many, evaluator.Evaluate(genome).Latency);
+        // fc1 and fc2 both int8: fc1's int8 entry, and the conversion of the tensor between them that neither runs.
+        genome[^2] = 8;
+        var chained = Ascai.Quantization.Int8Quantizer.NodesOf(graph, space.Int8Layers(genome));
+        table.Predict(graph, chained);
+        Assert.Equal(layers + 5, table.Entries);
 
         // Read back: nothing timed again, the same predictions.
         var again = LatencyTable.Open(model.Graph, batch: 8, threads: 2, path);
