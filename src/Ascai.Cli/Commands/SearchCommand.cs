@@ -28,7 +28,7 @@ internal static class SearchCommand
         {
             Description = "what a candidate's cost is counted in: macs, params, bops (MACs x weight bits x activation bits / 1024) or latency (ONNX Runtime on this machine at --latency-batch, from a per-layer table timed once per run); default params for pn, bops when q is searched, macs otherwise",
         }.Gives(Spec(nameof(EvaluationSpec.Cost)));
-        cost.AcceptOnlyFromAmong("macs", "params", "bops", "latency");
+        cost.AcceptOnlyFromAmong([.. Enum.GetNames<Ascai.Cost.CostMetric>().Select(n => n.ToLowerInvariant())]);
         var latencyBatch = new Option<int>("--latency-batch") { Description = "batch size of the latency --cost latency prices (batch 1 is timed too)", DefaultValueFactory = _ => Defaults.LatencyBatch }
             .Gives(Spec(nameof(EvaluationSpec.LatencyBatch)));
         var int8 = Int8Flags.Create(Defaults.Quantization);

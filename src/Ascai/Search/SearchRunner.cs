@@ -194,12 +194,12 @@ public static class SearchRunner
         double Test(LayerGraph g, double[] genome) => evaluator.Accuracy(g, data.Test, data.TestIndices, space.Int8Layers(genome));
         // Runs priced in latency check the table's predictions against the end-to-end latency of the models they report.
         var latencyErrors = new List<double>();
-        double? Measured(LayerGraph g, double[] genome)
+        (double Measured, double Predicted)? Latency(LayerGraph g, double[] genome)
         {
             if (evaluator.Latency is null) return null;
             var (measured, predicted) = evaluator.MeasureLatency(g, space.Int8Layers(genome));
             latencyErrors.Add(Math.Abs(predicted.Many - measured.Many) / measured.Many);
-            return measured.Many;
+            return (measured.Many, predicted.Many);
         }
         var (returned, front, confirmationFloor) = Select(config, data, evaluator, run);
         summary = summary with
@@ -230,12 +230,13 @@ public static class SearchRunner
             ModelFile.Save(compactModel, Path.Combine(runDir, BestOnnxFile));
             // Calibrated as in the search: the file computes the accuracy the search measured.
             if (int8.Count > 0) evaluator.Quantize(compact, int8, compactModel.Info).Save(Path.Combine(runDir, BestInt8File));
+            var latency = Latency(compact, b.Genome);
             best = new SummaryModel
             {
                 ValAccuracy = fineTuned is null ? b.ValAccuracy : evaluator.Measure(fineTuned, int8, cancel).ValAccuracy, TestAccuracy = Test(compact, b.Genome),
                 Macs = b.Macs, MacsRatio = (double)b.Macs / evaluator.BaseMacs, Params = b.Params, Bops = b.Bops ?? b.Macs,
                 Int8Layers = [.. int8.Order(StringComparer.Ordinal)], Genome = b.Genome, Settings = plan.ToJson(),
-                Latency = evaluator.Latency?.Predict(compact, Quantization.Int8Quantizer.NodesOf(compact, int8)).Many, MeasuredLatency = Measured(compact, b.Genome),
+                Latency = latency?.Predicted, MeasuredLatency = latency?.Measured,
                 ConfirmationAccuracy = fineTuned is not null && confirmationFloor is not null ? evaluator.Confirm(fineTuned, int8, cancel).ValAccuracy
                     : front.FirstOrDefault(f => f.Index == b.Index)?.ConfirmationAccuracy,
                 FineTuned = fineTuned is not null,
@@ -249,12 +250,12 @@ public static class SearchRunner
             if (i >= FrontTested) return f;
             var genome = run.Records[f.Index].Genome;
             using var graph = evaluator.Build(genome);
-            return f with { TestAccuracy = Test(graph, genome), MeasuredLatency = Measured(graph, genome) };
+            return f with { TestAccuracy = Test(graph, genome), MeasuredLatency = Latency(graph, genome)?.Measured };
         }).ToList();
         latencyErrors.Sort();
-        var latency = evaluator.Latency is { } table && latencyErrors.Count > 0
+        var latencyCheck = evaluator.Latency is { } table && latencyErrors.Count > 0
             ? new LatencyCheck(table.Batch, latencyErrors.Count, (latencyErrors[(latencyErrors.Count - 1) / 2] + latencyErrors[latencyErrors.Count / 2]) / 2, latencyErrors[^1], table.Entries) : null;
-        summary = summary with { Best = best, Front = front, Latency = latency };
+        summary = summary with { Best = best, Front = front, Latency = latencyCheck };
         AtomicFile.WriteText(Path.Combine(runDir, SummaryFile), JsonSerializer.Serialize(summary, Json.Options));
         return summary;
     }

@@ -151,7 +151,7 @@ public sealed class SearchSpace
             var setting = plan.Layers.GetValueOrDefault(gene.Layer);
             decoded[i] = gene.Kind switch
             {
-                GeneKind.Precision => gene.Clip(genome[i]) < PrecisionBits[^1] ? (long)gene.Clip(genome[i]) : -1,
+                GeneKind.Precision => IsInt8(i, genome) ? (long)gene.Clip(genome[i]) : -1,
                 _ when setting is null || setting.Method != gene.Method => -1, // left as is
                 GeneKind.Ratio when gene.Method == "ps" => ChannelPruning.PrunedCount(setting.Ratio!.Value, (int)_sizes[i], channelMultiple),
                 GeneKind.Ratio => (long)Math.Floor(setting.Ratio!.Value * _sizes[i]),
@@ -169,9 +169,12 @@ public sealed class SearchSpace
     {
         var layers = new HashSet<string>();
         for (int i = 0; i < Genes.Count; i++)
-            if (Genes[i].Kind == GeneKind.Precision && Genes[i].Clip(genome[i]) < PrecisionBits[^1]) layers.Add(Genes[i].Layer);
+            if (IsInt8(i, genome)) layers.Add(Genes[i].Layer);
         return layers;
     }
+
+    // Whether gene i is a precision gene that, in this genome, puts its layer in fewer bits than float32.
+    private bool IsInt8(int i, double[] genome) => Genes[i].Kind == GeneKind.Precision && Genes[i].Clip(genome[i]) < PrecisionBits[^1];
 
     /// <summary>A stable key of what <paramref name="genome"/> decodes to (<see cref="Decoded"/>).</summary>
     public string ModelKey(double[] genome, int channelMultiple = 1) => string.Join(",", Decoded(genome, channelMultiple));
