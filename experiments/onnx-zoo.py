@@ -1,7 +1,8 @@
 #!/usr/bin/python3
 """Exports torchvision's classification CNNs the way a user would, for `bench onnx-zoo`: random seeded weights,
 10 classes, a 64x64 input (3 channels), torch.onnx.export in eval mode at opset 13 with a dynamic batch. Beside
-each NAME.onnx, NAME.io.bin holds a fixed input and PyTorch's output (float32, little-endian, input then output).
+each NAME.onnx, NAME.io.bin holds a fixed input and PyTorch's output (float32, little-endian, input then output), and
+NAME.macs the MACs per image counted by forward hooks on PyTorch's conv and linear layers.
 Usage: /usr/bin/python3 experiments/onnx-zoo.py OUT_DIR [NAME...] (Debian's python3-torch, python3-torchvision)."""
 import os, sys
 import torch
@@ -25,9 +26,20 @@ for name in sys.argv[2:] or MODELS:
             m.running_var.uniform_(0.5, 1.5)
             m.weight.data.uniform_(0.5, 1.5)
             m.bias.data.uniform_(-0.2, 0.2)
+    # An independent count of the MACs per image (conv: Cin/groups * kh * kw * Cout * Hout * Wout; linear: in * out),
+    # from forward hooks, for `bench onnx-zoo` to compare with Ascai's profile.
+    macs = []
+    def count(m, inputs, output):
+        if isinstance(m, torch.nn.Conv2d):
+            macs.append(m.in_channels // m.groups * m.kernel_size[0] * m.kernel_size[1] * output[0].numel())
+        elif isinstance(m, torch.nn.Linear):
+            macs.append(m.in_features * m.out_features)
+    hooks = [m.register_forward_hook(count) for m in model.modules() if isinstance(m, (torch.nn.Conv2d, torch.nn.Linear))]
     x = torch.randn(2, 3, 64, 64)
     with torch.no_grad():
         y = model(x)
+    for h in hooks:
+        h.remove()
     path = os.path.join(out, name + ".onnx")
     try:
         torch.onnx.export(model, x, path, opset_version=13, input_names=["input"], output_names=["logits"],
@@ -35,6 +47,8 @@ for name in sys.argv[2:] or MODELS:
     except Exception as e:  # e.g. AlexNet's and VGG's adaptive pooling to 6x6 / 7x7 from a 64x64 input
         print(name, "does not export:", str(e).split("\n")[0][:120], flush=True)
         continue
+    with open(os.path.join(out, name + ".macs"), "w") as f:
+        f.write(str(sum(macs)))
     with open(os.path.join(out, name + ".io.bin"), "wb") as f:
         f.write(x.numpy().astype("<f4").tobytes())
         f.write(y.numpy().astype("<f4").tobytes())

@@ -82,6 +82,11 @@ internal static class SearchCommand
         var importance = new Option<ImportanceCriterion>("--importance") { Description = "channel ranking for ps: taylor or l1", DefaultValueFactory = _ => Defaults.Importance };
         var fill = CommonOptions.Fill();
         var multiple = CommonOptions.ChannelMultiple();
+        var coupled = new Option<bool>("--coupled-residuals")
+        {
+            Description = "ps also prunes the channels residual sums tie (each ResNet stage's stem or shortcut and its blocks' last convs, as one gene)",
+            DefaultValueFactory = _ => Defaults.CoupledResiduals,
+        }.Gives(Spec(nameof(EvaluationSpec.CoupledResiduals)));
         var include = new Option<string[]>("--include") { Description = "only layers matching these globs", AllowMultipleArgumentsPerToken = true }.Gives(Spec(nameof(EvaluationSpec.Include)));
         var exclude = new Option<string[]>("--exclude") { Description = "leave layers matching these globs alone", AllowMultipleArgumentsPerToken = true }.Gives(Spec(nameof(EvaluationSpec.Exclude)));
         var pCross = new Option<double>("--p-cross") { DefaultValueFactory = _ => 0.8, Description = "crossover probability of a pair" }.Gives(Options(nameof(SearchOptions.CrossoverProbability)));
@@ -105,7 +110,7 @@ internal static class SearchCommand
         var command = new Command("search", "search per-layer compression settings (ASCAI genetic algorithm, or a baseline)")
         {
             model, methods, maxDrop, threshold, confirmation, confidence, fineTuneEpochs, fineTuneTime, fineTuneCandidates, fineTuneLoss, bnImages, probe, distinct, earlyRejection, population, generations, budget, timeLimit, stagnation, polish, strategy, init, repair, score, constraint,
-            selection, tournamentSize, importance, fill, multiple, include, exclude, pCross, pSwap, pMutate, pTweak, seed, output, resume, threads, mean, std,
+            selection, tournamentSize, importance, fill, multiple, coupled, include, exclude, pCross, pSwap, pMutate, pTweak, seed, output, resume, threads, mean, std,
             engine, workers, backend, nats, natsToken, inFlight, cost, latencyBatch,
         };
         foreach (var option in data.All.Concat(int8.Calibration)) command.Add(option);
@@ -158,7 +163,7 @@ internal static class SearchCommand
                     {
                         Methods = parse.GetValue(methods)!, Include = parse.GetValue(include) ?? [], Exclude = parse.GetValue(exclude) ?? [],
                         Importance = parse.GetValue(importance), Fill = parse.GetValue(fill), ChannelMultiple = parse.GetValue(multiple),
-                        Engine = parse.GetValue(engine), BatchNormImages = parse.GetValue(bnImages),
+                        CoupledResiduals = parse.GetValue(coupled), Engine = parse.GetValue(engine), BatchNormImages = parse.GetValue(bnImages),
                         Cost = parse.GetValue(cost) is { } metric ? Enum.Parse<Ascai.Cost.CostMetric>(metric, ignoreCase: true) : null,
                         Quantization = int8.Read(parse, withLayers: false), LatencyBatch = parse.GetValue(latencyBatch),
                     },

@@ -7,7 +7,7 @@ using Ascai.Runtime;
 namespace Ascai.Compression;
 
 /// <summary>
-/// First and second moments of the channels a pruning mask can remove, measured where their consumers read them:
+/// First and second moments of the channels of one <see cref="ChannelGroup"/>, measured where a layer reads them:
 /// E[z zᵀ] with z = (x_1 .. x_C, 1), so the last row holds the means. A conv reads every position with the same
 /// weights, so its input's moments are pooled over images and positions (<see cref="Positions"/> = 1); a linear layer
 /// after a flatten weighs every position differently, so its input keeps one matrix per position (channel c owns
@@ -30,28 +30,26 @@ public sealed record ChannelMoments(int Channels, int Positions, double[] Values
         return means;
     }
 
-    /// <summary>The moments of what <paramref name="consumer"/> reads (its input), from a <see cref="Measure"/> result.</summary>
-    public static ChannelMoments At(IReadOnlyDictionary<string, ChannelMoments> moments, LayerGraph graph, string consumer)
-    {
-        string input = graph[consumer].Inputs[0];
-        return moments.TryGetValue(input, out var measured) ? measured
-            : throw new InvalidOperationException($"no channel moments measured for '{input}', the input of '{consumer}'");
-    }
+    /// <summary>The key of the moments of <paramref name="group"/>'s channels in <paramref name="tensor"/> (a tensor a layer reads).</summary>
+    public static string Key(string tensor, string group) => tensor + "|" + group;
 
     /// <summary>The moments as a float64 tensor of shape Positions x (C + 1) x (C + 1).</summary>
     public Tensor ToTensor() => tensor(Values, [Positions, Channels + 1, Channels + 1]);
 
     /// <summary>
-    /// Moments by tensor name (the input of each consumer of a mask group), over <paramref name="indices"/>, in eval
-    /// mode. Measured on the graph before pruning (masks all ones), so one result serves every candidate.
+    /// Moments by <see cref="Key"/>: of each group's channels, in every tensor a layer reads them from (in the order they
+    /// have there), over <paramref name="indices"/>, in eval mode. Measured on the graph before pruning (masks all ones),
+    /// so one result serves every candidate.
     /// </summary>
     public static Dictionary<string, ChannelMoments> Measure(LayerGraph graph, ImageDataset data, IReadOnlyList<int> indices,
         Normalization normalization, int batchSize = 250)
     {
-        var channels = new Dictionary<string, int>();
-        foreach (var group in ChannelGroup.Of(graph))
-            foreach (string consumer in group.Consumers)
-                channels[graph[consumer].Inputs[0]] = ((Graph.Nodes.ChannelMaskNode)graph[group.Mask]).Channels;
+        var dependencies = ChannelDependencies.Of(graph);
+        var wanted = new Dictionary<string, List<(string Key, long[] Channels)>>();
+        foreach (var group in dependencies.Groups)
+            foreach (string tensor in group.Readers.Select(r => graph[r.Node].Inputs[r.Input]).Distinct())
+                (wanted.TryGetValue(tensor, out var list) ? list : wanted[tensor] = [])
+                    .Add((Key(tensor, group.Name), dependencies.Positions(tensor, group).Select(p => (long)p.Position).ToArray()));
         var sums = new Dictionary<string, Tensor>();
         long samples = 0;
         using (inference_mode())
@@ -62,19 +60,28 @@ public sealed record ChannelMoments(int Channels, int Positions, double[] Values
                 samples += batch.shape[0];
                 graph.Forward(batch, observe: (name, value) =>
                 {
-                    if (!channels.TryGetValue(name, out int c)) return;
-                    var sum = SecondMoments(value.to_type(ScalarType.Float64), c);
-                    if (sums.TryGetValue(name, out var total)) total.PlusInPlace(sum);
-                    else sums[name] = sum.DetachFromDisposeScope();
+                    if (!wanted.TryGetValue(name, out var groups)) return;
+                    var all = value.to_type(ScalarType.Float64);
+                    long channels = dependencies.MembersOf(name).Length;
+                    foreach (var (key, selected) in groups)
+                    {
+                        // A flattened input keeps its H*W features per channel together.
+                        var part = all.dim() == 4 ? all.index_select(1, tensor(selected))
+                            : all.view(all.shape[0], channels, -1).index_select(1, tensor(selected)).flatten(1);
+                        var sum = SecondMoments(part, selected.Length);
+                        if (sums.TryGetValue(key, out var total)) total.PlusInPlace(sum);
+                        else sums[key] = sum.DetachFromDisposeScope();
+                    }
                 });
             }
         }
+        var sizes = wanted.Values.SelectMany(l => l).ToDictionary(k => k.Key, k => k.Channels.Length);
         return sums.ToDictionary(s => s.Key, s =>
         {
             using var t = s.Value;
             using var count = samples.ToScalar();
             using var moments = t.div(count);
-            return new ChannelMoments(channels[s.Key], (int)t.shape[0], moments.contiguous().data<double>().ToArray());
+            return new ChannelMoments(sizes[s.Key], (int)t.shape[0], moments.contiguous().data<double>().ToArray());
         });
     }
 

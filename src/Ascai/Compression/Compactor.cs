@@ -1,15 +1,15 @@
 using Ascai.Graph;
 using Ascai.Graph.Nodes;
 using static TorchSharp.torch;
-using Ascai.Runtime;
 
 namespace Ascai.Compression;
 
 /// <summary>
-/// Turns a masked graph into a physically smaller one: for every mask, the kept channels are sliced out of the
-/// producing conv / linear layer, the batch-norms and depthwise convs on the way, and the input side of every
-/// consuming layer (a linear layer after a flatten loses whole H*W blocks), then the mask is removed. The result
-/// computes the same outputs as the masked graph, at the cost <see cref="Cost.CostModel"/> predicted for it.
+/// Turns a masked graph into a physically smaller one: the channels the masks remove (<see cref="ChannelDependencies.Removed"/>)
+/// leave every tensor they appear in, each node rebuilt by its own kind with the channels it keeps
+/// (<see cref="Node.WithChannels"/>: a conv loses output filters and input slices, a batch-norm its statistics, a slice
+/// or shuffle renumbers), then the masks are removed. The result computes the same outputs as the masked graph, at the
+/// cost <see cref="Cost.CostModel"/> predicted for it.
 /// </summary>
 public static class Compactor
 {
@@ -37,58 +37,21 @@ public static class Compactor
     private static void CompactInPlace(LayerGraph compact)
     {
         using var scope = NewDisposeScope();
+        var dependencies = ChannelDependencies.Of(compact);
+        var removed = dependencies.Removed();
         var shapes = compact.InferShapes();
-        foreach (var group in ChannelGroup.Of(compact))
+        var kept = compact.Nodes.ToDictionary(n => n.Name, n => dependencies.MembersOf(n.Name)
+            .Select((m, c) => (m, c)).Where(x => x.m is not { } member || !removed.TryGetValue(member.Group, out var r) || !r[member.Index])
+            .Select(x => x.c).ToArray());
+        int Channels(string tensor) => dependencies.MembersOf(tensor).Length;
+        foreach (var node in compact.Nodes.Skip(1).ToList())
         {
-            var mask = (ChannelMaskNode)compact[group.Mask];
-            var kept = tensor(mask.KeptChannels().Select(i => (long)i).ToArray());
-            int k = (int)kept.shape[0];
-            foreach (string name in group.Producers)
-                compact.Replace(name, [SliceOutputs(compact[name], kept, k)]);
-            foreach (string name in group.Consumers)
-            {
-                var node = compact[name];
-                string input = node.Inputs[0];
-                int spatial = shapes[input].Rank == 1 && node is LinearNode ? (int)(shapes[input].Elements / mask.Channels) : 1;
-                compact.Replace(name, [SliceInputs(node, kept, k, spatial)]);
-            }
-            compact.Bypass(group.Mask);
+            if (kept[node.Name].Length == Channels(node.Name) && node.Inputs.All(i => kept[i].Length == Channels(i))) continue;
+            var selection = new ChannelSelection(node.Inputs.Select(i => kept[i]).ToArray(), node.Inputs.Select(dependencies.SpatialOf).ToArray(),
+                node.Inputs.Select(Channels).ToArray(), kept[node.Name], dependencies.SpatialOf(node.Name));
+            compact.Replace(node.Name, [node.WithChannels(selection)]);
         }
+        foreach (var mask in compact.Nodes.OfType<ChannelMaskNode>().ToList()) compact.Bypass(mask.Name);
         compact.Validate();
-    }
-
-    private static Node SliceOutputs(Node node, Tensor kept, int k)
-    {
-        Node resized = node switch
-        {
-            Conv2dNode c => c.Resized(c.IsDepthwise ? k : c.InChannels, k),
-            LinearNode l => l.Resized(l.InFeatures, k),
-            BatchNormNode b => b.Resized(k),
-            _ => NodeCloner.Clone(node), // activations, dropout: no channel-sized state
-        };
-        foreach (var (name, value) in node.AllTensors())
-            resized.SetTensor(name, value.index_select(0, kept));
-        return resized;
-    }
-
-    private static Node SliceInputs(Node node, Tensor kept, int k, int spatial)
-    {
-        switch (node)
-        {
-            case Conv2dNode c:
-                var conv = c.Resized(k, c.OutChannels);
-                conv.SetTensor("weight", c.Parameters["weight"].index_select(1, kept));
-                if (c.HasBias) conv.SetTensor("bias", c.Parameters["bias"]);
-                return conv;
-            case LinearNode l:
-                // After a flatten, channel c owns features c*spatial .. c*spatial + spatial - 1.
-                var features = tensor(kept.data<long>().ToArray().SelectMany(c => Enumerable.Range(0, spatial).Select(s => c * spatial + s)).ToArray());
-                var linear = l.Resized(k * spatial, l.OutFeatures);
-                linear.SetTensor("weight", l.Parameters["weight"].index_select(1, features));
-                if (l.HasBias) linear.SetTensor("bias", l.Parameters["bias"]);
-                return linear;
-            default:
-                throw new InvalidOperationException($"cannot slice the inputs of {node.Kind} '{node.Name}'");
-        }
     }
 }

@@ -54,7 +54,7 @@ public sealed record CompressionContext
     /// </summary>
     public FactorCache? Factors { get; init; } = new();
 
-    private Dictionary<string, float[]>? _importance;
+    private IReadOnlyDictionary<string, float[]>? _importance;
     private Dictionary<string, ChannelMoments>? _moments;
     private PrunedChannelFill _momentsFor; // which images they were measured on depends on the fill (a copy made with `with` may change it)
     private Ascai.Graph.LayerGraph? _preparedFor;
@@ -70,9 +70,9 @@ public sealed record CompressionContext
         if (ReferenceEquals(graph, _preparedFor)) return;
         using var scope = TorchSharp.torch.NewDisposeScope();
         using var masked = graph.Clone();
-        MaskPlacement.Ensure(masked);
+        MaskPlacement.EnsureAll(masked);
         ImportanceOf(masked);
-        if (Fill != PrunedChannelFill.Zero) MomentsOf(masked);
+        if (Fill != PrunedChannelFill.Zero) Moments(masked);
         _preparedFor = graph;
     }
 
@@ -103,11 +103,25 @@ public sealed record CompressionContext
     public bool NeedsData(CompressionPlan plan) =>
         plan.Layers.Values.Any(s => s.Method == "ps") && (Importance == ImportanceCriterion.Taylor || Fill != PrunedChannelFill.Zero);
 
-    /// <summary>Channel moments (<see cref="ChannelMoments"/>), measured on the first call and reused like the importance.</summary>
-    public IReadOnlyDictionary<string, ChannelMoments> MomentsOf(Ascai.Graph.LayerGraph graph)
+    /// <summary>
+    /// The moments (<see cref="ChannelMoments"/>) of <paramref name="group"/>'s channels by the tensor each of its readers
+    /// reads, measured on the first call (<see cref="Prepare"/> measures every group's on the model as given) and reused
+    /// like the importance.
+    /// </summary>
+    public IReadOnlyDictionary<string, ChannelMoments> MomentsOf(Ascai.Graph.LayerGraph graph, Ascai.Graph.ChannelGroup group)
     {
-        var needed = Ascai.Graph.ChannelGroup.Of(graph).SelectMany(g => g.Consumers).Select(c => graph[c].Inputs[0]);
-        if (_moments is not null && _momentsFor == Fill && needed.All(_moments.ContainsKey)) return _moments;
+        string measured = MeasuredName(group);
+        var tensors = group.Readers.Select(r => graph[r.Node].Inputs[r.Input]).Distinct().ToList();
+        if (_moments is null || _momentsFor != Fill || !tensors.All(t => _moments.ContainsKey(ChannelMoments.Key(t, measured))))
+        {
+            Moments(graph);
+            measured = group.Name;
+        }
+        return tensors.Where(t => _moments!.ContainsKey(ChannelMoments.Key(t, measured))).ToDictionary(t => t, t => _moments![ChannelMoments.Key(t, measured)]);
+    }
+
+    private void Moments(Ascai.Graph.LayerGraph graph)
+    {
         if (Data is null || Normalization is null) throw new SettingException(SettingException.Of<CompressionContext>(nameof(Fill)), $"{Fill.ToString().ToLowerInvariant()} of pruned channels needs a data set");
         // Linear fill fits C coefficients per pruned channel: on the calibration images, not on the validation images
         // that judge the candidates. Mean fill keeps its validation means (one number per channel, as measured since).
@@ -115,23 +129,41 @@ public sealed record CompressionContext
         if (images.Length == 0) throw new AscaiException("linear fill needs training images to fit on, and the data set has none outside the validation split");
         _moments = ChannelMoments.Measure(graph, source, images, Normalization);
         _momentsFor = Fill;
-        return _moments;
     }
 
     /// <summary>
-    /// Channel scores by mask name, computed on the first call and reused afterwards: importance is measured once
+    /// Channel scores by group name, computed on the first call and reused afterwards: importance is measured once
     /// per model (method.md), so one context must only serve graphs with the same weights before pruning.
     /// </summary>
     public IReadOnlyDictionary<string, float[]> ImportanceOf(Ascai.Graph.LayerGraph graph)
     {
-        if (_importance is not null && graph.Nodes.OfType<Ascai.Graph.Nodes.ChannelMaskNode>().All(m => _importance.ContainsKey(m.Name)))
-            return _importance;
-        _importance = Importance switch
-        {
-            ImportanceCriterion.L1 => ChannelImportance.L1(graph),
-            _ when Data is null || Normalization is null => throw new SettingException(SettingException.Of<CompressionContext>(nameof(Importance)), "taylor needs a data set (l1 does not)"),
-            _ => ChannelImportance.Taylor(graph, Data.Validation, Data.ValidationIndices, Normalization),
-        };
-        return _importance;
+        if (_importance is not null && Ascai.Graph.ChannelDependencies.Of(graph).Groups.All(g => _importance.ContainsKey(g.Name))) return _importance;
+        return _importance = Measure(graph);
     }
+
+    private Dictionary<string, float[]> Measure(Ascai.Graph.LayerGraph graph) => Importance switch
+    {
+        ImportanceCriterion.L1 => ChannelImportance.L1(graph),
+        _ when Data is null || Normalization is null => throw new SettingException(SettingException.Of<CompressionContext>(nameof(Importance)), "taylor needs a data set (l1 does not)"),
+        _ => ChannelImportance.Taylor(graph, Data.Validation, Data.ValidationIndices, Normalization),
+    };
+
+    /// <summary>
+    /// The scores of <paramref name="group"/>'s channels: measured on the model as given (<see cref="Prepare"/>), where the
+    /// group may have had another first layer before a decomposition renamed it; else measured on <paramref name="graph"/>.
+    /// </summary>
+    public float[] ScoresOf(Ascai.Graph.LayerGraph graph, Ascai.Graph.ChannelGroup group)
+    {
+        if (_importance is not null && _importance.TryGetValue(MeasuredName(group), out var scores) && scores.Length == group.Channels) return scores;
+        using var scope = TorchSharp.torch.NewDisposeScope();
+        using var masked = graph.Clone();
+        MaskPlacement.EnsureAll(masked);
+        return Measure(masked).TryGetValue(group.Name, out var measured) ? measured
+            : throw new InvalidOperationException($"no channel importance measured for layer '{group.Name}'");
+    }
+
+    // The name the group had where importance and moments were measured: a decomposed layer's factors are named after it.
+    private string MeasuredName(Ascai.Graph.ChannelGroup group) =>
+        _importance?.Keys.Where(k => group.Layers.Any(l => l == k || l.StartsWith(k + ".", StringComparison.Ordinal))).OrderByDescending(k => k.Length).FirstOrDefault()
+        ?? group.Name;
 }

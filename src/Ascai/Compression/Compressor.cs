@@ -27,8 +27,12 @@ public static class Compressor
         try
         {
             foreach (var method in CompressionMethods.All.OrderBy(m => m.IsDecomposition ? 0 : 1))
-                foreach (var (layer, setting) in plan.Layers.Where(l => CompressionMethods.Get(l.Value.Method) == method))
-                    method.Apply(compressed, layer, setting, context);
+            {
+                var layers = plan.Layers.Where(l => CompressionMethods.Get(l.Value.Method) == method).ToList();
+                if (layers.Count == 0) continue;
+                method.Prepare(compressed, layers.Select(l => l.Key).ToList());
+                foreach (var (layer, setting) in layers) method.Apply(compressed, layer, setting, context);
+            }
             compressed.Validate();
             if (context.BatchNormImages > 0 && plan.Layers.Count > 0) BatchNormReestimation.Apply(compressed, context.ReestimationBatches());
             return compressed;

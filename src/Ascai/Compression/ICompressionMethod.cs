@@ -17,6 +17,12 @@ public interface ICompressionMethod
     /// <summary>The layers of <paramref name="graph"/> this method can compress, by the names users see in `ascai profile`.</summary>
     IEnumerable<string> Targets(LayerGraph graph);
 
+    /// <summary>
+    /// Called once before <see cref="Apply"/> runs on <paramref name="layers"/>, the plan's layers for this method: what they
+    /// share can be set up in one go (channel pruning inserts all their masks at once). By default nothing.
+    /// </summary>
+    void Prepare(LayerGraph graph, IReadOnlyList<string> layers) { }
+
     /// <summary>Compresses one layer in place; throws <see cref="AscaiException"/> for a setting that does not fit it.</summary>
     void Apply(LayerGraph graph, string layer, LayerSetting setting, CompressionContext context);
 }

@@ -22,38 +22,44 @@ public static class LinearCompensation
     public const double Ridge = 1e-3;
 
     /// <summary>
-    /// Folds the channels of <paramref name="group"/> pruned by going from mask <paramref name="before"/> to
-    /// <paramref name="after"/> into the group's consumers. A channel restored (0 -> 1) cannot be unfolded.
+    /// Folds the channels of <paramref name="group"/> that go from kept (<paramref name="before"/>) to removed
+    /// (<paramref name="after"/>) into every conv and linear layer that reads them, from the moments of the group's channels
+    /// in what each reads (<paramref name="moments"/>, by tensor). A channel restored cannot be unfolded. A grouped conv
+    /// reading the group is left as it is (zero fill): its groups see different channels.
     /// </summary>
-    public static void Apply(LayerGraph graph, ChannelGroup group, float[] before, float[] after, IReadOnlyDictionary<string, ChannelMoments> moments)
+    public static void Apply(LayerGraph graph, ChannelGroup group, bool[] before, bool[] after, IReadOnlyDictionary<string, ChannelMoments> moments)
     {
-        if (before.Zip(after).Any(m => m.First == 0 && m.Second != 0))
-            throw new AscaiException($"layer '{group.Source}': linear fill cannot restore a pruned channel (prune the unpruned model instead)");
-        var pruned = Enumerable.Range(0, after.Length).Where(c => before[c] != 0 && after[c] == 0).Select(c => (long)c).ToArray();
-        if (pruned.Length == 0) return;
-        var kept = Enumerable.Range(0, after.Length).Where(c => after[c] != 0).Select(c => (long)c).ToArray();
+        if (before.Zip(after).Any(m => m.First && !m.Second))
+            throw new AscaiException($"layer '{group.Name}': linear fill cannot restore a pruned channel (prune the unpruned model instead)");
+        if (!before.Zip(after).Any(m => !m.First && m.Second)) return;
+        var dependencies = ChannelDependencies.Of(graph);
         using var scope = NewDisposeScope();
-        foreach (string name in group.Consumers)
+        foreach (var (name, input) in group.Readers)
         {
             var node = graph[name];
-            var m = ChannelMoments.At(moments, graph, name);
+            if (node is not (Conv2dNode { Groups: 1 } or LinearNode)) continue;
+            string read = node.Inputs[input];
+            var at = dependencies.Positions(read, group);
+            // Rows of the moments follow the group's channels in the order the reader has them.
+            long[] Local(Func<int, bool> wanted) => at.Select((a, i) => (a, i)).Where(x => wanted(x.a.Index)).Select(x => (long)x.i).ToArray();
+            long[] Channels(long[] local) => local.Select(i => (long)at[i].Position).ToArray();
+            var pruned = Local(i => !before[i] && after[i]);
+            var kept = Local(i => !after[i]);
+            var m = moments.TryGetValue(read, out var measured) ? measured
+                : throw new InvalidOperationException($"no channel moments measured for '{read}' of layer '{group.Name}'");
             // Coefficients per position: positions x (kept + 1) x pruned, the last row the constant.
             var coefficients = Fit(m, kept, pruned);
             var weight = node.Parameters["weight"].detach();
             long outputs = weight.shape[0];
+            int channels = dependencies.MembersOf(read).Length;
             // Output x channel x (kernel tap of a conv, or position of a flattened linear input).
-            var perChannel = node switch
-            {
-                Conv2dNode => weight.reshape(outputs, m.Channels, -1),
-                LinearNode => weight.reshape(outputs, m.Channels, m.Positions),
-                _ => throw new InvalidOperationException($"cannot compensate pruned inputs of {node.Kind} '{name}'"),
-            };
-            var onPruned = perChannel.index_select(1, tensor(pruned));
+            var perChannel = node is Conv2dNode ? weight.reshape(outputs, channels, -1) : weight.reshape(outputs, channels, m.Positions);
+            var onPruned = perChannel.index_select(1, tensor(Channels(pruned)));
             // A conv applies its one estimate at every kernel tap; a linear layer has one estimate per position.
             var delta = node is Conv2dNode
                 ? einsum("opj,rp->orj", onPruned, coefficients[0])
                 : einsum("ops,srp->ors", onPruned, coefficients);
-            var updated = perChannel.index_add(1, tensor(kept), delta[.., ..kept.Length], Scalars.One).reshape(weight.shape);
+            var updated = perChannel.index_add(1, tensor(Channels(kept)), delta[.., ..kept.Length], Scalars.One).reshape(weight.shape);
             node.SetTensor("weight", updated);
             MeanCompensation.AddToOutput(graph, name, delta[.., kept.Length].sum(1));
         }

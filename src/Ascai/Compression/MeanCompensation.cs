@@ -17,26 +17,38 @@ public static class MeanCompensation
 {
     /// <summary>
     /// Folds the means (<see cref="ChannelMoments.Means"/>) of the channels of <paramref name="group"/> whose mask changed into
-    /// the group's consumers: <paramref name="change"/>[c] = 1 for a channel just pruned, -1 for one restored, 0 otherwise
-    /// (so pruning a group twice, or re-pruning it differently, compensates each channel once).
+    /// every conv and linear layer that reads them: <paramref name="change"/>[c] = 1 for a channel just pruned, -1 for one
+    /// restored, 0 otherwise (so pruning a group twice, or re-pruning it differently, compensates each channel once).
+    /// <paramref name="moments"/> are the group's, by the tensor a layer reads; a grouped conv reading the group is left as it is.
     /// </summary>
     public static void Apply(LayerGraph graph, ChannelGroup group, float[] change, IReadOnlyDictionary<string, ChannelMoments> moments)
     {
         if (change.All(c => c == 0)) return;
+        var dependencies = ChannelDependencies.Of(graph);
         using var scope = NewDisposeScope();
-        foreach (string name in group.Consumers)
+        foreach (var (name, input) in group.Readers)
         {
             var node = graph[name];
-            var measured = ChannelMoments.At(moments, graph, name);
-            var (weight, inputs) = node switch
+            string read = node.Inputs[input];
+            var (weight, features) = node switch
             {
-                Conv2dNode c => (c.Parameters["weight"].detach().sum([2L, 3L]), c.InChannels),
+                Conv2dNode { Groups: 1 } c => (c.Parameters["weight"].detach().sum([2L, 3L]), c.InChannels),
                 LinearNode l => (l.Parameters["weight"].detach(), l.InFeatures),
-                _ => throw new InvalidOperationException($"cannot compensate pruned inputs of {node.Kind} '{name}'"),
+                _ => (null, 0),
             };
-            // After a flatten, channel c owns inputs c*spatial .. c*spatial + spatial - 1.
-            var perInput = tensor(change).repeat_interleave(inputs / change.Length);
-            AddToOutput(graph, name, weight.matmul(tensor(measured.Means()) * perInput));
+            if (weight is null) continue;
+            var measured = moments.TryGetValue(read, out var m) ? m
+                : throw new InvalidOperationException($"no channel moments measured for '{read}' of layer '{group.Name}'");
+            // Every feature the layer reads: the group's channels' means where their mask changed, zero elsewhere
+            // (after a flatten, channel c owns features c*spatial .. c*spatial + spatial - 1).
+            int spatial = features / dependencies.MembersOf(read).Length;
+            var means = measured.Means();
+            var shift = new float[features];
+            var at = dependencies.Positions(read, group);
+            for (int i = 0; i < at.Length; i++)
+                for (int s = 0; s < spatial; s++)
+                    shift[at[i].Position * spatial + s] = means[i * spatial + s] * change[at[i].Index];
+            AddToOutput(graph, name, weight.matmul(tensor(shift)));
         }
     }
 

@@ -6,7 +6,7 @@ namespace Ascai.Cost;
 /// <summary>
 /// Walks a graph and counts, per node, MACs (method.md section 2: conv = Cin/groups * kh*kw * Cout * Hout*Wout,
 /// linear = in*out, every other node 0) and trainable parameters (weights, biases, batch-norm scale and shift).
-/// Channels zeroed by masks are priced as removed, following each mask's <see cref="ChannelGroup"/>: the cost of a
+/// Channels zeroed by masks are priced as removed wherever they appear (<see cref="ChannelDependencies"/>): the cost of a
 /// masked graph is the cost of its compact form. Parameters that are exactly zero are counted apart (Pn).
 /// </summary>
 public static class CostModel
@@ -31,16 +31,16 @@ public static class CostModel
     public static IReadOnlyDictionary<string, Shape> EffectiveShapes(LayerGraph graph)
     {
         var shapes = new Dictionary<string, Shape>(graph.InferShapes());
-        foreach (var group in ChannelGroup.Of(graph))
+        var dependencies = ChannelDependencies.Of(graph);
+        var removed = dependencies.Removed();
+        if (removed.Count == 0) return shapes;
+        foreach (var node in graph.Nodes)
         {
-            var mask = (ChannelMaskNode)graph[group.Mask];
-            int kept = mask.KeptChannels().Length;
-            foreach (string name in group.Producers.Append(group.Mask).Concat(group.PassThrough))
-            {
-                var dims = shapes[name].Dims.ToArray();
-                dims[0] = (int)((long)dims[0] * kept / mask.Channels); // a flatten's features shrink with its channels
-                shapes[name] = new Shape(dims);
-            }
+            int gone = dependencies.MembersOf(node.Name).Count(m => m is { } member && removed.TryGetValue(member.Group, out var r) && r[member.Index]);
+            if (gone == 0) continue;
+            var dims = shapes[node.Name].Dims.ToArray();
+            dims[0] -= gone * dependencies.SpatialOf(node.Name); // a flatten's features shrink with its channels
+            shapes[node.Name] = new Shape(dims);
         }
         return shapes;
     }

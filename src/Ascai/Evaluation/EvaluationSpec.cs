@@ -33,6 +33,11 @@ public sealed record EvaluationSpec
     /// and odd counts made pruned models slower than the original (<see cref="ChannelPruning.DefaultMultiple"/>).
     /// </summary>
     public int ChannelMultiple { get; init; } = ChannelPruning.DefaultMultiple;
+    /// <summary>
+    /// Whether channel pruning also searches the channels layers share through residual sums (a ResNet stage's convs that
+    /// feed its additions, pruned as one group; Torch-Pruning's dependency groups). Off: only the channels no sum ties.
+    /// </summary>
+    public bool CoupledResiduals { get; init; }
     /// <summary>Runtime of the candidates' forward passes (the accuracies are the same; only the speed differs).</summary>
     public EvaluationEngine Engine { get; init; } = EvaluationEngine.Auto;
     /// <summary>Calibration images each candidate's batch-norm statistics are re-estimated on (0: the original's, the paper's).</summary>
@@ -68,7 +73,7 @@ public sealed record EvaluationSpec
     }
 
     /// <summary>The genes this spec searches on <paramref name="graph"/>.</summary>
-    public SearchSpace Space(LayerGraph graph) => SearchSpace.Build(graph, Methods, Include, Exclude, Cost);
+    public SearchSpace Space(LayerGraph graph) => SearchSpace.Build(graph, Methods, Include, Exclude, Cost, CoupledResiduals);
 
     /// <summary>The compression options of the candidates (with a fresh factorisation cache, or none).</summary>
     public CompressionContext Context(bool cacheFactors = true) => new()

@@ -1,85 +1,41 @@
-using Ascai.Graph.Nodes;
-
 namespace Ascai.Graph;
 
 /// <summary>
-/// Everything whose channel count follows one channel mask (the dependency group of Torch-Pruning): the
-/// producers upstream of the mask, from the mask's input back to the first full conv or linear layer (through
-/// activations, batch-norms and depthwise convs, each consumed only by the next); and, downstream, the
-/// channel-preserving nodes (pools, dropout, flatten) up to the conv and linear layers that consume the channels.
-/// Removing a masked channel from all of them at once leaves the model's outputs unchanged.
+/// Channels that are removed together (the dependency group of Torch-Pruning, found by <see cref="ChannelDependencies"/>):
+/// the output channels of one conv or linear layer, joined with those of every other layer they are tied to (the layers
+/// summed by a residual connection, the gate of a squeeze-and-excitation block), followed through every node that
+/// passes them on to the layers that read them. Channel pruning sets one ratio per group.
 /// </summary>
-public sealed record ChannelGroup(string Mask, IReadOnlyList<string> Producers, IReadOnlyList<string> PassThrough, IReadOnlyList<string> Consumers)
+/// <param name="Name">The group's first layer (in graph order): the name a setting prunes it by.</param>
+/// <param name="Layers">Every conv or linear layer whose output channels are the group's.</param>
+/// <param name="Readers">The layers that read the group's channels (node, input index): they lose the removed channels' weights.</param>
+/// <param name="Channels">How many channels the group has (those of <see cref="Name"/>, for a group of one layer).</param>
+/// <param name="BlockCount">The equal blocks its channels fall into, each keeping the same number (a grouped conv's groups; 1 = none).</param>
+/// <param name="Blocks">The block of each channel, when <see cref="BlockCount"/> &gt; 1.</param>
+/// <param name="Residual">Whether the group's channels meet in a residual sum (then several layers' outputs are pruned as one).</param>
+public sealed record ChannelGroup(string Name, IReadOnlyList<string> Layers, IReadOnlyList<(string Node, int Input)> Readers, int Channels,
+    int BlockCount, int[]? Blocks, bool Residual)
 {
-    /// <summary>The full conv or linear layer that creates the channels (the last producer).</summary>
-    public string Source => Producers[^1];
-
     /// <summary>
-    /// The group a mask consuming <paramref name="tensor"/> would have, or null when the channels of that tensor
-    /// cannot be removed independently (residual adds, concatenations, shared producers, the graph output).
+    /// Channels a ratio removes: floor(p * C), at most C - 1; with <paramref name="multiple"/> m &gt; 1 the channels kept are
+    /// rounded up to a multiple of m (or all C when C is not larger than m), because convolution kernels run blocks of 8 or
+    /// 16 channels and odd counts run slower; in a group of blocks, every block keeps the same number (rounded up).
     /// </summary>
-    public static ChannelGroup? For(LayerGraph graph, string tensor, string mask)
+    public int PrunedCount(double ratio, int multiple = 1) => PrunedCount(ratio, Channels, multiple, BlockCount);
+
+    /// <inheritdoc cref="PrunedCount(double, int)"/>
+    public static int PrunedCount(double ratio, int channels, int multiple, int blocks = 1)
     {
-        var producers = Upstream(graph, tensor, mask);
-        if (producers is null) return null;
-        var passThrough = new List<string>();
-        var consumers = new List<string>();
-        return Downstream(graph, tensor, mask, passThrough, consumers) && consumers.Count > 0
-            ? new ChannelGroup(mask, producers, passThrough, consumers)
-            : null;
+        int pruned = Math.Min((int)Math.Floor(ratio * channels), channels - 1);
+        int kept = channels - pruned;
+        if (multiple > 1) kept = Math.Min(channels, (kept + multiple - 1) / multiple * multiple);
+        if (blocks > 1) kept = (kept + blocks - 1) / blocks * blocks;
+        return channels - Math.Min(channels, kept);
     }
 
-    /// <summary>The groups of every mask in the graph; throws if a mask sits where channels cannot be removed.</summary>
-    public static IReadOnlyList<ChannelGroup> Of(LayerGraph graph) =>
-        graph.Nodes.OfType<ChannelMaskNode>()
-            .Select(m => For(graph, m.Inputs[0], m.Name) ?? throw new AscaiException($"mask '{m.Name}' sits where its channels cannot be removed"))
-            .ToList();
+    /// <summary>Value equality would compare the lists by reference; a group is itself.</summary>
+    public bool Equals(ChannelGroup? other) => ReferenceEquals(this, other);
 
-    private static List<string>? Upstream(LayerGraph graph, string tensor, string mask)
-    {
-        var chain = new List<string>();
-        string current = tensor;
-        while (true)
-        {
-            // Every node of the chain must feed only the next one (the first: only the mask, or what the mask will take over).
-            var consumers = graph.Consumers(current).Select(c => c.Name).Where(n => n != mask).ToList();
-            if (chain.Count > 0 && consumers.Count != 1) return null;
-            if (current == graph.Output) return null;
-            var node = graph[current];
-            chain.Add(current);
-            switch (node)
-            {
-                case Conv2dNode { IsDepthwise: true }:
-                case ActivationNode or BatchNormNode or DropoutNode:
-                    current = node.Inputs[0];
-                    continue;
-                case Conv2dNode { Groups: 1 } or LinearNode:
-                    return chain;
-                default:
-                    return null;
-            }
-        }
-    }
-
-    private static bool Downstream(LayerGraph graph, string tensor, string mask, List<string> passThrough, List<string> consumers)
-    {
-        string from = graph.Contains(mask) ? mask : tensor;
-        foreach (var node in graph.Consumers(from).Where(n => n.Name != mask))
-        {
-            switch (node)
-            {
-                case Conv2dNode { Groups: 1 } or LinearNode:
-                    consumers.Add(node.Name);
-                    break;
-                case MaxPoolNode or AvgPoolNode or GlobalAvgPoolNode or DropoutNode or FlattenNode:
-                    if (node.Name == graph.Output) return false;
-                    passThrough.Add(node.Name);
-                    if (!Downstream(graph, node.Name, mask: "", passThrough, consumers)) return false;
-                    break;
-                default:
-                    return false;
-            }
-        }
-        return true;
-    }
+    /// <inheritdoc/>
+    public override int GetHashCode() => System.Runtime.CompilerServices.RuntimeHelpers.GetHashCode(this);
 }

@@ -15,12 +15,31 @@ public sealed class LayerGraph : IDisposable
     private readonly Dictionary<string, Node> _byName = new(StringComparer.Ordinal);
     // Execution plan derived from the node list (position by name, last consumer of each node); rebuilt after edits.
     private (Dictionary<string, int> Index, int[] LastUse)? _plan;
+    // The channel analysis of the current structure (ChannelDependencies.Of); dropped with the plan after every edit.
+    private ChannelDependencies? _channels;
+
+    internal ChannelDependencies? ChannelCache { get => _channels; set => _channels = value; }
+
+    private void Changed()
+    {
+        _plan = null;
+        _channels = null;
+    }
 
     /// <summary>Nodes in topological order; the first is the <see cref="InputNode"/>.</summary>
     public IReadOnlyList<Node> Nodes => _nodes;
 
     /// <summary>Name of the node whose output is the model's output (the logits).</summary>
-    public string Output { get; set; } = "";
+    public string Output
+    {
+        get => _output;
+        set
+        {
+            _output = value;
+            Changed();
+        }
+    }
+    private string _output = "";
 
     /// <summary>The input node.</summary>
     public InputNode Input => _nodes.Count > 0 && _nodes[0] is InputNode i ? i : throw new AscaiException("the graph has no input node");
@@ -45,7 +64,7 @@ public sealed class LayerGraph : IDisposable
                 throw new AscaiException($"node '{node.Name}' consumes '{input}', which is not defined before it");
         _nodes.Add(node);
         _byName[node.Name] = node;
-        _plan = null;
+        Changed();
         return node;
     }
 
@@ -156,7 +175,7 @@ public sealed class LayerGraph : IDisposable
         }
         Rewire(name, replacement[^1].Name, from: at);
         if (!ReferenceEquals(old, replacement[^1]) && !replacement.Contains(old)) old.Dispose();
-        _plan = null;
+        Changed();
     }
 
     /// <summary>Inserts a single-input node consuming <paramref name="after"/>; every other consumer of <paramref name="after"/> now consumes it.</summary>
@@ -168,7 +187,7 @@ public sealed class LayerGraph : IDisposable
         _nodes.Insert(at, node);
         _byName[node.Name] = node;
         Rewire(after, node.Name, from: at + 1);
-        _plan = null;
+        Changed();
         return node;
     }
 
@@ -182,7 +201,7 @@ public sealed class LayerGraph : IDisposable
         _byName.Remove(name);
         Rewire(name, input, from: at);
         node.Dispose();
-        _plan = null;
+        Changed();
     }
 
     private void Rewire(string oldName, string newName, int from)

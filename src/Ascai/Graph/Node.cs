@@ -38,6 +38,18 @@ public abstract class Node : IDisposable
     /// <summary>Multiply-accumulates per sample (method.md section 2: only conv and linear layers count).</summary>
     public virtual long Macs(IReadOnlyList<Shape> inputs, Shape output) => 0;
 
+    /// <summary>
+    /// Declares how the node's output channels relate to its inputs' (<see cref="ChannelLinks"/>), for channel pruning.
+    /// By default nothing: the node is opaque, and no channel it touches is ever removed.
+    /// </summary>
+    public virtual void LinkChannels(ChannelLinks links) { }
+
+    /// <summary>
+    /// This node with only the channels <paramref name="kept"/> names, for a compacted graph; called when some input or
+    /// the output loses channels. By default a copy, right for nodes without per-channel attributes or tensors.
+    /// </summary>
+    public virtual Node WithChannels(ChannelSelection kept) => NodeCloner.Clone(this);
+
     /// <summary>Trainable parameters for the given shapes (by default, the tensors the node owns).</summary>
     public virtual long Params(IReadOnlyList<Shape> inputs, Shape output) => ParameterCount;
 

@@ -138,6 +138,9 @@ public static class OnnxExporter
                 onnx.Node.Add(Op("Reshape", node.Name, [node.Name + ".transposed", Longs(onnx, $"{node.Name}.shape", [0, s.Channels, s.Height, s.Width])]));
                 break;
             }
+            case ChannelGatherNode gather:
+                onnx.Node.Add(Op("Gather", node.Name, [x, Longs(onnx, $"{node.Name}.indices", [.. gather.Indices.Select(i => (long)i)])], Int("axis", 1)));
+                break;
             case ChannelMaskNode m:
                 // The mask multiplies channel c of an (N, C, ...) tensor: broadcast it as (1, C, 1, 1) or (1, C).
                 int rank = shapes[x].Rank + 1;

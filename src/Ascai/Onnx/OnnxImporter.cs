@@ -13,7 +13,7 @@ namespace Ascai.Onnx;
 /// squeeze-and-excitation), BatchNormalization, MaxPool, AveragePool, GlobalAveragePool, Add, Concat, Flatten,
 /// Reshape to (N, -1), ReduceMean over H and W (global pooling), a zero Pad folded into the conv that reads it,
 /// Softmax at the output, a channel Slice (ShuffleNet's chunk), the Reshape-Transpose-Reshape of a channel shuffle,
-/// Dropout, Identity, Constant. The shape arithmetic PyTorch exports for view and flatten
+/// a Gather of channels (a compacted shuffle, as Ascai exports it), Dropout, Identity, Constant. The shape arithmetic PyTorch exports for view and flatten
 /// (Shape, Gather, Unsqueeze, Squeeze, Concat, Slice, Cast and arithmetic on constants) is folded into constants
 /// from the model's known input shape, the batch as 0 ("keep this dimension" to Reshape), so a dynamic
 /// <c>x.view(x.size(0), -1)</c> becomes a plain flatten. A conv whose batch-norm was folded into it (torch.onnx.export
@@ -344,6 +344,14 @@ public static class OnnxImporter
                     if (input.Rank != 3 || shape[0] is not (0 or -1 or 1) || shape[1] < 1 || shape[1] * shape[2] != input.Channels || shape[3] != input.Height || shape[4] != input.Width)
                         throw new AscaiException($"{where}: a Reshape to [{string.Join(", ", shape)}] is supported only as the first step of a channel shuffle");
                     _shuffles[node.Output[0]] = (X(), (int)shape[1], false);
+                    return;
+                }
+                case "Gather" when IsConstant(1) && Int("axis", 0) is 1 or -3 && _shapes[X()].Rank == 3:
+                {
+                    // x[:, indices]: channels in another order (how Ascai exports a compacted channel shuffle).
+                    int channels = _shapes[X()].Channels;
+                    var indices = Longs(1).Select(i => (int)(i < 0 ? i + channels : i)).ToArray();
+                    Add(node.Output[0], new ChannelGatherNode { Name = name, Inputs = [X()], Indices = indices });
                     return;
                 }
                 case "Slice":

@@ -26,6 +26,8 @@ public sealed class SearchSpace
     private readonly Dictionary<string, (Shape Input, Shape Output, Conv2dNode Conv)> _tucker = new();
     // Per gene, what its value is a fraction or a bin of: channels (ps), weights (pn), full rank (svd).
     private readonly long[] _sizes;
+    // Per gene, the equal blocks a ps group keeps the same count of (a grouped conv's groups; 1 = none).
+    private readonly int[] _blocks;
 
     /// <summary>The genes, in genome order.</summary>
     public IReadOnlyList<Gene> Genes { get; }
@@ -66,10 +68,11 @@ public sealed class SearchSpace
             var conv = (Conv2dNode)graph[gene.Layer];
             _tucker[gene.Layer] = (shapes[conv.Inputs[0]], shapes[gene.Layer], conv);
         }
-        var groups = MaskPlacement.Candidates(graph).ToList();
-        _sizes = genes.Select(g => g.Method switch
+        var groups = genes.Select(g => g.Method == "ps" ? ChannelPruning.GroupOf(graph, g.Layer) : null).ToArray();
+        _blocks = groups.Select(g => g?.BlockCount ?? 1).ToArray();
+        _sizes = genes.Select((g, i) => g.Method switch
         {
-            "ps" => (long)shapes[ChannelPruning.GroupOf(groups, g.Layer).Source].Channels,
+            "ps" => (long)groups[i]!.Channels,
             "pn" => graph[g.Layer].Parameters["weight"].numel(),
             "svd" => SvdDecomposition.FullRank(graph[g.Layer]),
             _ => 0L,
@@ -78,10 +81,11 @@ public sealed class SearchSpace
 
     /// <summary>
     /// Builds the space; patterns are globs on layer names (* and ?), include defaults to all; the cost defaults to the
-    /// method set's (<see cref="DefaultCost"/>).
+    /// method set's (<see cref="DefaultCost"/>). With <paramref name="coupleResiduals"/>, channel pruning also searches the
+    /// groups of layers summed by residual connections (each such group one gene: all its layers lose the same channels).
     /// </summary>
     public static SearchSpace Build(LayerGraph graph, string methods, IReadOnlyList<string>? include = null, IReadOnlyList<string>? exclude = null,
-        CostMetric? cost = null)
+        CostMetric? cost = null, bool coupleResiduals = false)
     {
         methods = methods.ToLowerInvariant();
         if (!MethodSets.Contains(methods))
@@ -117,8 +121,13 @@ public sealed class SearchSpace
         {
             var decomposed = genes.Select(g => g.Layer).ToHashSet();
             // A conv that is also decomposed is pruned under its activation's name (one setting per name in a plan).
-            foreach (var group in MaskPlacement.Candidates(graph).Where(g => Wanted(g.Source)))
-                genes.Add(new Gene(decomposed.Contains(group.Source) ? group.Producers[0] : group.Source, "ps", GeneKind.Ratio, 0, MaxRatio));
+            var alias = ChannelPruning.AliasOf(graph);
+            // A group is searched when its name is wanted and none of its layers is left out; one tied through residual
+            // sums only when asked for.
+            foreach (var group in MaskPlacement.Candidates(graph)
+                .Where(g => (coupleResiduals || !g.Residual) && Wanted(g.Name) && !g.Layers.Any(l => LayerPattern.MatchesAny(exclude, l))))
+                if ((group.Layers.Any(decomposed.Contains) ? alias(group) : group.Name) is { } name)
+                    genes.Add(new Gene(name, "ps", GeneKind.Ratio, 0, MaxRatio));
         }
         if (Includes(methods, "q"))
             foreach (var node in graph.Nodes.Where(n => n is Conv2dNode or LinearNode && Wanted(n.Name)))
@@ -153,7 +162,7 @@ public sealed class SearchSpace
             {
                 GeneKind.Precision => IsInt8(i, genome) ? (long)gene.Clip(genome[i]) : -1,
                 _ when setting is null || setting.Method != gene.Method => -1, // left as is
-                GeneKind.Ratio when gene.Method == "ps" => ChannelPruning.PrunedCount(setting.Ratio!.Value, (int)_sizes[i], channelMultiple),
+                GeneKind.Ratio when gene.Method == "ps" => ChannelGroup.PrunedCount(setting.Ratio!.Value, (int)_sizes[i], channelMultiple, _blocks[i]),
                 GeneKind.Ratio => (long)Math.Floor(setting.Ratio!.Value * _sizes[i]),
                 GeneKind.SvdBin => Settings.RankOfBin(setting.Bin!.Value, (int)_sizes[i], Settings.SvdBins),
                 GeneKind.TuckerOutBin => Settings.RankOfBin(setting.Bins![0], _tucker[gene.Layer].Conv.OutChannels, Settings.TuckerBins),

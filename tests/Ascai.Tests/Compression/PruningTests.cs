@@ -72,13 +72,18 @@ public class PruningTests
     public void MasksFollowTheMethodsPlacementRules()
     {
         using var resnet = ZooGraphs.Create("resnet20", "3x16x16");
-        var sources = MaskPlacement.Candidates(resnet).Select(c => c.Source).ToList();
-        Assert.Equal(9, sources.Count); // the ReLU inside each of the 9 basic blocks; residual path unmasked
-        Assert.All(sources, s => Assert.EndsWith(".conv1", s));
+        var groups = MaskPlacement.Candidates(resnet);
+        var inner = groups.Where(g => !g.Residual).ToList();
+        Assert.Equal(9, inner.Count); // the ReLU inside each of the 9 basic blocks
+        Assert.All(inner, g => Assert.EndsWith(".conv1", g.Name));
+        Assert.All(inner, g => Assert.Equal([g.Name.Replace(".conv1", ".relu1")], ChannelDependencies.Of(resnet).Sites(g)));
+        // The three stages' residual paths: the stem (or the shortcut conv) and every block's second conv, as one group each.
+        Assert.Equal(["conv1", "layer2.0.conv2", "layer3.0.conv2"], groups.Where(g => g.Residual).Select(g => g.Name));
+        Assert.Equal(["conv1", "layer1.0.conv2", "layer1.1.conv2", "layer1.2.conv2"], groups.Single(g => g.Name == "conv1").Layers);
         using var mobile = ZooGraphs.Create("mobilenetv2", "3x16x16");
-        var groups = MaskPlacement.Candidates(mobile).ToList();
-        Assert.Equal(17, groups.Count(g => g.Producers.Any(p => p.EndsWith(".depthwise", StringComparison.Ordinal))));
+        var dependencies = ChannelDependencies.Of(mobile);
+        Assert.Equal(17, MaskPlacement.Candidates(mobile).Count(g => dependencies.Sites(g).Any(s => s.EndsWith(".depthwise.relu", StringComparison.Ordinal))));
         using var vgg = ZooGraphs.Create("vgg-small", "1x28x28");
-        Assert.Equal(["conv1", "conv2", "conv3", "conv4", "conv5", "conv6", "fc1"], MaskPlacement.Candidates(vgg).Select(c => c.Source));
+        Assert.Equal(["conv1", "conv2", "conv3", "conv4", "conv5", "conv6", "fc1"], MaskPlacement.Candidates(vgg).Select(c => c.Name));
     }
 }

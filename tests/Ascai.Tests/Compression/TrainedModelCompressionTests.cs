@@ -18,7 +18,9 @@ public class TrainedModelCompressionTests
     public void CompactModelComputesWhatTheMaskedOneDoes(string file)
     {
         using var model = ModelFile.Load(Repository.Model(file));
-        var plan = new CompressionPlan { Layers = new ChannelPruning().Targets(model.Graph).ToDictionary(l => l, _ => new LayerSetting { Method = "ps", Ratio = 0.3 }) };
+        // Every layer the default search prunes (not the channels residual sums tie).
+        var layers = new EvaluationSpec().Space(model.Graph).Genes.Select(g => g.Layer);
+        var plan = new CompressionPlan { Layers = layers.ToDictionary(l => l, _ => new LayerSetting { Method = "ps", Ratio = 0.3 }) };
         var context = new CompressionContext { Data = Data with { ValidationIndices = Data.ValidationIndices[..200] }, Normalization = model.Info.Normalization };
         using var masked = Compressor.Apply(model.Graph, plan, context);
         using var compact = Compactor.Compact(masked);
@@ -38,8 +40,8 @@ public class TrainedModelCompressionTests
     {
         using var model = ModelFile.Load(Repository.Model("vgg-small-fashion-mnist.ascai"));
         var small = Data with { ValidationIndices = Data.ValidationIndices[..300] };
-        MaskPlacement.Ensure(model.Graph);
-        var scores = ChannelImportance.Taylor(model.Graph, small.Validation, small.ValidationIndices, model.Info.Normalization)["relu2.mask"];
+        MaskPlacement.EnsureAll(model.Graph);
+        var scores = ChannelImportance.Taylor(model.Graph, small.Validation, small.ValidationIndices, model.Info.Normalization)["conv2"];
         Assert.True(scores.Distinct().Count() > scores.Length / 2, "scores differ between channels");
         // Zeroing the least important half must hurt far less than zeroing the most important half.
         var order = Enumerable.Range(0, scores.Length).OrderBy(c => scores[c]).ToArray();

@@ -55,7 +55,7 @@ public class ImageFolderTests
         double Accuracy(DatasetSplits d) => Evaluator.Evaluate(model.Graph, d.Test, d.TestIndices, model.Info.Normalization).Accuracy;
         Assert.Equal(Accuracy(fromIdx), Accuracy(fromFolder));
         using var masked = model.Graph.Clone();
-        MaskPlacement.Ensure(masked);
+        MaskPlacement.EnsureAll(masked);
         var ranking = ChannelImportance.Taylor(masked, fromIdx.Validation, fromIdx.ValidationIndices, model.Info.Normalization);
         Assert.Equal(ranking, ChannelImportance.Taylor(masked, fromFolder.Validation, fromFolder.ValidationIndices, model.Info.Normalization));
 

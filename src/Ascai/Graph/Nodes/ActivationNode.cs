@@ -44,6 +44,22 @@ public sealed class ActivationNode : Node
     }
 
     /// <inheritdoc/>
+    public override void LinkChannels(ChannelLinks links)
+    {
+        switch (Function)
+        {
+            case ActivationFunction.Softmax: // mixes the channels: opaque
+                return;
+            case ActivationFunction.Sigmoid or ActivationFunction.HardSigmoid: // f(0) != 0: a zero channel does not stay zero
+                links.Same();
+                return;
+            default:
+                links.Same().KeepsZeros(0).MaskAfterMe();
+                return;
+        }
+    }
+
+    /// <inheritdoc/>
     public override Tensor Forward(IReadOnlyList<Tensor> inputs, bool training) => Function switch
     {
         ActivationFunction.Relu => nn.functional.relu(inputs[0]),

@@ -17,6 +17,9 @@ public sealed class AddNode : Node
     }
 
     /// <inheritdoc/>
+    public override void LinkChannels(ChannelLinks links) => links.Sum().KeepsZeros([.. Enumerable.Range(0, links.Inputs.Count)]);
+
+    /// <inheritdoc/>
     public override Tensor Forward(IReadOnlyList<Tensor> inputs, bool training)
     {
         var sum = inputs[0].Plus(inputs[1]);

@@ -45,6 +45,19 @@ public sealed class BatchNormNode : Node
     /// <inheritdoc/>
     public override long Params(IReadOnlyList<Shape> inputs, Shape output) => 2L * output.Channels;
 
+    /// <inheritdoc/>
+    public override void LinkChannels(ChannelLinks links) => links.Same();
+
+    /// <inheritdoc/>
+    public override Node WithChannels(ChannelSelection kept)
+    {
+        using var scope = NewDisposeScope();
+        var features = kept.OutputIndex(); // a batch-norm after a flatten normalises each feature
+        var bn = Resized((int)features.shape[0]);
+        foreach (var (name, value) in AllTensors()) bn.SetTensor(name, value.index_select(0, features));
+        return bn;
+    }
+
     /// <summary>The same normalisation over another channel count; no tensors.</summary>
     public BatchNormNode Resized(int channels) => new() { Name = Name, Inputs = [.. Inputs], Channels = channels, Epsilon = Epsilon, Momentum = Momentum };
 }

@@ -31,6 +31,18 @@ public sealed class ChannelMaskNode : Node
     [System.Text.Json.Serialization.JsonIgnore] public Tensor? Probe { get; set; }
 
     /// <inheritdoc/>
+    public override void LinkChannels(ChannelLinks links) => links.Same().KeepsZeros(0);
+
+    /// <inheritdoc/>
+    public override Node WithChannels(ChannelSelection kept)
+    {
+        using var scope = NewDisposeScope();
+        var mask = new ChannelMaskNode { Name = Name, Inputs = [.. Inputs], Channels = kept.Output.Length };
+        mask.SetTensor("mask", Buffers["mask"].index_select(0, kept.OutputIndex()));
+        return mask;
+    }
+
+    /// <inheritdoc/>
     public override Tensor Forward(IReadOnlyList<Tensor> inputs, bool training)
     {
         var x = inputs[0];

@@ -23,6 +23,17 @@ public sealed class ChannelShuffleNode : Node
         return input;
     }
 
+    /// <summary>The input channel each output channel takes, for <paramref name="channels"/> channels.</summary>
+    public int[] Order(int channels) => Enumerable.Range(0, channels).Select(j => j % Groups * (channels / Groups) + j / Groups).ToArray();
+
+    /// <inheritdoc/>
+    public override void LinkChannels(ChannelLinks links) => links.Gather(0, Order(links.Inputs[0].Channels)).KeepsZeros(0);
+
+    /// <inheritdoc/>
+    public override Node WithChannels(ChannelSelection kept) =>
+        // Groups that lost different channels no longer interleave regularly: the kept channels in their shuffled order.
+        ChannelGatherNode.Compacted(Name, Inputs[0], Order(kept.InputChannels(0)), kept);
+
     /// <inheritdoc/>
     public override Tensor Forward(IReadOnlyList<Tensor> inputs, bool training)
     {

@@ -25,5 +25,16 @@ public sealed class ChannelSliceNode : Node
     }
 
     /// <inheritdoc/>
+    public override void LinkChannels(ChannelLinks links) => links.Range(0, Start).KeepsZeros(0);
+
+    /// <inheritdoc/>
+    public override Node WithChannels(ChannelSelection kept)
+    {
+        // The kept channels of the range stay consecutive in the compact input.
+        int start = kept.Input(0).Count(c => c < Start);
+        return new ChannelSliceNode { Name = Name, Inputs = [.. Inputs], Start = start, End = start + kept.Output.Length };
+    }
+
+    /// <inheritdoc/>
     public override Tensor Forward(IReadOnlyList<Tensor> inputs, bool training) => inputs[0].narrow(1, Start, End - Start);
 }

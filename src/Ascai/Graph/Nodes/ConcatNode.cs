@@ -16,5 +16,8 @@ public sealed class ConcatNode : Node
     }
 
     /// <inheritdoc/>
+    public override void LinkChannels(ChannelLinks links) => links.Concat().KeepsZeros([.. Enumerable.Range(0, links.Inputs.Count)]);
+
+    /// <inheritdoc/>
     public override Tensor Forward(IReadOnlyList<Tensor> inputs, bool training) => cat(inputs.ToList(), 1);
 }

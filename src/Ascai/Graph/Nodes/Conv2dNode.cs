@@ -101,6 +101,43 @@ public sealed class Conv2dNode : Node
     public override long Params(IReadOnlyList<Shape> inputs, Shape output) =>
         InputsPerGroup(inputs) * Kernel[0] * Kernel[1] * output.Channels + (HasBias ? output.Channels : 0);
 
+    /// <inheritdoc/>
+    public override void LinkChannels(ChannelLinks links)
+    {
+        if (Groups == 1) links.Fresh().Reads();
+        else if (IsDepthwise && OutChannels == InChannels)
+        {
+            // Channel i in, channel i out; a bias makes a zero channel non-zero.
+            links.Same();
+            if (!HasBias) links.KeepsZeros(0);
+        }
+        // A grouped conv mixes the channels of each group: they go in and out together, every group keeping as many.
+        else if (OutChannels == InChannels) links.Same().Reads().InBlocks(Groups);
+        // A depthwise conv that multiplies its channels is opaque.
+    }
+
+    /// <inheritdoc/>
+    public override Node WithChannels(ChannelSelection kept)
+    {
+        using var scope = NewDisposeScope();
+        var rows = kept.OutputIndex();
+        var weight = P("weight").detach().index_select(0, rows);
+        int inputs = kept.Input(0).Length;
+        if (Groups == 1) weight = weight.index_select(1, kept.InputIndex(0));
+        else if (!IsDepthwise)
+        {
+            // Each kept output reads the kept inputs of its own group (as many in every group), by their index within it.
+            int perGroup = InChannels / Groups, keptPerGroup = inputs / Groups;
+            var local = kept.Input(0).GroupBy(c => c / perGroup).ToDictionary(g => g.Key, g => g.Select(c => (long)(c % perGroup)).ToArray());
+            var index = kept.Output.SelectMany(o => local[o / (OutChannels / Groups)]).ToArray();
+            weight = weight.gather(1, tensor(index).view(kept.Output.Length, keptPerGroup, 1, 1).expand(-1, -1, Kernel[0], Kernel[1]));
+        }
+        var conv = Resized(inputs, kept.Output.Length);
+        conv.SetTensor("weight", weight);
+        if (HasBias) conv.SetTensor("bias", P("bias").index_select(0, rows));
+        return conv;
+    }
+
     /// <summary>The same conv with other channel counts (a depthwise conv keeps one group per channel), optionally with or without a bias; no tensors.</summary>
     public Conv2dNode Resized(int inChannels, int outChannels, string? name = null, string[]? inputs = null, bool? hasBias = null) => new()
     {

@@ -17,6 +17,9 @@ public sealed class DropoutNode : Node
     }
 
     /// <inheritdoc/>
+    public override void LinkChannels(ChannelLinks links) => links.Same().KeepsZeros(0);
+
+    /// <inheritdoc/>
     public override Tensor Forward(IReadOnlyList<Tensor> inputs, bool training) =>
         training ? nn.functional.dropout(inputs[0], Probability, training: true) : inputs[0].alias();
 }

@@ -14,5 +14,8 @@ public sealed class FlattenNode : Node
     }
 
     /// <inheritdoc/>
+    public override void LinkChannels(ChannelLinks links) => links.Flatten().KeepsZeros(0);
+
+    /// <inheritdoc/>
     public override Tensor Forward(IReadOnlyList<Tensor> inputs, bool training) => inputs[0].flatten(1);
 }

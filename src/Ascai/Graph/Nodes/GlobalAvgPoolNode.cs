@@ -10,6 +10,9 @@ public sealed class GlobalAvgPoolNode : Node
     public override Shape InferShape(IReadOnlyList<Shape> inputs) => new(ExpectFeatureMap(inputs).Channels, 1, 1);
 
     /// <inheritdoc/>
+    public override void LinkChannels(ChannelLinks links) => links.Same().KeepsZeros(0);
+
+    /// <inheritdoc/>
     public override Tensor Forward(IReadOnlyList<Tensor> inputs, bool training) =>
         inputs[0].mean([2L, 3L], keepdim: true);
 }

@@ -40,6 +40,21 @@ public sealed class LinearNode : Node
     public override long Params(IReadOnlyList<Shape> inputs, Shape output) =>
         inputs[0].Elements * output.Elements + (HasBias ? output.Elements : 0);
 
+    /// <inheritdoc/>
+    public override void LinkChannels(ChannelLinks links) => links.Fresh().Reads();
+
+    /// <inheritdoc/>
+    public override Node WithChannels(ChannelSelection kept)
+    {
+        using var scope = NewDisposeScope();
+        var rows = kept.OutputIndex();
+        var features = kept.InputFeatures(0);
+        var linear = Resized(features.Length, kept.Output.Length);
+        linear.SetTensor("weight", P("weight").detach().index_select(0, rows).index_select(1, tensor(features)));
+        if (HasBias) linear.SetTensor("bias", P("bias").index_select(0, rows));
+        return linear;
+    }
+
     /// <summary>The same layer with other sizes, optionally with or without a bias; no tensors.</summary>
     public LinearNode Resized(int inFeatures, int outFeatures, string? name = null, string[]? inputs = null, bool? hasBias = null) => new()
     {

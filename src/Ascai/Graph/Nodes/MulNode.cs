@@ -20,5 +20,8 @@ public sealed class MulNode : Node
     }
 
     /// <inheritdoc/>
+    public override void LinkChannels(ChannelLinks links) => links.Scale(0, gate: 1).KeepsZeros(0);
+
+    /// <inheritdoc/>
     public override Tensor Forward(IReadOnlyList<Tensor> inputs, bool training) => inputs[0] * inputs[1];
 }

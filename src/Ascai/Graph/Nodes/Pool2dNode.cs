@@ -25,6 +25,9 @@ public abstract class Pool2dNode : Node
         return new Shape(x.Channels, h, w);
     }
 
+    /// <inheritdoc/>
+    public override void LinkChannels(ChannelLinks links) => links.Same().KeepsZeros(0);
+
     private int Size(int size, int kernel, int stride, int padding)
     {
         int span = size + 2 * padding - kernel;
