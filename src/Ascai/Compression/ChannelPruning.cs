@@ -34,9 +34,6 @@ public sealed class ChannelPruning : ICompressionMethod
     /// </summary>
     public const int DefaultMultiple = 8;
 
-    /// <summary>Number of channels a ratio prunes out of <paramref name="channels"/> (<see cref="ChannelGroup.PrunedCount(double, int, int, int)"/>).</summary>
-    public static int PrunedCount(double ratio, int channels, int multiple = 1) => ChannelGroup.PrunedCount(ratio, channels, multiple);
-
     /// <summary>
     /// The second name of a group: the tensor its first mask follows, when no other group's mask is there and it is not
     /// a layer's name (null otherwise).

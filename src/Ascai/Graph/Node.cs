@@ -50,6 +50,9 @@ public abstract class Node : IDisposable
     /// </summary>
     public virtual Node WithChannels(ChannelSelection kept) => NodeCloner.Clone(this);
 
+    /// <summary>Writes the node as standard ONNX operators whose last output is named like the node (<see cref="IOnnxGraph"/>).</summary>
+    public virtual void ToOnnx(IOnnxGraph onnx) => throw new AscaiException($"node '{Name}' ({Kind}) has no ONNX export");
+
     /// <summary>Trainable parameters for the given shapes (by default, the tensors the node owns).</summary>
     public virtual long Params(IReadOnlyList<Shape> inputs, Shape output) => ParameterCount;
 

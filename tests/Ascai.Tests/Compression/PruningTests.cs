@@ -34,8 +34,19 @@ public class PruningTests
     [InlineData(0.9, 6, 8, 0)]      // a layer smaller than the block stays whole
     public void ChannelMultipleRoundsTheKeptChannelsUp(double p, int channels, int multiple, int pruned)
     {
-        Assert.Equal(pruned, ChannelPruning.PrunedCount(p, channels, multiple));
+        Assert.Equal(pruned, ChannelGroup.PrunedCount(p, channels, multiple));
         Assert.True((channels - pruned) % multiple == 0 || channels - pruned == channels);
+    }
+
+    [Theory]
+    [InlineData(0.4, 16, 1, 2, 6)]      // 10 kept -> 5 in each of 2 blocks
+    [InlineData(0.4, 16, 8, 2, 0)]      // 10 kept -> 16 (multiple of 8) -> 8 per block
+    [InlineData(0.5, 32, 1, 4, 16)]     // 16 kept, 4 per block
+    [InlineData(0.3, 24, 1, 4, 4)]      // 17 kept -> 5 per block = 20
+    public void GroupsOfBlocksKeepTheSameNumberInEveryBlock(double p, int channels, int multiple, int blocks, int pruned)
+    {
+        Assert.Equal(pruned, ChannelGroup.PrunedCount(p, channels, multiple, blocks));
+        Assert.Equal(0, (channels - pruned) % blocks);
     }
 
     [Theory]
@@ -44,7 +55,7 @@ public class PruningTests
     [InlineData(0.1, 6, 0)]
     public void ChannelPruningCountIsExactAndNeverEmptiesALayer(double p, int channels, int pruned)
     {
-        Assert.Equal(pruned, ChannelPruning.PrunedCount(p, channels));
+        Assert.Equal(pruned, ChannelGroup.PrunedCount(p, channels, multiple: 1));
         using var scope = NewDisposeScope();
         var g = new GraphBuilder(new Shape(3, 8, 8));
         var x = g.ConvBnRelu("input", channels, 3);

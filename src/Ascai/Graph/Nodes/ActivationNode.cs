@@ -60,6 +60,37 @@ public sealed class ActivationNode : Node
     }
 
     /// <inheritdoc/>
+    public override void ToOnnx(IOnnxGraph onnx)
+    {
+        string x = Inputs[0];
+        switch (Function)
+        {
+            case ActivationFunction.Relu or ActivationFunction.Sigmoid or ActivationFunction.HardSwish:
+                onnx.Op(Function.ToString(), Name, [x]); // parameterless ONNX ops of the same name
+                break;
+            case ActivationFunction.Relu6:
+                onnx.Op("Clip", Name, [x, onnx.Weight(this, "min", tensor(0f)), onnx.Weight(this, "max", tensor(6f))]);
+                break;
+            case ActivationFunction.LeakyRelu:
+                onnx.Op("LeakyRelu", Name, [x], OnnxAttribute.Of("alpha", (float)Alpha));
+                break;
+            case ActivationFunction.HardSigmoid:
+                onnx.Op("HardSigmoid", Name, [x], OnnxAttribute.Of("alpha", (float)Alpha), OnnxAttribute.Of("beta", (float)Beta));
+                break;
+            case ActivationFunction.Softmax:
+                onnx.Op("Softmax", Name, [x], OnnxAttribute.Of("axis", 1));
+                break;
+            case ActivationFunction.Silu:
+                onnx.Op("Sigmoid", Name + ".sigmoid", [x]);
+                onnx.Op("Mul", Name, [x, Name + ".sigmoid"]);
+                break;
+            default:
+                base.ToOnnx(onnx);
+                break;
+        }
+    }
+
+    /// <inheritdoc/>
     public override Tensor Forward(IReadOnlyList<Tensor> inputs, bool training) => Function switch
     {
         ActivationFunction.Relu => nn.functional.relu(inputs[0]),

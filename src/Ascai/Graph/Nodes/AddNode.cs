@@ -20,6 +20,9 @@ public sealed class AddNode : Node
     public override void LinkChannels(ChannelLinks links) => links.Sum().KeepsZeros([.. Enumerable.Range(0, links.Inputs.Count)]);
 
     /// <inheritdoc/>
+    public override void ToOnnx(IOnnxGraph onnx) => onnx.Op(Inputs.Length == 2 ? "Add" : "Sum", Name, Inputs);
+
+    /// <inheritdoc/>
     public override Tensor Forward(IReadOnlyList<Tensor> inputs, bool training)
     {
         var sum = inputs[0].Plus(inputs[1]);

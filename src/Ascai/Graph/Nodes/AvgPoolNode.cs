@@ -7,6 +7,12 @@ namespace Ascai.Graph.Nodes;
 public sealed class AvgPoolNode : Pool2dNode
 {
     /// <inheritdoc/>
+    protected override string OnnxOp => "AveragePool";
+
+    /// <inheritdoc/>
+    protected override OnnxAttribute[] OnnxAttributes => [OnnxAttribute.Of("count_include_pad", 1)]; // torch's avg_pool2d default
+
+    /// <inheritdoc/>
     public override Tensor Forward(IReadOnlyList<Tensor> inputs, bool training) =>
         nn.functional.avg_pool2d(inputs[0], [Kernel[0], Kernel[1]], Strides, [Padding[0], Padding[1]], ceil_mode: CeilMode);
 }

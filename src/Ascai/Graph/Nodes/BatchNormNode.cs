@@ -58,6 +58,13 @@ public sealed class BatchNormNode : Node
         return bn;
     }
 
+    /// <inheritdoc/>
+    public override void ToOnnx(IOnnxGraph onnx) =>
+        onnx.Op("BatchNormalization", Name,
+            [Inputs[0], onnx.Weight(this, "weight", P("weight")), onnx.Weight(this, "bias", P("bias")), onnx.Weight(this, "running_mean", Buffers["running_mean"]),
+                onnx.Weight(this, "running_var", Buffers["running_var"])],
+            OnnxAttribute.Of("epsilon", (float)Epsilon));
+
     /// <summary>The same normalisation over another channel count; no tensors.</summary>
     public BatchNormNode Resized(int channels) => new() { Name = Name, Inputs = [.. Inputs], Channels = channels, Epsilon = Epsilon, Momentum = Momentum };
 }

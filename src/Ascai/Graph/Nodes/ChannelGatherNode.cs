@@ -36,6 +36,10 @@ public sealed class ChannelGatherNode : Node
     }
 
     /// <inheritdoc/>
+    public override void ToOnnx(IOnnxGraph onnx) =>
+        onnx.Op("Gather", Name, [Inputs[0], onnx.Int64s($"{Name}.indices", [.. Indices.Select(i => (long)i)])], OnnxAttribute.Of("axis", 1));
+
+    /// <inheritdoc/>
     public override Tensor Forward(IReadOnlyList<Tensor> inputs, bool training)
     {
         using var index = tensor(Indices.Select(i => (long)i).ToArray(), device: inputs[0].device);

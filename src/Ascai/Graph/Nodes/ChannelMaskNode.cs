@@ -43,6 +43,15 @@ public sealed class ChannelMaskNode : Node
     }
 
     /// <inheritdoc/>
+    public override void ToOnnx(IOnnxGraph onnx)
+    {
+        // The mask multiplies channel c of an (N, C, ...) tensor: broadcast it as (1, C, 1, 1) or (1, C).
+        int rank = onnx.ShapeOf(Inputs[0]).Rank + 1;
+        long[] shape = [1, Channels, .. Enumerable.Repeat(1L, rank - 2)];
+        onnx.Op("Mul", Name, [Inputs[0], onnx.Weight(this, "mask", Buffers["mask"].reshape(shape))]);
+    }
+
+    /// <inheritdoc/>
     public override Tensor Forward(IReadOnlyList<Tensor> inputs, bool training)
     {
         var x = inputs[0];

@@ -35,6 +35,15 @@ public sealed class ChannelShuffleNode : Node
         ChannelGatherNode.Compacted(Name, Inputs[0], Order(kept.InputChannels(0)), kept);
 
     /// <inheritdoc/>
+    public override void ToOnnx(IOnnxGraph onnx)
+    {
+        var s = onnx.ShapeOf(Inputs[0]);
+        onnx.Op("Reshape", Name + ".grouped", [Inputs[0], onnx.Int64s($"{Name}.grouped_shape", [0, Groups, s.Channels / Groups, s.Height, s.Width])]);
+        onnx.Op("Transpose", Name + ".transposed", [Name + ".grouped"], OnnxAttribute.Of("perm", [0, 2, 1, 3, 4]));
+        onnx.Op("Reshape", Name, [Name + ".transposed", onnx.Int64s($"{Name}.shape", [0, s.Channels, s.Height, s.Width])]);
+    }
+
+    /// <inheritdoc/>
     public override Tensor Forward(IReadOnlyList<Tensor> inputs, bool training)
     {
         var x = inputs[0];

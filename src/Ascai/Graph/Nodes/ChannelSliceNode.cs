@@ -36,5 +36,9 @@ public sealed class ChannelSliceNode : Node
     }
 
     /// <inheritdoc/>
+    public override void ToOnnx(IOnnxGraph onnx) =>
+        onnx.Op("Slice", Name, [Inputs[0], onnx.Int64s($"{Name}.starts", [Start]), onnx.Int64s($"{Name}.ends", [End]), onnx.Int64s($"{Name}.axes", [1])]);
+
+    /// <inheritdoc/>
     public override Tensor Forward(IReadOnlyList<Tensor> inputs, bool training) => inputs[0].narrow(1, Start, End - Start);
 }

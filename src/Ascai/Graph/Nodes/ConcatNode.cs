@@ -19,5 +19,8 @@ public sealed class ConcatNode : Node
     public override void LinkChannels(ChannelLinks links) => links.Concat().KeepsZeros([.. Enumerable.Range(0, links.Inputs.Count)]);
 
     /// <inheritdoc/>
+    public override void ToOnnx(IOnnxGraph onnx) => onnx.Op("Concat", Name, Inputs, OnnxAttribute.Of("axis", 1));
+
+    /// <inheritdoc/>
     public override Tensor Forward(IReadOnlyList<Tensor> inputs, bool training) => cat(inputs.ToList(), 1);
 }

@@ -138,6 +138,12 @@ public sealed class Conv2dNode : Node
         return conv;
     }
 
+    /// <inheritdoc/>
+    public override void ToOnnx(IOnnxGraph onnx) =>
+        onnx.Op("Conv", Name, [Inputs[0], onnx.Weight(this, "weight", P("weight")), .. HasBias ? [onnx.Weight(this, "bias", P("bias"))] : Array.Empty<string>()],
+            OnnxAttribute.Of("kernel_shape", Kernel), OnnxAttribute.Of("strides", Stride), OnnxAttribute.Of("pads", [Padding[0], Padding[1], Padding[0], Padding[1]]),
+            OnnxAttribute.Of("dilations", Dilation), OnnxAttribute.Of("group", Groups));
+
     /// <summary>The same conv with other channel counts (a depthwise conv keeps one group per channel), optionally with or without a bias; no tensors.</summary>
     public Conv2dNode Resized(int inChannels, int outChannels, string? name = null, string[]? inputs = null, bool? hasBias = null) => new()
     {

@@ -20,6 +20,9 @@ public sealed class DropoutNode : Node
     public override void LinkChannels(ChannelLinks links) => links.Same().KeepsZeros(0);
 
     /// <inheritdoc/>
+    public override void ToOnnx(IOnnxGraph onnx) => onnx.Op("Identity", Name, [Inputs[0]]);
+
+    /// <inheritdoc/>
     public override Tensor Forward(IReadOnlyList<Tensor> inputs, bool training) =>
         training ? nn.functional.dropout(inputs[0], Probability, training: true) : inputs[0].alias();
 }

@@ -17,5 +17,8 @@ public sealed class FlattenNode : Node
     public override void LinkChannels(ChannelLinks links) => links.Flatten().KeepsZeros(0);
 
     /// <inheritdoc/>
+    public override void ToOnnx(IOnnxGraph onnx) => onnx.Op("Flatten", Name, [Inputs[0]], OnnxAttribute.Of("axis", 1));
+
+    /// <inheritdoc/>
     public override Tensor Forward(IReadOnlyList<Tensor> inputs, bool training) => inputs[0].flatten(1);
 }

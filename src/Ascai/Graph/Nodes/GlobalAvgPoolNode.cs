@@ -13,6 +13,9 @@ public sealed class GlobalAvgPoolNode : Node
     public override void LinkChannels(ChannelLinks links) => links.Same().KeepsZeros(0);
 
     /// <inheritdoc/>
+    public override void ToOnnx(IOnnxGraph onnx) => onnx.Op("GlobalAveragePool", Name, [Inputs[0]]);
+
+    /// <inheritdoc/>
     public override Tensor Forward(IReadOnlyList<Tensor> inputs, bool training) =>
         inputs[0].mean([2L, 3L], keepdim: true);
 }

@@ -55,6 +55,11 @@ public sealed class LinearNode : Node
         return linear;
     }
 
+    /// <inheritdoc/>
+    public override void ToOnnx(IOnnxGraph onnx) =>
+        onnx.Op("Gemm", Name, [Inputs[0], onnx.Weight(this, "weight", P("weight")), .. HasBias ? [onnx.Weight(this, "bias", P("bias"))] : Array.Empty<string>()],
+            OnnxAttribute.Of("transB", 1));
+
     /// <summary>The same layer with other sizes, optionally with or without a bias; no tensors.</summary>
     public LinearNode Resized(int inFeatures, int outFeatures, string? name = null, string[]? inputs = null, bool? hasBias = null) => new()
     {

@@ -23,5 +23,8 @@ public sealed class MulNode : Node
     public override void LinkChannels(ChannelLinks links) => links.Scale(0, gate: 1).KeepsZeros(0);
 
     /// <inheritdoc/>
+    public override void ToOnnx(IOnnxGraph onnx) => onnx.Op("Mul", Name, Inputs);
+
+    /// <inheritdoc/>
     public override Tensor Forward(IReadOnlyList<Tensor> inputs, bool training) => inputs[0] * inputs[1];
 }

@@ -28,6 +28,22 @@ public abstract class Pool2dNode : Node
     /// <inheritdoc/>
     public override void LinkChannels(ChannelLinks links) => links.Same().KeepsZeros(0);
 
+    /// <summary>The ONNX operator: MaxPool or AveragePool.</summary>
+    protected abstract string OnnxOp { get; }
+
+    /// <summary>Attributes of the ONNX operator beyond the window's.</summary>
+    protected virtual OnnxAttribute[] OnnxAttributes => [];
+
+    /// <inheritdoc/>
+    public override void ToOnnx(IOnnxGraph onnx)
+    {
+        onnx.Op(OnnxOp, Name, [Inputs[0]],
+        [
+            OnnxAttribute.Of("kernel_shape", Kernel), OnnxAttribute.Of("strides", Stride ?? Kernel), OnnxAttribute.Of("pads", [Padding[0], Padding[1], Padding[0], Padding[1]]),
+            OnnxAttribute.Of("ceil_mode", CeilMode ? 1 : 0), .. OnnxAttributes,
+        ]);
+    }
+
     private int Size(int size, int kernel, int stride, int padding)
     {
         int span = size + 2 * padding - kernel;
