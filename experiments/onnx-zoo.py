@@ -1,7 +1,7 @@
 #!/usr/bin/python3
 """Exports torchvision's classification CNNs the way a user would, for `bench onnx-zoo`: random seeded weights,
-10 classes, a 64x64 input (3 channels), torch.onnx.export in eval mode at opset 13 with a dynamic batch. Beside
-each NAME.onnx, NAME.io.bin holds a fixed input and PyTorch's output (float32, little-endian, input then output), and
+10 classes, a 64x64 input (3 channels; larger where a model needs it, SIZES), torch.onnx.export in eval mode at
+opset 13 with a dynamic batch. Beside each NAME.onnx, NAME.io.bin holds a fixed input and PyTorch's output (float32, little-endian, input then output), and
 NAME.macs the MACs per image counted by forward hooks on PyTorch's conv and linear layers.
 Usage: /usr/bin/python3 experiments/onnx-zoo.py OUT_DIR [NAME...] (Debian's python3-torch, python3-torchvision)."""
 import os, sys
@@ -9,14 +9,17 @@ import torch
 import torchvision.models as models
 
 MODELS = ["alexnet", "vgg11_bn", "resnet18", "resnet50", "resnext50_32x4d", "wide_resnet50_2", "densenet121", "googlenet",
-          "squeezenet1_0", "squeezenet1_1", "mobilenet_v2", "mobilenet_v3_small", "mobilenet_v3_large", "mnasnet0_5",
-          "shufflenet_v2_x0_5", "efficientnet_b0", "regnet_x_400mf", "regnet_y_400mf"]
+          "inception_v3", "squeezenet1_0", "squeezenet1_1", "mobilenet_v2", "mobilenet_v3_small", "mobilenet_v3_large",
+          "mnasnet0_5", "shufflenet_v2_x0_5", "efficientnet_b0", "regnet_x_400mf", "regnet_y_400mf", "convnext_tiny"]
+# The input size where 64x64 does not export: AlexNet's and VGG's adaptive pooling to 6x6 / 7x7 needs a multiple of
+# it (PyTorch exports adaptive pooling only then), Inception v3 needs at least 75x75.
+SIZES = {"alexnet": 224, "vgg11_bn": 224, "inception_v3": 128}
 
 out = sys.argv[1]
 os.makedirs(out, exist_ok=True)
 for name in sys.argv[2:] or MODELS:
     torch.manual_seed(0)
-    kwargs = {"aux_logits": False, "init_weights": True} if name == "googlenet" else {}
+    kwargs = {"aux_logits": False, "init_weights": True} if name in ("googlenet", "inception_v3") else {}
     model = getattr(models, name)(num_classes=10, **kwargs).eval()
     # Batch-norm statistics and scales drawn at random, as a trained model has them: torchvision's initialisation
     # leaves some networks' outputs near 1e-10, where a comparison says nothing.
@@ -32,10 +35,11 @@ for name in sys.argv[2:] or MODELS:
     def count(m, inputs, output):
         if isinstance(m, torch.nn.Conv2d):
             macs.append(m.in_channels // m.groups * m.kernel_size[0] * m.kernel_size[1] * output[0].numel())
-        elif isinstance(m, torch.nn.Linear):
-            macs.append(m.in_features * m.out_features)
+        elif isinstance(m, torch.nn.Linear):  # on every position of its input (ConvNeXt's are channels-last 1x1 convs)
+            macs.append(m.in_features * output[0].numel())
     hooks = [m.register_forward_hook(count) for m in model.modules() if isinstance(m, (torch.nn.Conv2d, torch.nn.Linear))]
-    x = torch.randn(2, 3, 64, 64)
+    size = SIZES.get(name, 64)
+    x = torch.randn(2, 3, size, size)
     with torch.no_grad():
         y = model(x)
     for h in hooks:
@@ -44,7 +48,7 @@ for name in sys.argv[2:] or MODELS:
     try:
         torch.onnx.export(model, x, path, opset_version=13, input_names=["input"], output_names=["logits"],
                           dynamic_axes={"input": {0: "N"}, "logits": {0: "N"}})
-    except Exception as e:  # e.g. AlexNet's and VGG's adaptive pooling to 6x6 / 7x7 from a 64x64 input
+    except Exception as e:
         print(name, "does not export:", str(e).split("\n")[0][:120], flush=True)
         continue
     with open(os.path.join(out, name + ".macs"), "w") as f:

@@ -8,12 +8,15 @@ namespace Ascai.Onnx;
 
 /// <summary>
 /// Reads an ONNX CNN classifier, as PyTorch exports one (opset 11-17), into a layer graph with its weights: Conv,
-/// Gemm, MatMul (+ Add of a constant), Relu, Clip(0, 6), LeakyRelu, Sigmoid, HardSigmoid, HardSwish, Mul (x *
-/// sigmoid(x) becomes SiLU; by a per-channel 0/1 constant, a channel mask; otherwise a broadcast product, as in
-/// squeeze-and-excitation), BatchNormalization, MaxPool, AveragePool, GlobalAveragePool, Add, Concat, Flatten,
-/// Reshape to (N, -1), ReduceMean over H and W (global pooling), a zero Pad folded into the conv that reads it,
-/// Softmax at the output, a channel Slice (ShuffleNet's chunk), the Reshape-Transpose-Reshape of a channel shuffle,
-/// a Gather of channels (a compacted shuffle, as Ascai exports it), Dropout, Identity, Constant. The shape arithmetic PyTorch exports for view and flatten
+/// Gemm, MatMul (+ Add of a constant), Relu, Clip(0, 6), LeakyRelu, Sigmoid, HardSigmoid, HardSwish, Gelu, Mul (x *
+/// sigmoid(x) becomes SiLU; by a per-channel 0/1 constant, a channel mask; by another per-channel constant, a channel
+/// scale; otherwise a broadcast product, as in squeeze-and-excitation), BatchNormalization, LayerNormalization over the
+/// channels, MaxPool, AveragePool, GlobalAveragePool, Add, Concat, Flatten, Reshape to (N, -1), ReduceMean over H and W
+/// (global pooling), a zero Pad folded into the conv that reads it, Softmax at the output, a channel Slice (ShuffleNet's
+/// chunk), the Reshape-Transpose-Reshape of a channel shuffle, a Gather of channels (a compacted shuffle, as Ascai
+/// exports it), ConvNeXt's channels-last blocks (Transpose to N x H x W x C, LayerNormalization, MatMul as a 1x1 conv,
+/// Gelu, Transpose back), Dropout, Identity, Constant. The decomposed LayerNorm and GELU of older opsets are fused first
+/// (<see cref="OnnxFusion"/>). The shape arithmetic PyTorch exports for view and flatten
 /// (Shape, Gather, Unsqueeze, Squeeze, Concat, Slice, Cast and arithmetic on constants) is folded into constants
 /// from the model's known input shape, the batch as 0 ("keep this dimension" to Reshape), so a dynamic
 /// <c>x.view(x.size(0), -1)</c> becomes a plain flatten. A conv whose batch-norm was folded into it (torch.onnx.export
@@ -26,7 +29,7 @@ public static class OnnxImporter
     public static readonly string[] SupportedOps =
     [
         "Conv", "Gemm", "MatMul", "Add", "Relu", "Clip", "LeakyRelu", "Sigmoid", "HardSigmoid", "HardSwish", "Mul", "BatchNormalization", "MaxPool", "AveragePool", "GlobalAveragePool",
-        "Concat", "Flatten", "Reshape", "ReduceMean", "Pad", "Softmax", "Dropout", "Identity", "Constant",
+        "Concat", "Flatten", "Reshape", "ReduceMean", "Pad", "Softmax", "Dropout", "Identity", "Constant", "LayerNormalization", "Gelu",
         "Shape", "Gather", "Unsqueeze", "Squeeze", "Slice", "Cast", "Sub", "Div", "ConstantOfShape", "Transpose",
     ];
 
@@ -51,6 +54,7 @@ public static class OnnxImporter
             throw new AscaiException($"{source}: not an ONNX model (no graph)");
         long opset = model.OpsetImport.Where(o => o.Domain is "" or "ai.onnx").Select(o => o.Version).DefaultIfEmpty(0).Max();
         if (opset is < 7 or > 21) throw new AscaiException($"{source}: opset {opset} is not supported (7-21; PyTorch exports 11-17)");
+        OnnxFusion.Fuse(model.Graph);
         var builder = new Builder(model.Graph, source);
         try { return builder.Build(); }
         catch { builder.Graph.Dispose(); throw; }
@@ -66,6 +70,9 @@ public static class OnnxImporter
         private readonly Dictionary<string, int[]> _pads = new();   // a zero Pad's output -> (pad H, pad W), folded into the conv that reads it
         // A channel shuffle in the making: Reshape to (N, g, C/g, H, W) -> (input, g, false); its Transpose(0, 2, 1, 3, 4) -> (input, g, true).
         private readonly Dictionary<string, (string Input, int Groups, bool Transposed)> _shuffles = new();
+        // A channels-last view (the permute ConvNeXt writes before a LayerNorm or a Linear) -> the graph node it permutes:
+        // no node of its own; what reads it is mapped back to channels first.
+        private readonly Dictionary<string, string> _channelsLast = new();
 
         public LayerGraph Build()
         {
@@ -93,6 +100,7 @@ public static class OnnxImporter
             Tensor C(int i) => _constants.TryGetValue(node.Input[i], out var c) ? c : throw new AscaiException($"{where}: input {i} ('{node.Input[i]}') must be a constant");
             long[] Longs(int i) => C(i).to_type(ScalarType.Int64).data<long>().ToArray();
             bool IsConstant(int i) => i < node.Input.Count && node.Input[i] != "" && _constants.ContainsKey(node.Input[i]);
+            string? View(int i) => i < node.Input.Count && _channelsLast.TryGetValue(node.Input[i], out var v) ? v : null;
             long Int(string attribute, long fallback) => node.Attribute.FirstOrDefault(a => a.Name == attribute) is { } a ? a.I : fallback;
             float Float(string attribute, float fallback) => node.Attribute.FirstOrDefault(a => a.Name == attribute) is { } a ? a.F : fallback;
             int[]? Ints(string attribute) => node.Attribute.FirstOrDefault(a => a.Name == attribute)?.Ints.Select(v => (int)v).ToArray();
@@ -205,12 +213,55 @@ public static class OnnxImporter
                     Add(node.Output[0], linear);
                     return;
                 }
+                case "MatMul" when View(0) is { } positions && IsConstant(1) && C(1).dim() == 2:
+                {
+                    // A Linear applied at every position of a channels-last tensor is a 1x1 conv.
+                    var w = C(1).t();
+                    var conv = new Conv2dNode { Name = name, Inputs = [positions], InChannels = (int)w.shape[1], OutChannels = (int)w.shape[0], Kernel = [1, 1] };
+                    conv.SetTensor("weight", w.reshape(w.shape[0], w.shape[1], 1, 1));
+                    Add(node.Output[0], conv, channelsLast: true);
+                    return;
+                }
                 case "MatMul":
                 {
                     var w = C(1).t(); // x (N, in) @ W (in, out)
                     var linear = new LinearNode { Name = name, Inputs = [X()], InFeatures = (int)w.shape[1], OutFeatures = (int)w.shape[0], HasBias = false };
                     linear.SetTensor("weight", w);
                     Add(node.Output[0], linear);
+                    return;
+                }
+                case "Transpose" when Ints("perm") is [0, 2, 3, 1] && _alias.TryGetValue(node.Input[0], out var first) && _shapes[first].Rank == 3:
+                    _channelsLast[node.Output[0]] = first;
+                    return;
+                case "Transpose" when Ints("perm") is [0, 3, 1, 2] && View(0) is { } permuted:
+                    _alias[node.Output[0]] = permuted;
+                    return;
+                case "LayerNormalization":
+                {
+                    string from = View(0) ?? X();
+                    int axis = (int)Int("axis", -1), channels = _shapes[from].Channels;
+                    if (!(View(0) is not null ? axis is -1 or 3 : _shapes[from].Rank == 1 && axis is -1 or 1))
+                        throw new AscaiException($"{where}: LayerNormalization is supported over the channels only (the last axis of a channels-last tensor, or a flat input's features)");
+                    var norm = new LayerNormNode { Name = name, Inputs = [from], Channels = channels, Epsilon = Float("epsilon", 1e-5f) };
+                    norm.SetTensor("weight", IsConstant(1) ? C(1).reshape(-1) : ones(channels));
+                    norm.SetTensor("bias", IsConstant(2) ? C(2).reshape(-1) : zeros(channels));
+                    Add(node.Output[0], norm, channelsLast: View(0) is not null);
+                    return;
+                }
+                case "Gelu":
+                    Add(node.Output[0], new ActivationNode { Name = name, Inputs = [View(0) ?? X()], Function = ActivationFunction.Gelu }, channelsLast: View(0) is not null);
+                    return;
+                case "Add" when (IsConstant(0) || IsConstant(1)) && View(IsConstant(1) ? 0 : 1) is { } positions:
+                {
+                    // MatMul + Add(bias) on channels-last positions: the bias of the 1x1 conv the MatMul made.
+                    var bias = C(IsConstant(1) ? 1 : 0);
+                    if (Graph[positions] is not Conv2dNode { HasBias: false } conv || Graph.Consumers(positions).Any() || bias.numel() != conv.OutChannels)
+                        throw new AscaiException($"{where}: adding a constant to a channels-last tensor is supported only as the bias of a MatMul");
+                    var biased = conv.Resized(conv.InChannels, conv.OutChannels, hasBias: true);
+                    biased.SetTensor("weight", conv.Parameters["weight"]);
+                    biased.SetTensor("bias", bias.reshape(-1));
+                    Graph.Replace(positions, [biased]);
+                    _channelsLast[node.Output[0]] = positions;
                     return;
                 }
                 case "Add" when IsConstant(0) || IsConstant(1):
@@ -244,16 +295,28 @@ public static class OnnxImporter
                     return;
                 case "Mul" when IsConstant(0) || IsConstant(1):
                 {
-                    // A per-channel 0/1 constant is a channel mask (how Ascai exports a masked, not compacted, model).
+                    // A per-channel 0/1 constant is a channel mask (how Ascai exports a masked, not compacted, model); other
+                    // per-channel constants scale the channels (ConvNeXt's layer scale).
                     var c = C(IsConstant(1) ? 1 : 0);
-                    string from = X(IsConstant(1) ? 0 : 1);
+                    int x = IsConstant(1) ? 0 : 1;
+                    string from = View(x) ?? X(x);
                     int channels = _shapes[from].Channels;
-                    bool perChannel = c.dim() >= 2 && c.shape[0] == 1 && c.shape[1] == channels && c.numel() == channels;
-                    if (!perChannel || c.ne(0).logical_and(c.ne(1)).any().item<bool>())
-                        throw new AscaiException($"{where}: multiplying by a constant is supported only for a per-channel 0/1 mask");
-                    var mask = new ChannelMaskNode { Name = name, Inputs = [from], Channels = channels };
-                    mask.SetTensor("mask", c.reshape(-1));
-                    Add(node.Output[0], mask);
+                    bool perChannel = c.numel() == channels && (View(x) is not null
+                        ? c.dim() == 1 || c.shape[^1] == channels
+                        : c.dim() >= 2 && (c.dim() == _shapes[from].Rank ? c.shape[0] : c.shape[1]) == channels && (c.dim() == _shapes[from].Rank || c.shape[0] == 1));
+                    if (!perChannel)
+                        throw new AscaiException($"{where}: multiplying by a constant is supported only per channel (a mask or a scale)");
+                    if (View(x) is null && !c.ne(0).logical_and(c.ne(1)).any().item<bool>())
+                    {
+                        var mask = new ChannelMaskNode { Name = name, Inputs = [from], Channels = channels };
+                        mask.SetTensor("mask", c.reshape(-1));
+                        Add(node.Output[0], mask);
+                        return;
+                    }
+                    if (_shapes[from].Rank != 3) throw new AscaiException($"{where}: scaling the channels of a flat input is not supported");
+                    var scale = new ChannelScaleNode { Name = name, Inputs = [from], Channels = channels };
+                    scale.SetTensor("weight", c.reshape(-1));
+                    Add(node.Output[0], scale, channelsLast: View(x) is not null);
                     return;
                 }
                 case "Mul":
@@ -379,10 +442,10 @@ public static class OnnxImporter
             }
         }
 
-        private void Add(string tensor, Node node)
+        private void Add(string tensor, Node node, bool channelsLast = false)
         {
             Graph.Add(node);
-            _alias[tensor] = node.Name;
+            (channelsLast ? _channelsLast : _alias)[tensor] = node.Name;
             _shapes[node.Name] = node is InputNode i ? new Shape(i.Shape) : node.InferShape(node.Inputs.Select(n => _shapes[n]).ToList());
         }
 

@@ -36,6 +36,7 @@ public class ImportedModelPruningTests
     [InlineData("patterns")]
     [InlineData("shuffle")]
     [InlineData("families")]
+    [InlineData("convnext")]
     public void EveryGroupPrunedCompactsToTheMaskedModel(string name)
     {
         using var graph = Fixture(name);

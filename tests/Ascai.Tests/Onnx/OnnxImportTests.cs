@@ -21,6 +21,8 @@ public class OnnxImportTests
     [InlineData("shuffle", "3x16x16")]      // ShuffleNetV2's chunk (Slice) and channel shuffle (Reshape, Transpose, Reshape)
     // torchvision's own blocks: DenseNet, Inception, Fire, ResNeXt, MobileNetV3 with SE, RegNetY, ShuffleNetV2, MBConv
     [InlineData("families", "3x32x32")]
+    // ConvNeXt's blocks: channels-last LayerNorm, Linear and GELU (written as elementary ops at opset 13), layer scale
+    [InlineData("convnext", "3x32x32")]
     public void PyTorchExportsComputeWhatPyTorchComputed(string name, string input)
     {
         string path = Repository.Fixture($"onnx/{name}.onnx");

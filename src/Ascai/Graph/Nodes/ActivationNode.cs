@@ -21,6 +21,8 @@ public enum ActivationFunction
     HardSwish,
     /// <summary>x * sigmoid(x) (SiLU, Swish).</summary>
     Silu,
+    /// <summary>x * Phi(x), Phi the standard normal distribution function (the exact GELU, as PyTorch's default).</summary>
+    Gelu,
     /// <summary>exp(x_c) / sum over the channels (dimension 1) of exp(x): class probabilities at a classifier's output.</summary>
     Softmax,
 }
@@ -84,6 +86,14 @@ public sealed class ActivationNode : Node
                 onnx.Op("Sigmoid", Name + ".sigmoid", [x]);
                 onnx.Op("Mul", Name, [x, Name + ".sigmoid"]);
                 break;
+            case ActivationFunction.Gelu:
+                // Gelu is an operator from opset 20; before it, what PyTorch writes: x * 0.5 * (1 + erf(x / sqrt(2))).
+                onnx.Op("Div", Name + ".scaled", [x, onnx.Weight(this, "sqrt2", tensor(MathF.Sqrt(2)))]);
+                onnx.Op("Erf", Name + ".erf", [Name + ".scaled"]);
+                onnx.Op("Add", Name + ".shifted", [Name + ".erf", onnx.Weight(this, "one", tensor(1f))]);
+                onnx.Op("Mul", Name + ".gated", [x, Name + ".shifted"]);
+                onnx.Op("Mul", Name, [Name + ".gated", onnx.Weight(this, "half", tensor(0.5f))]);
+                break;
             default:
                 base.ToOnnx(onnx);
                 break;
@@ -100,6 +110,7 @@ public sealed class ActivationNode : Node
         ActivationFunction.HardSigmoid => HardSigmoid(inputs[0]),
         ActivationFunction.HardSwish => nn.functional.hardswish(inputs[0]),
         ActivationFunction.Silu => nn.functional.silu(inputs[0]),
+        ActivationFunction.Gelu => nn.functional.gelu(inputs[0]),
         ActivationFunction.Softmax => inputs[0].softmax(1),
         _ => throw new InvalidOperationException($"unknown activation {Function}"),
     };
