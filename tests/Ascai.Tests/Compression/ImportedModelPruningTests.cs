@@ -59,6 +59,35 @@ public class ImportedModelPruningTests
         OnnxExporter.Check(compact, OnnxExporter.Export(compact));
     }
 
+    [Theory]
+    [InlineData("families")]
+    [InlineData("convnext")]
+    [InlineData("mobilenet-v2")]
+    public void DecompositionsAndPruningInOneGenomeCompactToTheMaskedModel(string name)
+    {
+        // SVD on 1x1 convs and linear layers, Tucker-2 on kxk convs with one group, Ps on every group the default search offers.
+        using var graph = Fixture(name);
+        var space = Ascai.Search.SearchSpace.Build(graph, "d+ps");
+        Assert.Contains(space.Genes, g => g.Method == "svd");
+        Assert.Contains(space.Genes, g => g.Method == "ps");
+        var genome = space.Genes.Select(g => g.Kind switch
+        {
+            Ascai.Search.GeneKind.Ratio => 0.3,
+            Ascai.Search.GeneKind.SvdBin => g.Allowed![g.Allowed.Length / 2],
+            _ => 5.0,
+        }).ToArray();
+        using var compressed = Compressor.Apply(graph, space.Decode(genome), new CompressionContext { Importance = ImportanceCriterion.L1 });
+        using var compact = Compactor.Compact(compressed);
+        using var scope = NewDisposeScope();
+        random.manual_seed(2);
+        var x = randn(graph.InputShape.WithBatch(4));
+        using (inference_mode())
+            TensorAssert.RelativelyClose(compressed.Forward(x), compact.Forward(x), 1e-4);
+        Assert.Equal(CostModel.Profile(compressed).TotalMacs, CostModel.Profile(compact).TotalMacs);
+        Assert.True(CostModel.Profile(compact).TotalMacs < CostModel.Profile(graph).TotalMacs);
+        OnnxExporter.Check(compact, OnnxExporter.Export(compact));
+    }
+
     [Fact]
     public void TheFamiliesTieTheirChannelsAsTheirBlocksDo()
     {
