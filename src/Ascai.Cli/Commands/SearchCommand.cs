@@ -4,6 +4,7 @@ using Ascai.Cli.Parsing;
 using Ascai.Compression;
 using Ascai.Evaluation;
 using Ascai.Search;
+using Ascai.Search.Strategies;
 
 namespace Ascai.Cli.Commands;
 
@@ -71,7 +72,11 @@ internal static class SearchCommand
         var timeLimit = new Option<string?>("--time-limit") { Description = "wall-clock budget, e.g. 90s, 10m, 1h" }.Gives(Options(nameof(SearchOptions.TimeLimit)));
         var stagnation = new Option<int?>("--stagnation") { Description = "stop after this many generations without improvement" }.Gives(Options(nameof(SearchOptions.Stagnation)));
         var polish = new Option<int>("--polish") { Description = "evaluations for a compass-search polish of the best individual after the GA (0 = none, the paper's)" }.Gives(Options(nameof(SearchOptions.Polish)));
-        var strategy = new Option<string>("--strategy") { Description = "ascai, uniform or random", DefaultValueFactory = _ => "ascai" }.Gives(Config(nameof(SearchConfig.Strategy)));
+        var strategy = new Option<string>("--strategy") { Description = "ascai, uniform, random or ddpg (AMC's reinforcement-learning agent)", DefaultValueFactory = _ => "ascai" }.Gives(Config(nameof(SearchConfig.Strategy)));
+        var ddpgWarmup = new Option<int?>("--ddpg-warmup") { Description = "ddpg: episodes of random actions before the agent learns (default: an eighth of the budget, at most 100, AMC's 100 of 800)" }
+            .Gives(SettingException.Of<DdpgOptions>(nameof(DdpgOptions.Warmup)));
+        var ddpgReward = new Option<DdpgReward>("--ddpg-reward") { Description = "ddpg: flops (AMC's -error x log(MACs)) or score (ASCAI's score, penalised below the floor)", DefaultValueFactory = _ => new DdpgOptions().Reward };
+        var ddpgClip = new Option<DdpgClip>("--ddpg-clip") { Description = "ddpg: none, or theta (each action at most the layer's own floor limit: the floor enforced by clipping, as AMC enforces a FLOPs target)", DefaultValueFactory = _ => new DdpgOptions().Clip };
         strategy.AcceptOnlyFromAmong(Ascai.Search.Strategies.SearchStrategies.Names);
         var init = new Option<InitMode>("--init") { Description = "warm (theta) or naive", DefaultValueFactory = _ => InitMode.Warm };
         var repair = new Option<InitRepair>("--init-repair") { Description = "infeasible warm samples: resample (paper) or shrink toward the original", DefaultValueFactory = _ => InitRepair.Resample };
@@ -109,7 +114,7 @@ internal static class SearchCommand
         var std = CommonOptions.Std();
         var command = new Command("search", "search per-layer compression settings (ASCAI genetic algorithm, or a baseline)")
         {
-            model, methods, maxDrop, threshold, confirmation, confidence, fineTuneEpochs, fineTuneTime, fineTuneCandidates, fineTuneLoss, bnImages, probe, distinct, earlyRejection, population, generations, budget, timeLimit, stagnation, polish, strategy, init, repair, score, constraint,
+            model, methods, maxDrop, threshold, confirmation, confidence, fineTuneEpochs, fineTuneTime, fineTuneCandidates, fineTuneLoss, bnImages, probe, distinct, earlyRejection, population, generations, budget, timeLimit, stagnation, polish, strategy, ddpgWarmup, ddpgReward, ddpgClip, init, repair, score, constraint,
             selection, tournamentSize, importance, fill, multiple, coupled, include, exclude, pCross, pSwap, pMutate, pTweak, seed, output, resume, threads, mean, std,
             engine, workers, backend, nats, natsToken, inFlight, cost, latencyBatch,
         };
@@ -184,6 +189,7 @@ internal static class SearchCommand
                         Init = parse.GetValue(init), InitRepair = parse.GetValue(repair), Score = parse.GetValue(score), Constraint = parse.GetValue(constraint),
                         Selection = parse.GetValue(selection), TournamentSize = parse.GetValue(tournamentSize), CrossoverProbability = parse.GetValue(pCross),
                         SwapProbability = parse.GetValue(pSwap), MutationProbability = parse.GetValue(pMutate), TweakProbability = parse.GetValue(pTweak),
+                        Ddpg = new DdpgOptions { Warmup = parse.GetValue(ddpgWarmup), Reward = parse.GetValue(ddpgReward), Clip = parse.GetValue(ddpgClip) },
                     },
                 };
                 SearchRunner.Validate(config, runDir);

@@ -34,6 +34,21 @@ public sealed record Gene(string Layer, string Method, GeneKind Kind, double Min
         return Allowed!.MinBy(b => (Math.Abs(b - value), b));
     }
 
+    /// <summary>
+    /// The value at compression level <paramref name="level"/> in [0, 1]: 0 leaves the layer as is, 1 is the most the gene
+    /// allows; a ratio gene linearly, a bin gene the allowed bin at quantile 1 - level.
+    /// </summary>
+    public double AtLevel(double level)
+    {
+        level = Math.Clamp(level, 0, 1);
+        return IsDiscrete ? Allowed![(int)Math.Round((1 - level) * (Allowed.Length - 1))] : Min + level * (Max - Min);
+    }
+
+    /// <summary>The compression level of a value (the inverse of <see cref="AtLevel"/>).</summary>
+    public double LevelOf(double value) => IsDiscrete
+        ? 1 - (double)Array.IndexOf(Allowed!, (int)Clip(value)) / (Allowed!.Length - 1)
+        : Max > Min ? (Clip(value) - Min) / (Max - Min) : 0;
+
     /// <summary>The allowed bin one step above or below <paramref name="value"/> (clamped at the ends).</summary>
     public double Step(double value, int direction)
     {

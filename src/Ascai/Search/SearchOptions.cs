@@ -81,6 +81,8 @@ public sealed record SearchOptions
     public int Polish { get; init; }
     /// <summary>Bisection resolution of the ratio thresholds.</summary>
     public double ThresholdResolution { get; init; } = 0.01;
+    /// <summary>Settings of the DDPG strategy (AMC's agent).</summary>
+    public Strategies.DdpgOptions Ddpg { get; init; } = new();
 
     /// <summary>Largest population accepted: every member is a genome held in memory and evaluated each generation.</summary>
     public const int MaxPopulation = 10_000;
@@ -103,5 +105,6 @@ public sealed record SearchOptions
         if (TournamentSize > Population) throw new SettingException(Key(nameof(TournamentSize)), $"({TournamentSize}) cannot exceed {{{Key(nameof(Population))}}} ({Population}): a tournament draws distinct members");
         if (Stagnation is < 1) throw new SettingException(Key(nameof(Stagnation)), $"must be at least 1, got {Stagnation}");
         if (!(ThresholdResolution > 0 && ThresholdResolution < 1)) throw new SettingException(Key(nameof(ThresholdResolution)), $"must be in (0, 1), got {ThresholdResolution}");
+        Ddpg.Validate();
     }
 }

@@ -32,6 +32,12 @@ public sealed class SearchSpace
     /// <summary>The genes, in genome order.</summary>
     public IReadOnlyList<Gene> Genes { get; }
 
+    /// <summary>What each gene acts on, in genome order (the state an RL agent reads).</summary>
+    public IReadOnlyList<GeneLayer> Layers { get; }
+
+    /// <summary>MACs per image of the model the space was built on.</summary>
+    public long TotalMacs { get; }
+
     /// <summary>The method set, e.g. "d+ps".</summary>
     public string Methods { get; }
 
@@ -76,6 +82,27 @@ public sealed class SearchSpace
             "pn" => graph[g.Layer].Parameters["weight"].numel(),
             "svd" => SvdDecomposition.FullRank(graph[g.Layer]),
             _ => 0L,
+        }).ToArray();
+        var profile = CostModel.Profile(graph);
+        var macs = profile.Layers.ToDictionary(l => l.Name, l => l.Macs);
+        TotalMacs = profile.TotalMacs;
+        var dependencies = ChannelDependencies.Of(graph);
+        Layers = genes.Select((g, i) =>
+        {
+            var layer = graph[groups[i]?.Name ?? g.Layer];
+            long removable = macs[layer.Name];
+            if (groups[i] is { } group)
+            {
+                // Every conv or linear layer whose input or output holds the group's channels.
+                bool Holds(string tensor) => dependencies.MembersOf(tensor).Any(m => m?.Group == group);
+                removable = graph.Nodes.Where(n => n is Conv2dNode or LinearNode && (Holds(n.Name) || Holds(n.Inputs[0]))).Sum(n => macs[n.Name]);
+            }
+            return layer switch
+            {
+                Conv2dNode c => new GeneLayer(false, c.InChannels, c.OutChannels, c.Kernel[0], c.Stride[0], macs[c.Name], removable),
+                LinearNode l => new GeneLayer(true, l.InFeatures, l.OutFeatures, 1, 0, macs[l.Name], removable),
+                _ => throw new InvalidOperationException($"gene {g} acts on {layer.Kind} '{layer.Name}'"),
+            };
         }).ToArray();
     }
 

@@ -68,11 +68,11 @@ public sealed class GeneticStrategy : ISearchStrategy
             : Selection.Select(feasible is null ? scores : Selection.FeasibleFirst(scores, feasible), records.Count, random);
     }
 
-    private static bool Feasible(SearchRun run, double[] genome)
+    /// <summary>Whether <paramref name="genome"/> meets the floor (evaluated as part of the warm start); a stopped run answers no.</summary>
+    internal static bool Feasible(SearchRun run, double[] genome)
     {
         var records = run.Evaluate([genome], -1);
         return records.Count == 1 && records[0].Feasible; // a stopped run answers "no": the search ends right after
-
     }
 
     // Only individuals above the floor enter (method.md section 3). Resample (the paper's): draw again, bounded,

@@ -22,6 +22,7 @@ public static class SearchStrategies
         ["ascai"] = () => new GeneticStrategy(),
         ["uniform"] = () => new UniformStrategy(),
         ["random"] = () => new RandomStrategy(),
+        ["ddpg"] = () => new DdpgStrategy(),
     };
 
     /// <summary>Names accepted by <see cref="Create"/>.</summary>

@@ -14,10 +14,7 @@ public sealed class UniformStrategy : ISearchStrategy
     public string Name => "uniform";
 
     /// <summary>The genome of level <paramref name="u"/> in [0, 1].</summary>
-    public static double[] Level(SearchSpace space, double u) =>
-        space.Genes.Select(g => g.IsDiscrete
-            ? g.Allowed![(int)Math.Round((1 - u) * (g.Allowed.Length - 1))]
-            : g.Min + u * (g.Max - g.Min)).ToArray();
+    public static double[] Level(SearchSpace space, double u) => space.Genes.Select(g => g.AtLevel(u)).ToArray();
 
     /// <inheritdoc/>
     public void Run(SearchRun run, Random random)
