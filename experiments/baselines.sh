@@ -1,11 +1,11 @@
 #!/usr/bin/env bash
-# Issue 4's comparison: ASCAI vs uniform vs random at an equal evaluation budget, Ps on the committed small VGG,
+# ASCAI against the baselines (uniform, random, AMC's DDPG) at an equal evaluation budget, Ps on the committed small VGG,
 # floor = base validation accuracy - 1 point, no fine-tuning. Usage: experiments/baselines.sh [SEEDS...] (default 0 1 2)
 # Writes runs/${RUNS:-baselines}/<strategy>-seed<k>/ (summary.json, journal.jsonl, best-compact.ascai); skips finished runs.
 set -euo pipefail
 root="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
 model="${MODEL:-$root/models/vgg-small-fashion-mnist.ascai}"   # MODEL=... RUNS=... for another model
-runs="$root/runs/${RUNS:-baselines}"
+runs="${RUNS:-baselines}"; [[ "$runs" = /* ]] || runs="$root/runs/$runs"   # RUNS: a folder (relative: under runs/)
 strategies=(${STRATEGIES:-ascai uniform random})
 methods="${METHODS:-ps}"
 budget="${BUDGET:-1000}"

@@ -14,19 +14,7 @@ namespace Ascai.Tests.Compression;
 /// </summary>
 public class ImportedModelPruningTests
 {
-    internal static LayerGraph Fixture(string name)
-    {
-        string path = Repository.Fixture($"onnx/{name}.onnx");
-        return File.Exists(path) ? OnnxImporter.Load(path) : OnnxImporter.Import(Gunzip(path + ".gz"), name);
-    }
-
-    private static byte[] Gunzip(string path)
-    {
-        using var gz = new System.IO.Compression.GZipStream(File.OpenRead(path), System.IO.Compression.CompressionMode.Decompress);
-        using var memory = new MemoryStream();
-        gz.CopyTo(memory);
-        return memory.ToArray();
-    }
+    private static LayerGraph Fixture(string name) => OnnxImporter.Import(Repository.OnnxFixture(name), name);
 
     [Theory]
     [InlineData("vgg-bn")]

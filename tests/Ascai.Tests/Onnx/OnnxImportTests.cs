@@ -25,8 +25,7 @@ public class OnnxImportTests
     [InlineData("convnext", "3x32x32")]
     public void PyTorchExportsComputeWhatPyTorchComputed(string name, string input)
     {
-        string path = Repository.Fixture($"onnx/{name}.onnx");
-        byte[] onnx = File.Exists(path) ? File.ReadAllBytes(path) : Gunzip(path + ".gz");
+        byte[] onnx = Repository.OnnxFixture(name);
         using var graph = OnnxImporter.Import(onnx, name);
         Assert.Equal(Ascai.Graph.Shape.Parse(input), graph.InputShape);
         var io = System.Runtime.InteropServices.MemoryMarshal.Cast<byte, float>(File.ReadAllBytes(Repository.Fixture($"onnx/{name}.io.bin"))).ToArray();
@@ -57,14 +56,6 @@ public class OnnxImportTests
         var logits = graph.Logits(x);
         TensorAssert.Close(graph.Forward(x), logits.softmax(1), 1e-6);
         Assert.True(logits.sum(1).abs().max().item<float>() > 1e-3 || logits.lt(0).any().item<bool>(), "scores, not probabilities");
-    }
-
-    private static byte[] Gunzip(string path)
-    {
-        using var gz = new System.IO.Compression.GZipStream(File.OpenRead(path), System.IO.Compression.CompressionMode.Decompress);
-        using var memory = new MemoryStream();
-        gz.CopyTo(memory);
-        return memory.ToArray();
     }
 
     [Theory]
