@@ -21,4 +21,11 @@ public static class Initialization
                 ? gene.Min + random.NextDouble() * (gene.Max - gene.Min)
                 : gene.Clip(random.NextGaussian(theta[i] / 2, theta[i] / 4));
         }).ToArray();
+
+    /// <summary>
+    /// A warm sample moved toward the uncompressed genome by <paramref name="scale"/> (1 = as drawn, 0 = the original):
+    /// every gene's compression level times the scale.
+    /// </summary>
+    public static double[] Scaled(SearchSpace space, double[] genome, double scale) =>
+        genome.Select((v, i) => space.Genes[i].AtLevel(space.Genes[i].LevelOf(v) * scale)).ToArray();
 }

@@ -16,6 +16,12 @@ public enum InitRepair
     Resample,
     /// <summary>Halve its distance to the uncompressed genome until it is feasible: keeps every slot's own direction, costs fewer evaluations.</summary>
     Shrink,
+    /// <summary>
+    /// Draw again, with every gene's draw scaled toward the original by a factor that adapts batch by batch to the share
+    /// that came out feasible (more than half: bolder; less: more cautious), so that a warm start over many genes, whose
+    /// independent draws rarely stay feasible together, does not spend the budget on redrawing them.
+    /// </summary>
+    Scale,
 }
 
 /// <summary>How selection treats individuals below the accuracy floor.</summary>

@@ -175,21 +175,34 @@ public class SearchRunTests
         Assert.Equal(2, run.Evaluations);
     }
 
-    [Fact]
-    public void ShrinkRepairFillsTheWarmPopulationWithFeasibleIndividualsInFewerEvaluations()
+    [Theory]
+    [InlineData(InitRepair.Shrink)]
+    [InlineData(InitRepair.Scale)]
+    public void RepairsFillTheWarmPopulationWithFeasibleIndividualsInFewerEvaluations(InitRepair repair)
     {
         var options = Small with { Population = 20, Generations = 1 };
         var resample = Run(options);
-        var shrink = Run(options with { InitRepair = InitRepair.Shrink });
+        var repaired = Run(options with { InitRepair = repair });
         int initial(SearchRun run) => run.Records.Count(r => r.Generation == -1);
-        Assert.True(initial(shrink) < initial(resample), $"shrink {initial(shrink)} vs resample {initial(resample)} evaluations");
-        var firstGeneration = shrink.Records.Where(r => r.Generation == 0).ToList();
+        Assert.True(initial(repaired) < initial(resample), $"{repair} {initial(repaired)} vs resample {initial(resample)} evaluations");
+        var firstGeneration = repaired.Records.Where(r => r.Generation == 0).ToList();
         Assert.All(firstGeneration, r => Assert.True(r.Feasible));
+    }
+
+    [Fact]
+    public void AScaledWarmSampleMovesEveryGeneTowardTheOriginal()
+    {
+        var space = SyntheticSearch.Space(3);
+        double[] genome = [0.4, 0.2, 0.8];
+        Assert.Equal(genome, Initialization.Scaled(space, genome, 1), (a, b) => Math.Abs(a - b) < 1e-12);
+        Assert.Equal(space.Identity, Initialization.Scaled(space, genome, 0));
+        Assert.Equal([0.2, 0.1, 0.4], Initialization.Scaled(space, genome, 0.5), (a, b) => Math.Abs(a - b) < 1e-12);
     }
 
     [Theory]
     [InlineData(InitRepair.Resample)]
     [InlineData(InitRepair.Shrink)]
+    [InlineData(InitRepair.Scale)]
     public void TheWarmStartLeavesTheGeneticAlgorithmTwoGenerationsOfTheBudget(InitRepair repair)
     {
         var options = Small with { Population = 10, Generations = 50, Polish = 10, InitRepair = repair };

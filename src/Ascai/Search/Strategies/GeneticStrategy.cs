@@ -82,7 +82,8 @@ public sealed class GeneticStrategy : ISearchStrategy
     {
         int n = run.Options.Population;
         var population = new List<double[]>();
-        bool shrink = run.Options.InitRepair == InitRepair.Shrink;
+        bool shrink = run.Options.InitRepair == InitRepair.Shrink, scaled = run.Options.InitRepair == InitRepair.Scale;
+        double scale = 1;
         int limit = InitialEvaluationLimit(run.Options, run.Evaluations), start = run.Evaluations;
         int Left() => limit - (run.Evaluations - start);
         bool Spent() => Left() <= 0;
@@ -92,12 +93,15 @@ public sealed class GeneticStrategy : ISearchStrategy
         for (int tries = 0; !shrink && population.Count < n && tries < n * ResampleLimit && !Spent() && !run.ShouldStop;)
         {
             int k = Math.Min(Math.Min(n - population.Count, n * ResampleLimit - tries), Left());
-            var candidates = Enumerable.Range(0, k).Select(_ => run.Space.Clip(Initialization.Sample(run.Space, Theta, random))).ToArray();
+            var candidates = Enumerable.Range(0, k).Select(_ => Initialization.Sample(run.Space, Theta, random))
+                .Select(c => run.Space.Clip(scaled ? Initialization.Scaled(run.Space, c, scale) : c)).ToArray();
             tries += k;
             var records = run.Evaluate(candidates, -1);
             for (int i = 0; i < records.Count; i++)
                 if (records[i].Feasible) population.Add(candidates[i]);
             if (records.Count < k) break; // the run stopped
+            // Scale: aim at half of each batch feasible (more feasible: draw bolder; fewer: closer to the original).
+            if (scaled) scale = Math.Clamp(scale * (records.Count(r => r.Feasible) * 2 >= records.Count ? 1.25 : 0.6), 0.05, 1);
         }
         for (int tries = 0; shrink && population.Count < n && tries < n * ResampleLimit && !Spent() && !run.ShouldStop; tries++)
         {
