@@ -4,7 +4,8 @@ with Debian's PyTorch, and exports it to ONNX. The images are resized to 32x32 a
 written as NumPy arrays (DATA_DIR/{train,val,test}_{images,labels}.npy, uint8 N x 3 x 32 x 32): the user's data set,
 with its own held-out split (the last 2,000 training images, never trained on), which Ascai reads with
 `--dataset npy --data-dir DATA_DIR`. Inputs are normalised by mean 0.2860 and std 0.3530 on every channel.
-Usage: /usr/bin/python3 experiments/pytorch/train_torchvision.py ARCH DATA_DIR OUT.onnx [EPOCHS]
+Usage: /usr/bin/python3 experiments/pytorch/train_torchvision.py ARCH DATA_DIR OUT.onnx [EPOCHS [TRAIN_IMAGES]]
+(TRAIN_IMAGES: train on the first that many images of the training split only, to keep CPU training short.)
 ARCH: mobilenet_v3_small, efficientnet_b0, densenet121 (growth rate 12 instead of 32), shufflenet_v2_x0_5."""
 import gzip, os, sys, time
 import numpy as np
@@ -14,6 +15,7 @@ import torchvision
 
 arch, data_dir, out = sys.argv[1], sys.argv[2], sys.argv[3]
 epochs = int(sys.argv[4]) if len(sys.argv) > 4 else 3
+train_images = int(sys.argv[5]) if len(sys.argv) > 5 else None
 torch.manual_seed(0)
 torch.set_num_threads(2)
 source = "/usr/share/datasets/fashion-mnist"
@@ -40,8 +42,8 @@ if not os.path.exists(os.path.join(data_dir, "test_labels.npy")):
     for split, x, y in (("train", train_x[:-HELD_OUT], train_y[:-HELD_OUT]), ("val", train_x[-HELD_OUT:], train_y[-HELD_OUT:]), ("test", test_x, test_y)):
         np.save(os.path.join(data_dir, f"{split}_images.npy"), x)
         np.save(os.path.join(data_dir, f"{split}_labels.npy"), y)
-x = torch.from_numpy(np.load(os.path.join(data_dir, "train_images.npy")))
-y = torch.from_numpy(np.load(os.path.join(data_dir, "train_labels.npy")))
+x = torch.from_numpy(np.load(os.path.join(data_dir, "train_images.npy"))[:train_images])
+y = torch.from_numpy(np.load(os.path.join(data_dir, "train_labels.npy"))[:train_images])
 
 if arch == "densenet121":
     model = torchvision.models.DenseNet(growth_rate=12, block_config=(6, 12, 24, 16), num_init_features=24, num_classes=10)
