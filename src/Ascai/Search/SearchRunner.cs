@@ -87,6 +87,16 @@ public static class SearchRunner
         catch (JsonException e) { throw new AscaiException($"{path}: corrupt run configuration ({e.Message.Split('\n')[0]})"); }
     }
 
+    /// <summary>
+    /// A warning when the model does no better than chance on its own validation images (at most 1.5 times the share of one
+    /// class): it is being fed inputs unlike its training's (normalisation, channels, size), and a search of it compresses noise.
+    /// </summary>
+    public static string? ChanceWarning(double accuracy, int classes, int images) =>
+        classes > 1 && accuracy <= 150.0 / classes
+            ? $"the model scores {accuracy:F1}% on its {images} validation images, about chance for {classes} classes: its inputs are probably not " +
+              $"what it was trained on (check {{Normalization}}, the channels and the image size)"
+            : null;
+
     private static void CheckWorkers(int workers)
     {
         if (workers < 1) throw new SettingException(nameof(workers), $"must be at least 1, got {workers}");
@@ -110,6 +120,11 @@ public static class SearchRunner
         // The floor before anything slow (channel importance, moments, the remote workers' preparation).
         double baseAccuracy = Evaluator.Evaluate(model.Graph, data.Validation, data.ValidationIndices, model.Info.Normalization, cancel: cancel)
             .EnsureFinite("the model").Accuracy;
+        if (ChanceWarning(baseAccuracy, data.Validation.NumClasses, data.ValidationIndices.Length) is { } chance)
+        {
+            warnings.Add(chance);
+            warn?.Invoke(chance);
+        }
         double floor = config.Floor(baseAccuracy);
         var accuracyFloor = new AccuracyFloor(baseAccuracy, floor, config.Confidence);
         var rejectBelow = config.EarlyRejection ? accuracyFloor : null;

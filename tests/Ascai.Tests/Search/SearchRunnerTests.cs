@@ -124,4 +124,17 @@ public class SearchRunnerTests
         Assert.Equal(summary.Front.Count, front.Rows.Count);
         Assert.Equal(summary.Front.Select(f => f.Confirmed == true ? "yes" : "no"), front.Rows.Select(r => r[Array.IndexOf(front.Header, "confirmed")]));
     }
+
+    [Theory]
+    [InlineData(9.4, 10, true)]     // a model fed the wrong normalisation
+    [InlineData(15.0, 10, true)]
+    [InlineData(15.1, 10, false)]
+    [InlineData(60.0, 2, true)]
+    [InlineData(90.0, 10, false)]
+    public void AModelAtChanceOnItsOwnImagesIsWarnedAbout(double accuracy, int classes, bool warned)
+    {
+        string? warning = SearchRunner.ChanceWarning(accuracy, classes, 1000);
+        Assert.Equal(warned, warning is not null);
+        if (warned) Assert.Contains("{Normalization}", warning);
+    }
 }
