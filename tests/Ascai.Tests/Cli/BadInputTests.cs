@@ -224,6 +224,12 @@ public class BadInputTests
             `ascai search --model M --out file.txt` and `ascai finetune --model M --out /proc/m.ascai`, on 2 cores): the
             path is checked before the model, the data or a training epoch.
 
+            A model that does no better than chance on its own validation images (at most 1.5 times the share of one class) is
+            not refused, but `search` warns before it starts, and the summary keeps the warning: such a model is almost always
+            fed inputs unlike its training's, most often another normalisation (`warning: the model scores 9.4% on its 2000
+            validation images, about chance for 10 classes: its inputs are probably not what it was trained on (check --mean /
+            --std, the channels and the image size)`).
+
             | command | exit | what it prints |
             |---|---|---|
             {rows.TrimEnd()}
