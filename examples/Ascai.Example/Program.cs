@@ -27,6 +27,12 @@ using (var compact = Compactor.Compact(masked))
     Console.WriteLine($"conv4 at 30%: {pruned.Accuracy:F2}%, {CostModel.Profile(compact).TotalMacs:N0} MACs");
 }
 
+// Which channels a ps setting prunes together: the channel analysis of the graph.
+var dependencies = Ascai.Graph.ChannelDependencies.Of(model.Graph);
+foreach (var group in dependencies.Groups)   // one per set of channels removed together
+    Console.WriteLine($"{group.Name}: {group.Channels} channels, made by {string.Join(", ", group.Layers)}, " +
+        $"read by {string.Join(", ", group.Readers.Select(r => r.Node))}{(group.Residual ? ", tied by residual sums" : "")}");
+
 // 3. The search: 1 point below the original at most, on a 90% bound of each candidate's drop, with a small budget.
 var config = new SearchConfig
 {
