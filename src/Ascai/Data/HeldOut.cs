@@ -12,13 +12,15 @@ public static class HeldOut
     /// <summary>
     /// Throws when <paramref name="model"/>'s training record shows that some of <paramref name="data"/>'s validation images
     /// were trained on; returns a warning (settings in braces) when the model carries no record for this data set and the
-    /// validation images were not named, since nothing then tells whether they were trained on; null otherwise.
+    /// validation images were drawn from the training split, since nothing then tells whether they were trained on; null
+    /// otherwise (named images are the user's word, and a validation split of the data set's own, a val/ folder or val_
+    /// arrays, is by convention what training held out).
     /// </summary>
     public static string? Check(ModelInfo model, DatasetSplits data, DataOptions options)
     {
         var record = model.Training.FirstOrDefault();
         if (record is null || !string.Equals(record.Dataset, data.Name, StringComparison.OrdinalIgnoreCase))
-            return options.NamesValidation ? null
+            return options.NamesValidation || data.ValidationSource is not null ? null
                 : $"the model carries no record of its training on {data.Name}, so Ascai cannot know whether its validation images ({data.Split}) were trained on; " +
                   $"name the images its training held out with {{{SettingException.Of<DataOptions>(nameof(DataOptions.ValidationRange))}}}, " +
                   $"{{{SettingException.Of<DataOptions>(nameof(DataOptions.ValidationIndices))}}} or {{{SettingException.Of<DataOptions>(nameof(DataOptions.ValidationDir))}}}";

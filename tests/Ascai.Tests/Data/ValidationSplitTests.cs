@@ -64,5 +64,8 @@ public class ValidationSplitTests
         var unknown = HeldOut.Check(new ModelInfo(), DatasetCatalog.Load(new DataOptions()), new DataOptions());
         Assert.Contains("cannot know whether its validation images (1000 training images drawn with seed 0) were trained on", unknown);
         Assert.Contains("{DataOptions.ValidationRange}", unknown);
+        // A validation split of the data set's own (val/, val_ arrays) is what training held out, by convention: no warning.
+        var drawnSplit = DatasetCatalog.Load(new DataOptions());
+        Assert.Null(HeldOut.Check(new ModelInfo(), drawnSplit with { ValidationSource = drawnSplit.Test }, new DataOptions()));
     }
 }
