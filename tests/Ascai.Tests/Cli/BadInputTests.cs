@@ -41,6 +41,9 @@ public class BadInputTests
         new("search " + M + " --out run1 --cost latency --backend nats --nats nats://localhost:4222", 1, "--cost latency is timed on this machine", "run1"),
         new("search " + M + " --out run1 --cost latency --latency-batch 0", 1, "--latency-batch must be between 1 and 4096, got 0", "run1"),
         new("search " + M + " --out run1 --strategy best", 2, "--strategy 'best' is not one of:", "run1"),
+        new("search " + M + " --out run1 --strategy ddpg --ddpg-warmup -1", 1, "--ddpg-warmup must be at least 0, got -1", "run1"),
+        new("search " + M + " --out run1 --strategy ddpg --ddpg-clip everything", 2, "--ddpg-clip 'everything' is not one of:", "run1"),
+        new("search " + M + " --out run1 --init-repair mend", 2, "--init-repair 'mend' is not one of:", "run1"),
         // Search settings, each refused before the model is read.
         new("search " + M + " --out run1 --val-size 0", 1, "--val-size must be at least 1, got 0", "run1"),
         new("search " + M + " --out run1 --methods pn --cost macs", 1, "--cost must be params for pn (it removes single weights, not MACs)", "run1"),
