@@ -36,7 +36,7 @@ internal static class SearchCommand
         var maxDrop = new Option<double?>("--max-drop") { Description = "accuracy floor as points below the model's validation accuracy (default 1)" }.Gives(Config(nameof(SearchConfig.MaxDrop)));
         var confirmation = new Option<double>("--confirmation")
         {
-            Description = "share of the held-out images kept from the search to confirm its result on: the front's candidates are re-scored there and the cheapest that meets the floor is returned (0 = none, the paper's)",
+            Description = "share of the held-out images kept from the search to confirm its result on: the front's candidates are re-scored there from the most accurate down, and the cheapest reached before the first that misses the floor is returned (0 = none, the paper's)",
             DefaultValueFactory = _ => SearchConfig.DefaultConfirmation,
         }.Gives(Config(nameof(SearchConfig.Confirmation)));
         var confidence = new Option<string>("--confidence")

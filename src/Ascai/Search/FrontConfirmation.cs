@@ -5,30 +5,34 @@ namespace Ascai.Search;
 /// <summary>
 /// Chooses a run's result on images the search never saw. Among hundreds of candidates at the floor, the search's own
 /// images favour the one they happen to favour (the winner's curse): so every feasible candidate of the front is scored
-/// on the confirmation images, and the cheapest that meets the floor there too is returned, or none when none does.
+/// on the confirmation images, and the front is walked from its most accurate (costliest) member toward cheaper ones
+/// while each meets the floor there too; the cheapest reached before the first that does not is returned, or none when
+/// the first already fails. Testing in an order fixed before the confirmation images are read and stopping at the
+/// first failure (fixed-sequence testing) keeps the chance that any returned candidate truly misses the floor within
+/// the floor's confidence, however many candidates are tested; returning the cheapest that passes anywhere would not
+/// (a cheap candidate that fails at 90% may pass by luck among many tried).
 /// </summary>
 public static class FrontConfirmation
 {
     /// <summary>
-    /// The cheapest of <paramref name="feasible"/> that meets <paramref name="floor"/> on the confirmation images
-    /// (<paramref name="confirm"/> scores a genome there), and every candidate's row, cheapest first.
+    /// The result the confirmation images allow among <paramref name="feasible"/> (<paramref name="confirm"/> scores a genome
+    /// there against <paramref name="floor"/>): walking from the costliest, the last to pass before the first failure; and
+    /// every candidate's row, cheapest first.
     /// </summary>
     public static (EvaluationRecord? Returned, List<FrontModel> Front) Select(IEnumerable<EvaluationRecord> feasible, Func<double[], CandidateResult> confirm,
         AccuracyFloor floor, long baseMacs, Cost.CostMetric metric)
     {
-        EvaluationRecord? returned = null;
-        var rows = new List<FrontModel>();
-        foreach (var record in Cheapest(feasible, metric))
+        var rows = Cheapest(feasible, metric).Select(record =>
         {
             var confirmation = confirm(record.Genome);
-            bool confirmed = floor.Meets(confirmation);
-            if (confirmed && returned is null) returned = record;
-            rows.Add(Row(record, baseMacs) with
+            return (Record: record, Row: Row(record, baseMacs) with
             {
-                ConfirmationAccuracy = confirmation.ValAccuracy, Confirmed = confirmed, ConfirmationJudged = floor.Confidence is null ? null : floor.Judged(confirmation),
+                ConfirmationAccuracy = confirmation.ValAccuracy, Confirmed = floor.Meets(confirmation), ConfirmationJudged = floor.Confidence is null ? null : floor.Judged(confirmation),
             });
-        }
-        return (returned, rows);
+        }).ToList();
+        EvaluationRecord? returned = null;
+        for (int i = rows.Count - 1; i >= 0 && rows[i].Row.Confirmed == true; i--) returned = rows[i].Record;
+        return (returned, rows.Select(r => r.Row).ToList());
     }
 
     /// <summary>The rows of <paramref name="feasible"/>, cheapest first, without confirmation.</summary>

@@ -36,13 +36,17 @@ public sealed class FrontFineTuning(Model model, DatasetSplits data, CandidateEv
     /// <summary>
     /// Fine-tunes candidates cheapest first until one meets <paramref name="floor"/> (judged on the confirmation images
     /// when <paramref name="confirmed"/>, else on the search's); returns it (its graph is the caller's to dispose) and
-    /// every candidate tried.
+    /// every candidate tried. Returning the first of several to pass is a multiple test: under a confidence bound each
+    /// is judged at the confidence divided among them (Bonferroni), so that the chance a returned one truly misses the
+    /// floor stays within the floor's confidence.
     /// </summary>
     public (EvaluationRecord Record, LayerGraph Graph)? Run(FineTuneOptions options, AccuracyFloor floor, bool confirmed, EvaluationRecord? returned,
         List<FineTunedModel> tried, CancellationToken cancel = default)
     {
         var clock = System.Diagnostics.Stopwatch.StartNew();
-        foreach (var record in Candidates(options, returned))
+        var candidates = Candidates(options, returned).ToList();
+        if (floor.Confidence is { } confidence && candidates.Count > 1) floor = floor with { Confidence = 1 - (1 - confidence) / candidates.Count };
+        foreach (var record in candidates)
         {
             var left = options.TimeLimit is { } limit ? limit - clock.Elapsed : (TimeSpan?)null;
             if (left is { } l && l <= TimeSpan.Zero) break;

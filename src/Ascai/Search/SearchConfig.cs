@@ -72,7 +72,8 @@ public sealed record SearchConfig
 
     /// <summary>
     /// Share of the held-out images kept from the search (drawn with the search's seed): the non-dominated candidates
-    /// are re-scored on them at the end, and the result is the cheapest that meets the floor there too. 0: none (the paper's).
+    /// are re-scored on them at the end, from the most accurate down, and the result is the cheapest reached before the first
+    /// that misses the floor there (<see cref="FrontConfirmation"/>). 0: none (the paper's).
     /// </summary>
     public double Confirmation { get; init; } = DefaultConfirmation;
 

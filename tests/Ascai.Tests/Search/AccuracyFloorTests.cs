@@ -48,4 +48,21 @@ public class AccuracyFloorTests
         var (none, _) = FrontConfirmation.Select(front, _ => new CandidateResult(80, 1, 1), floor, 1000, Ascai.Cost.CostMetric.Macs);
         Assert.Null(none);
     }
+
+    [Fact]
+    public void ConfirmationStopsAtTheFirstFailureFromTheMostAccurateDown()
+    {
+        // Fixed-sequence testing: the cheapest candidate passes on the confirmation images, but a costlier one before it
+        // fails, so the walk from the top stops there and returns the cheapest candidate reached before it.
+        EvaluationRecord Record(int index, long macs) => new() { Index = index, Genome = [index], Macs = macs, ValAccuracy = 94, Feasible = true };
+        var front = new[] { Record(0, 100), Record(1, 200), Record(2, 300), Record(3, 400) };
+        var onConfirmation = new Dictionary<double, double> { [0] = 93.6, [1] = 92.0, [2] = 93.5, [3] = 94.0 };
+        var floor = new AccuracyFloor(94, 93);
+        var (returned, rows) = FrontConfirmation.Select(front, g => new CandidateResult(onConfirmation[g[0]], 1, 1), floor, 1000, Ascai.Cost.CostMetric.Macs);
+        Assert.Equal(2, returned!.Index);
+        Assert.Equal([true, false, true, true], rows.Select(r => r.Confirmed!.Value));
+        // The most accurate failing: nothing is returned, whatever cheaper candidates do.
+        onConfirmation[3] = 92.5;
+        Assert.Null(FrontConfirmation.Select(front, g => new CandidateResult(onConfirmation[g[0]], 1, 1), floor, 1000, Ascai.Cost.CostMetric.Macs).Returned);
+    }
 }
