@@ -133,11 +133,17 @@ public static class Figures
         return Png(plot);
     }
 
-    /// <summary>The best feasible MACs ratio against evaluations spent, one line per run.</summary>
+    /// <summary>
+    /// The best feasible MACs ratio against evaluations spent, one line per run. Runs of several strategies (a study of
+    /// strategies over seeds) get one colour per strategy and a line pattern per run within it; otherwise a colour per run.
+    /// </summary>
     public static byte[] BestVsEvaluations(IReadOnlyList<RunFolder> runs)
     {
         var plot = new Plot();
         var palette = new ScottPlot.Palettes.Category10();
+        var strategies = runs.Select(r => r.Summary.Strategy).Distinct().ToList();
+        bool byStrategy = strategies.Count > 1 && strategies.Count < runs.Count;
+        LinePattern[] patterns = [LinePattern.Solid, LinePattern.Dashed, LinePattern.Dotted, LinePattern.DenselyDashed];
         for (int k = 0; k < runs.Count; k++)
         {
             var ratios = runs[k].BestFeasibleRatioByEvaluation();
@@ -145,7 +151,9 @@ public static class Figures
             if (first < 0) continue;
             var line = plot.Add.ScatterLine(Enumerable.Range(first + 1, ratios.Length - first).Select(i => (double)i).ToArray(), ratios[first..]);
             line.ConnectStyle = ConnectStyle.StepHorizontal;
-            line.Color = palette.GetColor(k);
+            int strategy = strategies.IndexOf(runs[k].Summary.Strategy);
+            line.Color = palette.GetColor(byStrategy ? strategy : k);
+            if (byStrategy) line.LinePattern = patterns[runs.Take(k).Count(r => r.Summary.Strategy == runs[k].Summary.Strategy) % patterns.Length];
             line.LineWidth = 2;
             line.LegendText = runs[k].Name;
         }
