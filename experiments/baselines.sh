@@ -20,7 +20,11 @@ for seed in "${seeds[@]}"; do
     if [ -f "$out/journal.jsonl" ]; then
       "$ascai" search --resume "$out" "${threads[@]}"
     else
-      "$ascai" search --model "$model" --methods "$methods" --max-drop 1 --budget "$budget" --strategy "$strategy" --seed "$seed" --out "$out" "${threads[@]}" \
+      case "$strategy" in   # variants: ddpg-score is AMC's agent rewarded by ASCAI's score instead of AMC's -error x ln(MACs)
+        ddpg-score) how=(--strategy ddpg --ddpg-reward score) ;;
+        *) how=(--strategy "$strategy") ;;
+      esac
+      "$ascai" search --model "$model" --methods "$methods" --max-drop 1 --budget "$budget" "${how[@]}" --seed "$seed" --out "$out" "${threads[@]}" \
         "${extra[@]}"
     fi
   done

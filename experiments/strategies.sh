@@ -1,11 +1,13 @@
 #!/usr/bin/env bash
-# ASCAI against AMC's DDPG agent, uniform and random search at equal budgets: Ps on the committed small VGG and
+# ASCAI against AMC's DDPG agent (with AMC's reward, and with ASCAI's score as its reward), uniform and random search at
+# equal budgets: Ps on the committed small VGG and
 # ResNet-20, D on the small VGG, seeds 0-2 (uniform has no randomness: seed 0), 600 evaluations each, floor = base
 # validation accuracy - 1 point. Runs experiments/baselines.sh per setting (resumes and skips finished runs), then prints
 # the cheapest feasible MACs ratio each run had after 300 and after 600 evaluations (from its journal), that model's validation
 # and test accuracy, and the model the run returned by its own score; writes OUT_DIR/<setting>/report/ with the runs'
 # best-so-far curves overlaid.
-# Usage: experiments/strategies.sh [OUT_DIR] (default runs/strategies); env SEEDS, BUDGET, SETTINGS ("vgg-ps r20-ps vgg-d").
+# Usage: experiments/strategies.sh [OUT_DIR] (default runs/strategies); env SEEDS, BUDGET, SETTINGS ("vgg-ps r20-ps vgg-d"),
+# STRATEGIES ("ascai ddpg ddpg-score random"; uniform always runs once).
 set -euo pipefail
 root="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
 out="${1:-$root/runs/strategies}"
@@ -17,7 +19,7 @@ for setting in ${SETTINGS:-vgg-ps r20-ps vgg-d}; do
     r20-*) model="$root/models/resnet20-fashion-mnist.ascai" ;;
   esac
   MODEL="$model" METHODS="${setting#*-}" RUNS="$(realpath -m "$out/$setting")" BUDGET="$budget" \
-    STRATEGIES="ascai ddpg random" "$root/experiments/baselines.sh" ${SEEDS:-0 1 2}
+    STRATEGIES="${STRATEGIES:-ascai ddpg ddpg-score random}" "$root/experiments/baselines.sh" ${SEEDS:-0 1 2}
   MODEL="$model" METHODS="${setting#*-}" RUNS="$(realpath -m "$out/$setting")" BUDGET="$budget" \
     STRATEGIES="uniform" "$root/experiments/baselines.sh" 0
 done

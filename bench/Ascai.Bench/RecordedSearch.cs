@@ -15,9 +15,10 @@ internal sealed class RecordedSearch : IDisposable
 {
     public RecordedSearch(string runDir)
     {
-        var config = JsonSerializer.Deserialize<SearchConfig>(File.ReadAllText(Path.Combine(runDir, SearchRunner.ConfigFile)), Json.Options)!;
+        var store = new RunStore(runDir);
+        var config = store.ReadConfig();
         Config = config with { Model = Path.GetFullPath(Path.Combine("models", Path.GetFileName(config.Model))), Data = config.Data with { DataDir = null } };
-        Journal = Search.Journal.Read(Path.Combine(runDir, SearchRunner.JournalFile));
+        Journal = store.ReadJournal();
         Model = ModelFile.Load(Config.Model);
         Data = ModelData.Load(Model, Config.Data, Config.Normalization);
         Space = Config.Evaluation.Space(Model.Graph);

@@ -123,10 +123,9 @@ internal static class ReplayBenchmark
     /// <summary>The share of the genetic algorithm's requests the journal served (generations after the first), if the run logged its populations.</summary>
     private static string JournalCacheHitRate(string run, List<EvaluationRecord> journal)
     {
-        string path = Path.Combine(run, SearchRunner.PopulationsFile);
-        if (!File.Exists(path)) return "n/a (no populations.jsonl)";
+        if (new RunStore(run).ReadPopulations() is not { } populations) return "n/a (no populations.jsonl)";
         int requested = 0, fresh = 0;
-        foreach (var population in PopulationLog.Read(path).Where(p => p.Generation > 0))
+        foreach (var population in populations.Where(p => p.Generation > 0))
         {
             requested += population.Members.Length;
             fresh += population.Members.Distinct().Count(i => journal[i].Generation == population.Generation);

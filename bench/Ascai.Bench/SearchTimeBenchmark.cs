@@ -20,15 +20,16 @@ internal static class SearchTimeBenchmark
         Console.WriteLine("|---|---|---|---|---|---|---|---|---|---|---|---|");
         foreach (string run in runs)
         {
-            if (!File.Exists(Path.Combine(run, SearchRunner.SummaryFile))) { Console.WriteLine($"| {run}: not finished |"); continue; }
-            var records = Journal.Read(Path.Combine(run, SearchRunner.JournalFile));
-            var summary = JsonSerializer.Deserialize<SearchSummary>(File.ReadAllText(Path.Combine(run, SearchRunner.SummaryFile)), Json.Options)!;
+            var store = new RunStore(run);
+            if (!store.IsFinished) { Console.WriteLine($"| {run}: not finished |"); continue; }
+            var records = store.ReadJournal();
+            var summary = store.ReadSummary();
             // What the genomes decode to: a journal keyed on models holds each model once.
-            var config = SearchRunner.ReadConfig(run);
+            var config = store.ReadConfig();
             using var model = ModelFile.Load(config.Model);
             var space = config.Evaluation.Space(model.Graph);
             int distinct = records.Select(r => space.ModelKey(r.Genome, config.Evaluation.ChannelMultiple)).Distinct().Count();
-            string aliasesFile = Path.Combine(run, SearchRunner.AliasesFile);
+            string aliasesFile = store.PathOf(RunStore.AliasesFile);
             int aliases = File.Exists(aliasesFile) ? File.ReadLines(aliasesFile).Count(l => l.Length > 0) : 0;
             int images = summary.ValidationImages > 0 ? summary.ValidationImages : 1000;
             int rejected = records.Count(r => r.RejectedAfter is not null);

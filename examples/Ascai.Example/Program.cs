@@ -49,7 +49,7 @@ else
 // 4. The returned model as ONNX, checked against the library's own forward pass.
 if (summary.Best is not null)
 {
-    using var returned = ModelFile.Load(Path.Combine(runDir, SearchRunner.BestCompactFile));
+    using var returned = ModelFile.Load(Path.Combine(runDir, RunStore.BestCompactFile));
     byte[] onnx = OnnxExporter.Export(returned.Graph);
     Console.WriteLine($"ONNX: {onnx.Length:N0} bytes, largest difference from the library's outputs {OnnxExporter.Check(returned.Graph, onnx):E1}");
 }

@@ -19,8 +19,8 @@ internal static class ReportCommand
             string outDir = parse.GetValue(output)
                 ?? (dirs.Length == 1 ? Path.Combine(dirs[0], "report") : throw new AscaiException("several runs: give the report folder with --out"));
             foreach (string dir in dirs)
-                if (!File.Exists(Path.Combine(dir, Ascai.Search.SearchRunner.SummaryFile)))
-                    throw new AscaiException($"{dir}: not a finished search run (no {Ascai.Search.SearchRunner.SummaryFile}; an interrupted run is continued with: ascai search --resume {dir})");
+                if (!new Ascai.Search.RunStore(dir).IsFinished)
+                    throw new AscaiException($"{dir}: not a finished search run (no {Ascai.Search.RunStore.SummaryFile}; an interrupted run is continued with: ascai search --resume {dir})");
             Ascai.Serialization.OutputPath.CheckFolder(outDir, "path");
             CommonOptions.ApplyThreads(parse.GetValue(threads));
             var folders = dirs.Select(RunFolder.Load).ToList();

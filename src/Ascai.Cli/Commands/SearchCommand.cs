@@ -144,7 +144,7 @@ internal static class SearchCommand
                 // Everything that defines the run is in its folder; what is typed beside --resume either extends it or is refused.
                 var defining = command.Options.Where(o => o != resume && !execution.Contains(o) && !extensions.Contains(o) && CommonOptions.Given(parse, o)).ToList();
                 if (defining.Count > 0)
-                    throw new AscaiException($"{defining[0].Name} cannot be given with --resume: the run's settings are in {Path.Combine(resumeDir, SearchRunner.ConfigFile)} " +
+                    throw new AscaiException($"{defining[0].Name} cannot be given with --resume: the run's settings are in {Path.Combine(resumeDir, RunStore.ConfigFile)} " +
                         "(--budget, --generations, --stagnation and --time-limit may extend it; start a new run with --out to change the rest)");
                 var extension = new SearchExtension
                 {

@@ -74,7 +74,7 @@ internal static class SearchDisplay
             Console.WriteLine($"latency at batch {l.Batch} (ONNX Runtime, this machine): {s.Baseline.MeasuredLatency:F2} ms -> {measured:F2} ms ({s.Baseline.MeasuredLatency / measured:F2}x faster); " +
                 $"the table's prediction was {s.Best.Latency:F2} ms (median error {100 * l.MedianError:F1}%, max {100 * l.MaxError:F1}% over {l.Models} models of the front)");
         if (s.Best is { Int8Layers.Count: > 0 } q)
-            Console.WriteLine($"int8 layers ({q.Int8Layers.Count}): {string.Join(", ", q.Int8Layers)}; the quantised model is {SearchRunner.BestInt8File} (its accuracies above are ONNX Runtime's on that file)");
+            Console.WriteLine($"int8 layers ({q.Int8Layers.Count}): {string.Join(", ", q.Int8Layers)}; the quantised model is {RunStore.BestInt8File} (its accuracies above are ONNX Runtime's on that file)");
         Console.WriteLine($"{floor} validation accuracy{confirmation}; run folder: {runDir} (summary.json, journal.jsonl, best-compact.ascai); figures and report: ascai report {runDir}");
     }
 }

@@ -86,13 +86,13 @@ public static class ReportBuilder
         {
             // The model the search returned, as it wrote it: the table and the latency describe that file, not a
             // re-compression that could rank or round channels differently.
-            string file = System.IO.Path.Combine(run.Path, SearchRunner.BestCompactFile);
-            if (!File.Exists(file)) throw new AscaiException($"{run.Path}: no {SearchRunner.BestCompactFile} (the model the run returned)");
+            string file = run.Store.PathOf(RunStore.BestCompactFile);
+            if (!File.Exists(file)) throw new AscaiException($"{run.Path}: no {RunStore.BestCompactFile} (the model the run returned)");
             using var returned = ModelFile.Load(file);
             layers = LayerTable.Of(model.Graph, returned.Graph, space.Decode(genome), space.Int8Layers(genome));
             if (options.MeasureLatency) bestLatency = MeasureLatency(returned.Graph, options.LatencyBatch);
             // With int8 layers the model the run returned is the quantised file: its latency is what a user deploys.
-            string int8File = System.IO.Path.Combine(run.Path, SearchRunner.BestInt8File);
+            string int8File = run.Store.PathOf(RunStore.BestInt8File);
             if (options.MeasureLatency && best.Int8Layers.Count > 0 && Int8Model.TryLoad(int8File) is { } int8)
                 int8Latency = int8.Latency(options.LatencyBatch, repeats: 31);
         }
@@ -125,8 +125,8 @@ public static class ReportBuilder
             rows.Add([$"latency, batch {options.LatencyBatch} (ONNX Runtime)", $"{F(bl.OrtMany, 2)} ms", bestLatency is { } om ? Speed(bl.OrtMany, om.OrtMany) : "-"]);
             if (int8Latency is { } q)
             {
-                rows.Add([$"latency, batch 1 (ONNX Runtime, {SearchRunner.BestInt8File})", $"{F(bl.OrtOne, 2)} ms", Speed(bl.OrtOne, q.One)]);
-                rows.Add([$"latency, batch {options.LatencyBatch} (ONNX Runtime, {SearchRunner.BestInt8File})", $"{F(bl.OrtMany, 2)} ms", Speed(bl.OrtMany, q.Many)]);
+                rows.Add([$"latency, batch 1 (ONNX Runtime, {RunStore.BestInt8File})", $"{F(bl.OrtOne, 2)} ms", Speed(bl.OrtOne, q.One)]);
+                rows.Add([$"latency, batch {options.LatencyBatch} (ONNX Runtime, {RunStore.BestInt8File})", $"{F(bl.OrtMany, 2)} ms", Speed(bl.OrtMany, q.Many)]);
             }
         }
         if (summary.Baseline.ConfirmationAccuracy is { } baseConfirmation)

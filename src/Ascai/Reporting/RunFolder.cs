@@ -1,4 +1,3 @@
-using System.Text.Json;
 using Ascai.Cost;
 using Ascai.Search;
 using Ascai.Serialization;
@@ -12,6 +11,9 @@ namespace Ascai.Reporting;
 public sealed record RunFolder(string Path, SearchConfig Config, SearchSummary Summary, IReadOnlyList<EvaluationRecord> Records,
     IReadOnlyList<PopulationRecord>? Populations)
 {
+    /// <summary>The folder's files (the returned model's among them).</summary>
+    public RunStore Store => new(Path);
+
     /// <summary>A short label: the folder's name.</summary>
     public string Name => System.IO.Path.GetFileName(System.IO.Path.TrimEndingDirectorySeparator(System.IO.Path.GetFullPath(Path)));
 
@@ -29,26 +31,16 @@ public sealed record RunFolder(string Path, SearchConfig Config, SearchSummary S
     public static RunFolder Load(string path)
     {
         if (!Directory.Exists(path)) throw new AscaiException($"{path}: no such run folder");
-        var config = ReadJson<SearchConfig>(path, SearchRunner.ConfigFile, "run configuration");
-        var summary = ReadJson<SearchSummary>(path, SearchRunner.SummaryFile, "run summary",
-            missing: "the run has not finished; resume it with `ascai search --resume`");
-        string journal = System.IO.Path.Combine(path, SearchRunner.JournalFile);
-        if (!File.Exists(journal)) throw new AscaiException($"{path}: no {SearchRunner.JournalFile}");
-        var records = Journal.Read(journal);
-        if (records.Count == 0) throw new AscaiException($"{journal}: the journal holds no evaluation");
-        string populations = System.IO.Path.Combine(path, SearchRunner.PopulationsFile);
-        var generations = File.Exists(populations) ? PopulationLog.Read(populations) : null;
+        var store = new RunStore(path);
+        var config = store.ReadConfig();
+        var summary = store.ReadSummary();
+        if (!store.HasJournal) throw new AscaiException($"{path}: no {RunStore.JournalFile}");
+        var records = store.ReadJournal();
+        if (records.Count == 0) throw new AscaiException($"{store.PathOf(RunStore.JournalFile)}: the journal holds no evaluation");
+        var generations = store.ReadPopulations();
         if (generations?.SelectMany(g => g.Members).Any(i => i < 0 || i >= records.Count) == true)
-            throw new AscaiException($"{populations}: refers to evaluations the journal does not hold");
-        return new RunFolder(path, config, summary, records, generations is { Count: > 0 } ? generations : null);
-    }
-
-    private static T ReadJson<T>(string dir, string file, string what, string? missing = null)
-    {
-        string path = System.IO.Path.Combine(dir, file);
-        if (!File.Exists(path)) throw new AscaiException($"{dir}: no {file}{(missing is null ? "" : $" ({missing})")}");
-        try { return JsonSerializer.Deserialize<T>(File.ReadAllText(path), Json.Options) ?? throw new JsonException("empty"); }
-        catch (JsonException e) { throw new AscaiException($"{path}: corrupt {what} ({e.Message.Split('\n')[0]})"); }
+            throw new AscaiException($"{store.PathOf(RunStore.PopulationsFile)}: refers to evaluations the journal does not hold");
+        return new RunFolder(path, config, summary, records, generations);
     }
 
     /// <summary>

@@ -19,11 +19,6 @@ namespace Ascai.Search;
 /// </summary>
 public static class SearchRunner
 {
-    /// <summary>File names inside a run folder.</summary>
-    public const string ConfigFile = "config.json", JournalFile = "journal.jsonl", ThetaFile = "theta.json", SummaryFile = "summary.json",
-        PopulationsFile = "populations.jsonl", AliasesFile = "aliases.jsonl", LatencyFile = "latency.json",
-        BestFile = "best.ascai", BestCompactFile = "best-compact.ascai", BestOnnxFile = "best-compact.onnx", BestInt8File = "best-int8.onnx";
-
     /// <summary>Starts a new run in <paramref name="runDir"/> (which must not hold one already).</summary>
     /// <param name="config">What to search.</param>
     /// <param name="runDir">The run folder to create.</param>
@@ -55,7 +50,7 @@ public static class SearchRunner
     {
         config.Validate();
         OutputPath.CheckFolder(runDir, nameof(runDir), NeededBytes(config.Model));
-        if (File.Exists(Path.Combine(runDir, JournalFile)))
+        if (new RunStore(runDir).HasJournal)
             throw new SettingException(nameof(runDir), $"{runDir} already holds a run; continue it with {{{nameof(Resume)}}} {runDir}, or choose another folder");
     }
 
@@ -70,8 +65,7 @@ public static class SearchRunner
         CheckWorkers(workers);
         var config = ReadConfig(runDir);
         // The journal is checked before any work: a broken one would only be found after the model's preparation.
-        string journalPath = Path.Combine(runDir, JournalFile);
-        int done = File.Exists(journalPath) ? Journal.Read(journalPath).Count : 0;
+        int done = new RunStore(runDir).ReadJournal().Count;
         if (extension is not null) config = config with { Options = extension.Apply(config.Options, done) };
         config.Validate();
         OutputPath.CheckFolder(runDir, nameof(Resume), NeededBytes(config.Model));
@@ -81,10 +75,9 @@ public static class SearchRunner
     /// <summary>The settings of the run in <paramref name="runDir"/> (its <c>config.json</c>).</summary>
     public static SearchConfig ReadConfig(string runDir)
     {
-        string path = Path.Combine(runDir, ConfigFile);
-        if (!File.Exists(path)) throw new SettingException(nameof(Resume), $"{runDir} is not a run folder (no {ConfigFile})");
-        try { return JsonSerializer.Deserialize<SearchConfig>(File.ReadAllText(path), Json.Options) ?? throw new JsonException("empty"); }
-        catch (JsonException e) { throw new AscaiException($"{path}: corrupt run configuration ({e.Message.Split('\n')[0]})"); }
+        var store = new RunStore(runDir);
+        if (!store.HasConfig) throw new SettingException(nameof(Resume), $"{runDir} is not a run folder (no {RunStore.ConfigFile})");
+        return store.ReadConfig();
     }
 
     /// <summary>
@@ -108,6 +101,7 @@ public static class SearchRunner
     private static SearchSummary Execute(SearchConfig config, string runDir, IProgress<SearchProgress>? progress, CancellationToken cancel, bool isNew, int workers,
         IEvaluationBackend? backend, Action<string>? warn, bool rewriteConfig = false)
     {
+        var store = new RunStore(runDir);
         using var model = ModelFile.Load(config.Model);
         var warnings = new List<string>();
         var data = ModelData.Load(model, config.Data, config.Normalization, warnings.Add);
@@ -137,25 +131,25 @@ public static class SearchRunner
         if (isNew) // only once every check has passed: a refused run leaves no folder behind
         {
             Directory.CreateDirectory(runDir);
-            AtomicFile.WriteText(Path.Combine(runDir, ConfigFile), JsonSerializer.Serialize(config, Json.Options));
+            store.WriteConfig(config);
         }
         // Timed once per run folder: a resumed run reads the table back.
         if (space.Cost == Cost.CostMetric.Latency)
-            evaluator.Latency = LatencyTable.Open(model.Graph, config.Evaluation.LatencyBatch, TorchSharp.torch.get_num_threads(), Path.Combine(runDir, LatencyFile));
+            evaluator.Latency = LatencyTable.Open(model.Graph, config.Evaluation.LatencyBatch, TorchSharp.torch.get_num_threads(), store.PathOf(RunStore.LatencyFile));
 
-        using var journal = new Journal(Path.Combine(runDir, JournalFile));
-        using var populations = new PopulationLog(Path.Combine(runDir, PopulationsFile));
+        using var journal = store.OpenJournal();
+        using var populations = store.OpenPopulations();
         var evaluate = remoteEvaluate ?? evaluator.Evaluate;
         // An extended run's settings replace the old ones once the old journal has replayed: from then on the journal
         // holds evaluations that only the new settings reproduce.
         void Replayed()
         {
-            if (rewriteConfig) AtomicFile.WriteText(Path.Combine(runDir, ConfigFile), JsonSerializer.Serialize(config, Json.Options));
+            if (rewriteConfig) store.WriteConfig(config);
             rewriteConfig = false;
         }
         // A genome that decodes to a model already evaluated is the same model: the journal keeps the first genome, the
         // aliases file the others (once each, a resumed run replaying them included).
-        using var aliases = new JsonLinesFile<ModelAlias>(Path.Combine(runDir, AliasesFile), "aliases");
+        using var aliases = store.OpenAliases();
         var aliased = aliases.Existing.Select(a => EvaluationRecord.Key(a.Genome)).ToHashSet();
         void Alias(double[] genome, EvaluationRecord known, int generation)
         {
@@ -165,8 +159,7 @@ public static class SearchRunner
         var run = new SearchRun(space, score, evaluator.BaseCost, config.Options, evaluate, journal, progress, cancel, accuracyFloor, modelKey)
         {
             Aliased = Alias,
-            ThetaComputed = theta => AtomicFile.WriteText(Path.Combine(runDir, ThetaFile), JsonSerializer.Serialize(
-                space.Genes.Select((g, i) => new { layer = g.Layer, method = g.Method, kind = g.Kind, theta = theta[i] }), Json.Options)),
+            ThetaComputed = theta => store.WriteTheta(space, theta),
             GenerationEvaluated = populations.Record,
             Workers = backend?.Concurrency ?? workers, Status = backend is null ? null : () => backend.Status, Replayed = Replayed,
         };
@@ -180,12 +173,12 @@ public static class SearchRunner
             run.Stop("interrupted");
         }
         if (run.Replaying && !cancel.IsCancellationRequested)
-            throw new AscaiException($"{Path.Combine(runDir, JournalFile)}: the search ended after {run.Evaluations} of the journal's {journal.Existing.Count} evaluations; the journal was made with other settings");
+            throw new AscaiException($"{store.PathOf(RunStore.JournalFile)}: the search ended after {run.Evaluations} of the journal's {journal.Existing.Count} evaluations; the journal was made with other settings");
         if (!run.Replaying) Replayed();
-        return Summarize(config, runDir, model, data, space, evaluator, run, baseAccuracy, floor, cancel, remote: backend is not null, warnings);
+        return Summarize(config, store, model, data, space, evaluator, run, baseAccuracy, floor, cancel, remote: backend is not null, warnings);
     }
 
-    private static SearchSummary Summarize(SearchConfig config, string runDir, Model model, DatasetSplits data, SearchSpace space,
+    private static SearchSummary Summarize(SearchConfig config, RunStore store, Model model, DatasetSplits data, SearchSpace space,
         CandidateEvaluator evaluator, SearchRun run, double baseAccuracy, double floor, CancellationToken cancel, bool remote, List<string> warnings)
     {
         bool interrupted = cancel.IsCancellationRequested;
@@ -223,7 +216,7 @@ public static class SearchRunner
             ConfirmationThreshold = confirmationFloor?.Threshold,
         };
         // Fine-tuning may return a cheaper candidate than the search alone could; the probe tells how far its ranking holds.
-        var tuning = new FrontFineTuning(model, data, evaluator, run, runDir);
+        var tuning = new FrontFineTuning(model, data, evaluator, run, store.Folder);
         var tuned = new List<FineTunedModel>();
         LayerGraph? fineTuned = null;
         if (config.FineTune is { } fineTune && tuning.Run(fineTune, confirmationFloor ?? run.Floor, confirmationFloor is not null, returned, tuned, cancel) is { } chosen)
@@ -240,11 +233,11 @@ public static class SearchRunner
             using var compact = fineTuned ?? Compactor.Compact(masked!);
             var info = model.Info with { Compression = new CompressionRecord { BaseMacs = evaluator.BaseMacs, BaseParams = evaluator.BaseParams, Settings = plan.ToJson() } };
             var compactModel = new Model(compact, info with { Compression = info.Compression! with { Compact = true } });
-            ModelFile.Save(masked is null ? compactModel : new Model(masked, info), Path.Combine(runDir, BestFile));
-            ModelFile.Save(compactModel, Path.Combine(runDir, BestCompactFile));
-            ModelFile.Save(compactModel, Path.Combine(runDir, BestOnnxFile));
+            ModelFile.Save(masked is null ? compactModel : new Model(masked, info), store.PathOf(RunStore.BestFile));
+            ModelFile.Save(compactModel, store.PathOf(RunStore.BestCompactFile));
+            ModelFile.Save(compactModel, store.PathOf(RunStore.BestOnnxFile));
             // Calibrated as in the search: the file computes the accuracy the search measured.
-            if (int8.Count > 0) evaluator.Quantize(compact, int8, compactModel.Info).Save(Path.Combine(runDir, BestInt8File));
+            if (int8.Count > 0) evaluator.Quantize(compact, int8, compactModel.Info).Save(store.PathOf(RunStore.BestInt8File));
             var latency = Latency(compact, b.Genome);
             best = new SummaryModel
             {
@@ -271,7 +264,7 @@ public static class SearchRunner
         var latencyCheck = evaluator.Latency is { } table && latencyErrors.Count > 0
             ? new LatencyCheck(table.Batch, latencyErrors.Count, (latencyErrors[(latencyErrors.Count - 1) / 2] + latencyErrors[latencyErrors.Count / 2]) / 2, latencyErrors[^1], table.Entries) : null;
         summary = summary with { Best = best, Front = front, Latency = latencyCheck };
-        AtomicFile.WriteText(Path.Combine(runDir, SummaryFile), JsonSerializer.Serialize(summary, Json.Options));
+        store.WriteSummary(summary);
         return summary;
     }
 

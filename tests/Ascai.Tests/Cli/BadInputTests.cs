@@ -289,8 +289,8 @@ public class BadInputTests
         string duplicated = Path.Combine(dir, "duplicated");
         Directory.CreateDirectory(duplicated);
         foreach (string file in Directory.GetFiles(run)) File.Copy(file, Path.Combine(duplicated, Path.GetFileName(file)));
-        var lines = File.ReadAllLines(Path.Combine(run, SearchRunner.JournalFile));
-        File.WriteAllLines(Path.Combine(duplicated, SearchRunner.JournalFile), [lines[0], lines[1], lines[1], .. lines[2..]]);
+        var lines = File.ReadAllLines(Path.Combine(run, RunStore.JournalFile));
+        File.WriteAllLines(Path.Combine(duplicated, RunStore.JournalFile), [lines[0], lines[1], lines[1], .. lines[2..]]);
     }
 
     private static void Edit(string source, string target, Action<JsonNode>? json = null, Action<byte[]>? tensors = null)

@@ -44,13 +44,13 @@ public class KillAndResumeTests
         var extended = Comparable(dir.File("local"));
         Assert.Equal(Budget + 10, extended.Length);
         Assert.Equal(reference, extended[..Budget]);
-        Assert.Contains($"\"budget\": {Budget + 10}", File.ReadAllText(Path.Combine(dir.File("local"), SearchRunner.ConfigFile)));
+        Assert.Contains($"\"budget\": {Budget + 10}", File.ReadAllText(Path.Combine(dir.File("local"), RunStore.ConfigFile)));
     }
 
     // Kills before any evaluation, then after a drawn number of journal lines (rising), then resumes to the end.
     private static void KilledAndResumed(string workingDirectory, string[] start, string runDir, string[] resumeExtra, Random random)
     {
-        string journal = Path.Combine(workingDirectory, runDir, SearchRunner.JournalFile);
+        string journal = Path.Combine(workingDirectory, runDir, RunStore.JournalFile);
         int[] after = [0, .. Enumerable.Range(0, 3).Select(_ => random.Next(1, Budget - 1)).Order()];
         string[] args = start;
         foreach (int lines in after)
@@ -80,6 +80,6 @@ public class KillAndResumeTests
         Assert.True(result.ExitCode == 0, $"exit {result.ExitCode}: {result.Stderr}");
 
     private static string[] Comparable(string runDir) =>
-        Journal.Read(Path.Combine(runDir, SearchRunner.JournalFile))
+        Journal.Read(Path.Combine(runDir, RunStore.JournalFile))
             .Select(r => $"{r.Index} {EvaluationRecord.Key(r.Genome)} {r.ValAccuracy} {r.Macs} {r.Params} {r.Generation} {r.Feasible}").ToArray();
 }

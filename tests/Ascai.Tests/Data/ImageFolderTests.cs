@@ -67,7 +67,7 @@ public class ImageFolderTests
                 Options = new SearchOptions { Population = 4, Generations = 2, Budget = 20, Seed = 2 },
             } with { Data = data };
             SearchRunner.Start(config, Path.Combine(dir.Path, run));
-            return string.Join("\n", Ascai.Search.Journal.Read(Path.Combine(dir.Path, run, SearchRunner.JournalFile))
+            return string.Join("\n", Ascai.Search.Journal.Read(Path.Combine(dir.Path, run, RunStore.JournalFile))
                 .Select(r => $"{EvaluationRecord.Key(r.Genome)} {r.ValAccuracy} {r.Macs}"));
         }
         Assert.Equal(Journal(options, "idx-run"), Journal(options with { Dataset = "folder", DataDir = folder }, "folder-run"));

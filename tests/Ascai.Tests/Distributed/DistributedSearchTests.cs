@@ -34,7 +34,7 @@ public class DistributedSearchTests
             // its task must come back to the queue (ack timeout) and be evaluated by the second.
             var killer = Task.Run(() =>
             {
-                string journal = Path.Combine(remoteDir, SearchRunner.JournalFile);
+                string journal = Path.Combine(remoteDir, RunStore.JournalFile);
                 while (!File.Exists(journal) || File.ReadLines(journal).Count() < 8) Thread.Sleep(100);
                 first.Kill();
             });
@@ -43,10 +43,10 @@ public class DistributedSearchTests
         }
         var local = SearchRunner.Start(Config(), dir.File("local"));
 
-        var journal = Journal.Read(Path.Combine(remoteDir, SearchRunner.JournalFile));
+        var journal = Journal.Read(Path.Combine(remoteDir, RunStore.JournalFile));
         Assert.Equal(journal.Count, journal.Select(r => EvaluationRecord.Key(r.Genome)).Distinct().Count());
         Assert.Equal(30, journal.Count);
-        Assert.Equal(Comparable(Path.Combine(dir.File("local"), SearchRunner.JournalFile)), journal.Select(Comparable));
+        Assert.Equal(Comparable(Path.Combine(dir.File("local"), RunStore.JournalFile)), journal.Select(Comparable));
         Assert.Equal(local.Best!.Genome, remote.Best!.Genome);
         Assert.Equal(local.Best.ValAccuracy, remote.Best.ValAccuracy);
         Assert.Equal("remote workers", remote.Engine);

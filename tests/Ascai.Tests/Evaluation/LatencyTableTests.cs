@@ -68,9 +68,9 @@ public class LatencyTableTests
         };
         var summary = SearchRunner.Start(config, runDir);
         Assert.Equal("latency", summary.Cost);
-        string table = Path.Combine(runDir, SearchRunner.LatencyFile);
+        string table = Path.Combine(runDir, RunStore.LatencyFile);
         byte[] written = File.ReadAllBytes(table);
-        var journal = Journal.Read(Path.Combine(runDir, SearchRunner.JournalFile));
+        var journal = Journal.Read(Path.Combine(runDir, RunStore.JournalFile));
         Assert.All(journal.Where(r => r.Failure is null), r => Assert.True(r.Latency > 0));
         Assert.NotNull(summary.Latency);
         Assert.Equal(8, summary.Latency!.Batch);

@@ -49,7 +49,7 @@ public class ReportTests
         // The model the run returned, which the report describes.
         using (var masked = Ascai.Compression.Compressor.Apply(model.Graph, space.Decode(best.Genome), new Ascai.Compression.CompressionContext { Importance = Ascai.Compression.ImportanceCriterion.L1 }))
         using (var compact = Ascai.Compression.Compactor.Compact(masked))
-            ModelFile.Save(new Model(compact, model.Info), Path.Combine(run, SearchRunner.BestCompactFile));
+            ModelFile.Save(new Model(compact, model.Info), Path.Combine(run, RunStore.BestCompactFile));
         var config = new SearchConfig { Model = modelPath, MaxDrop = 5, Strategy = strategy };
         var summary = new SearchSummary
         {
@@ -57,11 +57,11 @@ public class ReportTests
             Best = new SummaryModel { ValAccuracy = best.ValAccuracy, TestAccuracy = 84, Macs = best.Macs, MacsRatio = best.Macs / baseMacs, Params = best.Params, Genome = best.Genome },
             AccThreshold = 80, Evaluations = records.Count, Strategy = strategy, Methods = "ps", Genes = space.Genes.Count, StopReason = "generations (3)",
         };
-        File.WriteAllText(Path.Combine(run, SearchRunner.ConfigFile), JsonSerializer.Serialize(config, Json.Options));
-        File.WriteAllText(Path.Combine(run, SearchRunner.SummaryFile), JsonSerializer.Serialize(summary, Json.Options));
-        File.WriteAllLines(Path.Combine(run, SearchRunner.JournalFile), records.Select(r => JsonSerializer.Serialize(r, Json.Options).ReplaceLineEndings(" ")));
+        File.WriteAllText(Path.Combine(run, RunStore.ConfigFile), JsonSerializer.Serialize(config, Json.Options));
+        File.WriteAllText(Path.Combine(run, RunStore.SummaryFile), JsonSerializer.Serialize(summary, Json.Options));
+        File.WriteAllLines(Path.Combine(run, RunStore.JournalFile), records.Select(r => JsonSerializer.Serialize(r, Json.Options).ReplaceLineEndings(" ")));
         if (strategy == "ascai")
-            File.WriteAllLines(Path.Combine(run, SearchRunner.PopulationsFile), populations.Select(p => JsonSerializer.Serialize(p, Json.Options).ReplaceLineEndings(" ")));
+            File.WriteAllLines(Path.Combine(run, RunStore.PopulationsFile), populations.Select(p => JsonSerializer.Serialize(p, Json.Options).ReplaceLineEndings(" ")));
         return run;
     }
 
@@ -128,7 +128,7 @@ public class ReportTests
     {
         using var dir = new TempDirectory();
         string run = SyntheticRun(dir, "run");
-        File.WriteAllText(Path.Combine(run, SearchRunner.JournalFile), journal);
+        File.WriteAllText(Path.Combine(run, RunStore.JournalFile), journal);
         Assert.Contains(expected, Assert.Throws<AscaiException>(() => RunFolder.Load(run)).Message);
     }
 
@@ -137,7 +137,7 @@ public class ReportTests
     {
         using var dir = new TempDirectory();
         string run = SyntheticRun(dir, "run");
-        File.Delete(Path.Combine(run, SearchRunner.SummaryFile));
+        File.Delete(Path.Combine(run, RunStore.SummaryFile));
         Assert.Contains("has not finished", Assert.Throws<AscaiException>(() => RunFolder.Load(run)).Message);
         Assert.Contains("no such run folder", Assert.Throws<AscaiException>(() => RunFolder.Load(dir.File("nowhere"))).Message);
     }

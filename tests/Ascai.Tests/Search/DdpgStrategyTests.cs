@@ -86,6 +86,21 @@ public class DdpgStrategyTests
     }
 
     [Fact]
+    public void TheBudgetBuysDistinctModelsWhenEpisodesRepeatThem()
+    {
+        // Models keyed on each gene rounded to a quarter (5^4 models): some episodes repeat a model and cost nothing.
+        var options = new SearchOptions { Budget = 20, Seed = 3, Ddpg = new DdpgOptions { Warmup = 10, Hidden = 16 } };
+        var space = SyntheticSearch.Space(4);
+        var run = new SearchRun(space, new ScoreFunction(options.Score, 95, 94), 1_000_000, options, SyntheticSearch.Evaluate,
+            modelKey: g => string.Join(",", g.Select(v => Math.Round(v * 4))));
+        new DdpgStrategy().Run(run, new Random(options.Seed));
+        Assert.Equal(20, run.Evaluations);
+        Assert.Equal("evaluation budget (20)", run.StopReason);
+        Assert.Equal(20, run.Records.Select(r => string.Join(",", r.Genome.Select(v => Math.Round(v * 4)))).Distinct().Count());
+        Assert.True(run.Records[^1].Generation > 19, "episodes that repeated a model were not counted against the budget");
+    }
+
+    [Fact]
     public void ClippedToThetaNoActionGoesPastALayersOwnLimit()
     {
         var options = new SearchOptions { Budget = 80, Seed = 2, Ddpg = new DdpgOptions { Warmup = 10, Hidden = 16, Clip = DdpgClip.Theta } };

@@ -149,7 +149,7 @@ public class FineTuningTests
         {
             var passed = summary.FineTuned.First(f => f.Passed);
             Assert.Equal(passed.MacsRatio, best.MacsRatio, 9);
-            using var saved = ModelFile.Load(Path.Combine(dir.File("run"), SearchRunner.BestCompactFile));
+            using var saved = ModelFile.Load(Path.Combine(dir.File("run"), RunStore.BestCompactFile));
             Assert.Equal(best.Macs, CostModel.Profile(saved.Graph).TotalMacs);
         }
         // Resuming trains nothing again: the fine-tuned models are read back.

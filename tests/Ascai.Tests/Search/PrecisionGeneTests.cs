@@ -109,17 +109,17 @@ public class PrecisionGeneTests
         Assert.Equal("bops", summary.Cost);
         Assert.Equal(3 + 4, summary.Genes); // ps: conv5, conv6, fc1; q: conv5, conv6, fc1, fc2
         var best = summary.Best!;
-        var journal = Journal.Read(Path.Combine(runDir, SearchRunner.JournalFile));
+        var journal = Journal.Read(Path.Combine(runDir, RunStore.JournalFile));
         var record = journal.Single(r => r.Genome.SequenceEqual(best.Genome!));
         Assert.Equal(record.Bops ?? record.Macs, best.Bops);
         Assert.True(journal.Any(r => r.Bops is not null), "some candidate ran int8 layers");
         // Same seed, same search: the int8 calibration is part of the pure evaluation.
         var again = SearchRunner.Start(config, Path.Combine(dir.Path, "again"));
-        Assert.Equal(File.ReadAllLines(Path.Combine(runDir, SearchRunner.JournalFile)).Select(Scores),
-            File.ReadAllLines(Path.Combine(dir.Path, "again", SearchRunner.JournalFile)).Select(Scores));
+        Assert.Equal(File.ReadAllLines(Path.Combine(runDir, RunStore.JournalFile)).Select(Scores),
+            File.ReadAllLines(Path.Combine(dir.Path, "again", RunStore.JournalFile)).Select(Scores));
         Assert.Equal(best.Genome, again.Best!.Genome);
 
-        string int8File = Path.Combine(runDir, SearchRunner.BestInt8File);
+        string int8File = Path.Combine(runDir, RunStore.BestInt8File);
         Assert.Equal(best.Int8Layers.Count > 0, File.Exists(int8File));
         if (best.Int8Layers.Count == 0) return;
         // The file is the model the search scored: ONNX Runtime gives it the summary's validation and test accuracy.

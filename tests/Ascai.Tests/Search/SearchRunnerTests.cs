@@ -23,14 +23,14 @@ public class SearchRunnerTests
         var summary = SearchRunner.Start(Config(), runDir);
         // A whole search (evaluations, summary, best models) leaves no tensor to the GC's finaliser (TensorLifetimeTests).
         Assert.Equal(outside, TorchSharp.DisposeScopeManager.Statistics.CreatedOutsideScopeCount);
-        foreach (string file in new[] { SearchRunner.ConfigFile, SearchRunner.JournalFile, SearchRunner.ThetaFile, SearchRunner.SummaryFile, SearchRunner.BestFile, SearchRunner.BestCompactFile, SearchRunner.BestOnnxFile })
+        foreach (string file in new[] { RunStore.ConfigFile, RunStore.JournalFile, RunStore.ThetaFile, RunStore.SummaryFile, RunStore.BestFile, RunStore.BestCompactFile, RunStore.BestOnnxFile })
             Assert.True(File.Exists(Path.Combine(runDir, file)), $"{file} missing");
         Assert.Equal(3, summary.Genes);
-        Assert.Equal(Journal.Read(Path.Combine(runDir, SearchRunner.JournalFile)).Count, summary.Evaluations);
+        Assert.Equal(Journal.Read(Path.Combine(runDir, RunStore.JournalFile)).Count, summary.Evaluations);
         Assert.NotNull(summary.Best);
         Assert.True(summary.Best!.ValAccuracy >= summary.AccThreshold);
         Assert.InRange(summary.AccThreshold, summary.Baseline.ValAccuracy - 1.0001, summary.Baseline.ValAccuracy - 0.9999);
-        using var document = JsonDocument.Parse(File.ReadAllText(Path.Combine(runDir, SearchRunner.SummaryFile)));
+        using var document = JsonDocument.Parse(File.ReadAllText(Path.Combine(runDir, RunStore.SummaryFile)));
         var root = document.RootElement;
         foreach (var path in new[] { "baseline.valAccuracy", "baseline.testAccuracy", "baseline.macs", "best.genome", "best.valAccuracy", "best.testAccuracy",
                      "best.macs", "best.macsRatio", "best.params", "evaluations", "wallSeconds", "strategy", "methods", "seed" })
@@ -38,12 +38,12 @@ public class SearchRunnerTests
             var element = root;
             foreach (string part in path.Split('.')) Assert.True(element.TryGetProperty(part, out element), $"summary.json lacks {path}");
         }
-        using var best = ModelFile.Load(Path.Combine(runDir, SearchRunner.BestCompactFile));
+        using var best = ModelFile.Load(Path.Combine(runDir, RunStore.BestCompactFile));
         Assert.Equal(summary.Best.Macs, Ascai.Cost.CostModel.Profile(best.Graph).TotalMacs);
 
         // The ONNX copy of the best model, run by ONNX Runtime, scores what the summary says.
         var data = Ascai.Data.DatasetCatalog.Load("fashion-mnist", null, 300);
-        using (var session = new Ascai.Onnx.OnnxRuntimeSession(File.ReadAllBytes(Path.Combine(runDir, SearchRunner.BestOnnxFile))))
+        using (var session = new Ascai.Onnx.OnnxRuntimeSession(File.ReadAllBytes(Path.Combine(runDir, RunStore.BestOnnxFile))))
         using (var scope = TorchSharp.torch.NewDisposeScope())
         {
             var (images, labels) = new Ascai.Data.BatchLoader(data.Train, best.Info.Normalization).Make(data.ValidationIndices);
@@ -58,7 +58,7 @@ public class SearchRunnerTests
         Assert.Equal(summary.Best.Macs, layers.Rows.Sum(r => long.Parse(r[after], System.Globalization.NumberStyles.Number, System.Globalization.CultureInfo.InvariantCulture)));
 
         // Each generation's population is logged by journal index, once.
-        string log = Path.Combine(runDir, SearchRunner.PopulationsFile);
+        string log = Path.Combine(runDir, RunStore.PopulationsFile);
         var generations = PopulationLog.Read(log);
         Assert.Equal("generations (2)", summary.StopReason);
         Assert.Equal([0, 1], generations.Select(g => g.Generation));
@@ -105,7 +105,7 @@ public class SearchRunnerTests
         Assert.NotEmpty(summary.Front);
         Assert.All(summary.Front, f => Assert.NotNull(f.Confirmed));
         // Candidates the search found feasible under the bound, every one re-scored on the images it never saw.
-        var journal = Journal.Read(Path.Combine(dir.File("run"), SearchRunner.JournalFile));
+        var journal = Journal.Read(Path.Combine(dir.File("run"), RunStore.JournalFile));
         Assert.All(summary.Front, f => Assert.True(journal[f.Index].Feasible && journal[f.Index].Judged >= summary.AccThreshold - 1e-9));
         var returned = summary.Front.SingleOrDefault(f => f.Returned);
         if (summary.Best is null) Assert.DoesNotContain(summary.Front, f => f.Confirmed == true);

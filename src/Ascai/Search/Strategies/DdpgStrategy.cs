@@ -15,6 +15,9 @@ public sealed class DdpgStrategy : ISearchStrategy
     /// <inheritdoc/>
     public string Name => "ddpg";
 
+    /// <summary>Episodes allowed per evaluation of the budget (episodes that repeat a model evaluate nothing).</summary>
+    public const int EpisodesPerEvaluation = 4;
+
     /// <summary>Features per state: index, type, in, out, stride, kernel, MACs, MACs removed so far, MACs left, the previous action.</summary>
     public const int Features = 10;
 
@@ -75,7 +78,11 @@ public sealed class DdpgStrategy : ISearchStrategy
             run.ThetaComputed?.Invoke(theta);
             caps = theta.Select((t, i) => space.Genes[i].LevelOf(t)).ToArray();
         }
-        int episodes = run.Options.Budget ?? options.Episodes, warmup = options.WarmupFor(episodes);
+        // The budget counts distinct models, and an episode whose model the journal already holds costs none of it (a
+        // converged agent repeats its model): so a budget is spent on that many models, with episodes capped at
+        // EpisodesPerEvaluation times the budget for an agent that stays on models it has tried.
+        int planned = run.Options.Budget ?? options.Episodes, warmup = options.WarmupFor(planned);
+        int episodes = run.Options.Budget is { } budget ? budget * EpisodesPerEvaluation : options.Episodes;
         var embedding = States(space);
         using var agent = new DdpgAgent(Features, options.MemoryPerGene * space.Genes.Count, options, random);
         for (int episode = 0; episode < episodes && !run.ShouldStop; episode++)
