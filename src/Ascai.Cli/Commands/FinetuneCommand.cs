@@ -37,11 +37,8 @@ internal static class FinetuneCommand
             var dataOptions = data.Read(parse);
             CommonOptions.ApplyThreads(parse.GetValue(threads));
             using var loaded = ModelFile.Load(modelPath);
-            // The images held out when the model was trained stay held out: by default the same draw (its seed and
-            // size), whatever --seed says, which seeds the shuffling of the training images only.
-            var trained = loaded.Info.Training.FirstOrDefault();
-            if (dataOptions.ValidationSize is null && !dataOptions.NamesValidation && trained is not null) dataOptions = dataOptions with { ValidationSize = trained.HeldOutCount() };
-            var splits = ModelData.Load(loaded, dataOptions, normalization, CommonOptions.Warn);
+            // --seed seeds the shuffling of the training images only: the held-out draw stays the model's own.
+            var splits = ModelData.Load(loaded, ModelData.KeepingHeldOut(loaded, dataOptions), normalization, CommonOptions.Warn);
             var before = Evaluator.Evaluate(loaded.Graph, splits.Validation, splits.ValidationIndices, loaded.Info.Normalization, cancel: cancel).EnsureFinite("the model");
             var results = ProgressDisplay.Train(loaded.Graph, splits with { Normalization = loaded.Info.Normalization }, train, cancel);
             var test = Evaluator.Evaluate(loaded.Graph, splits.Test, splits.TestIndices, loaded.Info.Normalization, cancel: cancel).EnsureFinite("the fine-tuned model");

@@ -6,6 +6,16 @@ namespace Ascai.Data;
 public static class ModelData
 {
     /// <summary>
+    /// <paramref name="options"/> for training <paramref name="model"/> further: the images its training held out stay
+    /// held out, by default the same draw (its seed and its size), so that no image it is validated on is trained on.
+    /// Named validation images or an explicit size are the user's word and are kept.
+    /// </summary>
+    public static DataOptions KeepingHeldOut(Model model, DataOptions options) =>
+        options.ValidationSize is null && !options.NamesValidation && model.Info.Training.FirstOrDefault() is { } trained
+            ? options with { ValidationSize = trained.HeldOutCount() }
+            : options;
+
+    /// <summary>
     /// Loads <paramref name="options"/>' data set for <paramref name="model"/>: image folders take its input size and
     /// channels; the default validation images are drawn with the seed its training drew its own; its normalisation is
     /// settled (<paramref name="normalization"/>, given by the user, wins); its inputs and classes must fit; and its

@@ -68,4 +68,20 @@ public class ValidationSplitTests
         var drawnSplit = DatasetCatalog.Load(new DataOptions());
         Assert.Null(HeldOut.Check(new ModelInfo(), drawnSplit with { ValidationSource = drawnSplit.Test }, new DataOptions()));
     }
+
+    [Fact]
+    public void TrainingFurtherKeepsTheImagesTheModelsTrainingHeldOut()
+    {
+        var builder = new GraphBuilder(new Shape(1, 4, 4));
+        using var graph = builder.Build(builder.Linear(builder.Flatten("input"), 2));
+        using var model = new Model(graph.Clone(), new ModelInfo { Training = [new TrainingRecord { Dataset = "fashion-mnist", Seed = 3, ValidationSize = 5000 }] });
+        // By default the same draw: its size from the record (the seed comes with ModelData.Load).
+        Assert.Equal(5000, ModelData.KeepingHeldOut(model, new DataOptions()).ValidationSize);
+        // The user's own size or named images win.
+        Assert.Equal(200, ModelData.KeepingHeldOut(model, new DataOptions { ValidationSize = 200 }).ValidationSize);
+        Assert.Null(ModelData.KeepingHeldOut(model, new DataOptions { ValidationRange = "0:100" }).ValidationSize);
+        // A model without a training record: nothing to keep.
+        using var foreign = new Model(graph.Clone(), new ModelInfo());
+        Assert.Null(ModelData.KeepingHeldOut(foreign, new DataOptions()).ValidationSize);
+    }
 }
