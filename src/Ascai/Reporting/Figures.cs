@@ -134,33 +134,33 @@ public static class Figures
     }
 
     /// <summary>
-    /// The best feasible MACs ratio against evaluations spent, one line per run. Runs of several strategies (a study of
-    /// strategies over seeds) get one colour per strategy and a line pattern per run within it; otherwise a colour per run.
+    /// The cheapest feasible candidate's cost ratio against evaluations spent, one line per run: how far each search has
+    /// reached, comparable across strategies and scores (a score may prefer a costlier, more accurate candidate). Runs
+    /// whose settings differ only in their seed (a study over seeds) share a colour, with a line pattern each.
     /// </summary>
     public static byte[] BestVsEvaluations(IReadOnlyList<RunFolder> runs)
     {
         var plot = new Plot();
         var palette = new ScottPlot.Palettes.Category10();
-        var strategies = runs.Select(r => r.Summary.Strategy).Distinct().ToList();
-        bool byStrategy = strategies.Count > 1 && strategies.Count < runs.Count;
+        var settings = runs.Select(r => System.Text.Json.JsonSerializer.Serialize(r.Config with { Options = r.Config.Options with { Seed = 0 } })).ToList();
+        var distinct = settings.Distinct().ToList();
         LinePattern[] patterns = [LinePattern.Solid, LinePattern.Dashed, LinePattern.Dotted, LinePattern.DenselyDashed];
         for (int k = 0; k < runs.Count; k++)
         {
-            var ratios = runs[k].BestFeasibleRatioByEvaluation();
+            var ratios = runs[k].CheapestFeasibleRatioByEvaluation();
             int first = Array.FindIndex(ratios, r => !double.IsNaN(r));
             if (first < 0) continue;
             var line = plot.Add.ScatterLine(Enumerable.Range(first + 1, ratios.Length - first).Select(i => (double)i).ToArray(), ratios[first..]);
             line.ConnectStyle = ConnectStyle.StepHorizontal;
-            int strategy = strategies.IndexOf(runs[k].Summary.Strategy);
-            line.Color = palette.GetColor(byStrategy ? strategy : k);
-            if (byStrategy) line.LinePattern = patterns[runs.Take(k).Count(r => r.Summary.Strategy == runs[k].Summary.Strategy) % patterns.Length];
+            line.Color = palette.GetColor(distinct.IndexOf(settings[k]));
+            line.LinePattern = patterns[settings.Take(k).Count(s => s == settings[k]) % patterns.Length];
             line.LineWidth = 2;
             line.LegendText = runs[k].Name;
         }
-        plot.Title("best feasible individual vs evaluations");
+        plot.Title("cheapest feasible candidate vs evaluations");
         plot.XLabel("evaluations");
         var metrics = runs.Select(r => r.CostName).Distinct().ToList();
-        plot.YLabel(metrics.Count == 1 ? $"{metrics[0]} ratio of the best feasible" : $"cost ratio of the best feasible ({string.Join("; ", runs.Select(r => $"{r.CostName} for {r.Name}").Distinct())})");
+        plot.YLabel(metrics.Count == 1 ? $"{metrics[0]} ratio of the cheapest feasible" : $"cost ratio of the cheapest feasible ({string.Join("; ", runs.Select(r => $"{r.CostName} for {r.Name}").Distinct())})");
         plot.ShowLegend(Alignment.UpperRight);
         return Png(plot);
     }

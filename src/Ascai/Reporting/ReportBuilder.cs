@@ -53,7 +53,7 @@ public static class ReportBuilder
                     r.Summary.Best is { } b ? F(b.ValAccuracy, 2) : "none feasible", r.Summary.Best is { } t ? F(t.TestAccuracy, 2) : "-",
                     r.Summary.Best is { } m ? F(m.MacsRatio, 3) : "-", r.Summary.Best is { } p ? I(p.Params) : "-", Duration(r.Summary.WallSeconds),
                 }).ToList()));
-            document.Blocks.Add(new Figure("best-vs-evaluations.png", "Best feasible MACs ratio against evaluations spent, per run.", Figures.BestVsEvaluations(runs)));
+            document.Blocks.Add(new Figure("best-vs-evaluations.png", "Cheapest feasible candidate's MACs ratio against evaluations spent, per run.", Figures.BestVsEvaluations(runs)));
         }
         for (int k = 0; k < runs.Count; k++)
         {
@@ -185,7 +185,7 @@ public static class ReportBuilder
             document.Blocks.Add(new Figure($"{prefix}layers.png", "Share of the original MACs per layer (bars) and share of each layer's MACs the best individual removes (line).",
                 Figures.LayerShares($"{run.Name}: where the MACs are, and what the best individual removes", layers)));
         if (!several)
-            document.Blocks.Add(new Figure($"{prefix}best-vs-evaluations.png", "Best feasible MACs ratio against evaluations spent.", Figures.BestVsEvaluations([run])));
+            document.Blocks.Add(new Figure($"{prefix}best-vs-evaluations.png", "Cheapest feasible candidate's MACs ratio against evaluations spent.", Figures.BestVsEvaluations([run])));
     }
 
     private static LatencyProfile MeasureLatency(LayerGraph graph, int batch) => Latency.Profile(graph, batch, repeatsOne: 31, repeatsMany: 15);

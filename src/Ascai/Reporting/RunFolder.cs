@@ -53,6 +53,19 @@ public sealed record RunFolder(string Path, SearchConfig Config, SearchSummary S
             : Records.Where(r => r.Generation >= 0).GroupBy(r => r.Generation).OrderBy(g => g.Key)
                 .Select(g => (g.Key, (IReadOnlyList<EvaluationRecord>)g.ToList())).ToList();
 
+    /// <summary>The lowest cost ratio of a feasible candidate after each evaluation (NaN until one is feasible).</summary>
+    public double[] CheapestFeasibleRatioByEvaluation()
+    {
+        var result = new double[Records.Count];
+        double cheapest = double.NaN;
+        for (int i = 0; i < Records.Count; i++)
+        {
+            if (Records[i].Feasible && !(CostRatio(Records[i]) >= cheapest)) cheapest = CostRatio(Records[i]);
+            result[i] = cheapest;
+        }
+        return result;
+    }
+
     /// <summary>The best feasible cost ratio after each evaluation (NaN until one is feasible), by the run's own score.</summary>
     public double[] BestFeasibleRatioByEvaluation()
     {

@@ -141,4 +141,13 @@ public class ReportTests
         Assert.Contains("has not finished", Assert.Throws<AscaiException>(() => RunFolder.Load(run)).Message);
         Assert.Contains("no such run folder", Assert.Throws<AscaiException>(() => RunFolder.Load(dir.File("nowhere"))).Message);
     }
+
+    [Fact]
+    public void TheCheapestFeasibleSoFarIsARunningMinimumOverFeasibleCandidates()
+    {
+        EvaluationRecord Record(int index, long macs, bool feasible) => new() { Index = index, Genome = [index], Macs = macs, Feasible = feasible, ValAccuracy = 90 };
+        var records = new[] { Record(0, 800, false), Record(1, 900, true), Record(2, 500, false), Record(3, 950, true), Record(4, 600, true) };
+        var run = new RunFolder("run", new SearchConfig { Model = "m" }, new SearchSummary { Baseline = new SummaryModel { Macs = 1000 } }, records, null);
+        Assert.Equal([double.NaN, 0.9, 0.9, 0.9, 0.6], run.CheapestFeasibleRatioByEvaluation());
+    }
 }
