@@ -3,9 +3,9 @@
 # equal budgets: Ps on the committed small VGG and
 # ResNet-20, D on the small VGG, seeds 0-2 (uniform has no randomness: seed 0), 600 evaluations each, floor = base
 # validation accuracy - 1 point. Runs experiments/baselines.sh per setting (resumes and skips finished runs), then prints
-# the cheapest feasible MACs ratio each run had after 300 and after 600 evaluations (from its journal), that model's validation
-# and test accuracy, and the model the run returned by its own score; writes OUT_DIR/<setting>/report/ with the runs'
-# best-so-far curves overlaid.
+# per run its distinct models evaluated, its best (ASCAI) score among feasible candidates, the model it returned, and the
+# cheapest feasible MACs ratio it had after 300 and after 600 evaluations (from its journal) with that model's accuracy;
+# writes OUT_DIR/<setting>/report/ with the runs' cheapest-feasible curves overlaid.
 # Usage: experiments/strategies.sh [OUT_DIR] (default runs/strategies); env SEEDS, BUDGET, SETTINGS ("vgg-ps r20-ps vgg-d"),
 # STRATEGIES ("ascai ddpg ddpg-score random"; uniform always runs once).
 set -euo pipefail
@@ -23,13 +23,13 @@ for setting in ${SETTINGS:-vgg-ps r20-ps vgg-d}; do
   MODEL="$model" METHODS="${setting#*-}" RUNS="$(realpath -m "$out/$setting")" BUDGET="$budget" \
     STRATEGIES="uniform" "$root/experiments/baselines.sh" 0
 done
-echo "| setting | run | cheapest feasible MACs ratio after 300 / $budget evaluations | its val / test accuracy (%) | returned by the run's score: MACs ratio, val / test (%) |"
-echo "|---|---|---|---|---|"
+echo "| setting | run | evaluations | best score | returned: MACs ratio, val / test (%) | cheapest feasible: MACs ratio after 300 / $budget evaluations, val / test (%) |"
+echo "|---|---|---|---|---|---|"
 for dir in "$out"/*/*/; do
   [ -f "$dir/summary.json" ] || continue
   base=$(jq '.baseline.macs' "$dir/summary.json")
   at() { jq -s --argjson n "$1" --argjson base "$base" '[.[:$n][] | select(.feasible) | .macs] | if length > 0 then (min / $base * 1000 | round / 1000) else "-" end' "$dir/journal.jsonl"; }
-  echo "| $(basename "$(dirname "$dir")") | $(basename "$dir") | $(at 300) / $(at "$budget") | $(jq -r '.front[0] | "\(.valAccuracy) / \(.testAccuracy)"' "$dir/summary.json") | $(jq -r '.best | "\(.macsRatio * 1000 | round / 1000), \(.valAccuracy) / \(.testAccuracy)"' "$dir/summary.json") |"
+  echo "| $(basename "$(dirname "$dir")") | $(basename "$dir") | $(jq -r '.evaluations' "$dir/summary.json") | $(jq -s '[.[] | select(.feasible) | .score] | max * 1000 | round / 1000' "$dir/journal.jsonl") | $(jq -r '.best | "\(.macsRatio * 1000 | round / 1000), \(.valAccuracy) / \(.testAccuracy)"' "$dir/summary.json") | $(at 300) / $(at "$budget"), $(jq -r '.front[0] | "\(.valAccuracy) / \(.testAccuracy)"' "$dir/summary.json") |"
 done
 # The best-so-far curves of every run of a setting overlaid, one colour per strategy:
 for setting in "$out"/*/; do
