@@ -5,6 +5,8 @@
 #   paper    the floor on the point estimate of all 2,000 images (the paper's)
 #   promise  1,000 search + 1,000 confirmation images, the floor on a 90% bound of each candidate's drop
 #   tuned    promise, then one epoch of fine-tuning (distilled) of the front's cheapest candidates
+#   bound    the floor on a 90% bound, no confirmation
+# MODELS=vgg1000 is the committed small VGG with its default 1,000 held-out images (500 + 500 under promise).
 # Usage: experiments/promise.sh [OUT_DIR] (default runs/promise); env BUDGET (600), SEEDS ("0 1 2"), CONFIGS, MODELS, SETTINGS.
 # The models: experiments/promise.sh trains them first when they are missing (about 20 min each on 2 cores).
 set -euo pipefail
@@ -25,6 +27,7 @@ declare -A data=(
   [vgg]="--model $models/vgg-small-val5000.ascai --val-size 2000"
   [resnet]="--model $models/resnet20-val5000.ascai --val-size 2000"
   [pytorch]="--model $models/fashion-last-5000.onnx --mean 0.2860 --std 0.3530 --val-range 58000:60000"
+  [vgg1000]="--model $root/models/vgg-small-fashion-mnist.ascai"
 )
 declare -A settings=(
   [default]=""
@@ -34,6 +37,7 @@ declare -A configs=(
   [paper]=""
   [promise]="--confirmation 0.5 --confidence 0.9"
   [tuned]="--confirmation 0.5 --confidence 0.9 --finetune-epochs 1"
+  [bound]="--confidence 0.9"
 )
 for model in ${MODELS:-vgg resnet pytorch}; do
   for setting in ${SETTINGS:-default strongest}; do
