@@ -1,4 +1,3 @@
-using System.Text.Json;
 using Ascai.Search;
 using Ascai.Serialization;
 
@@ -29,8 +28,7 @@ internal static class SearchTimeBenchmark
             using var model = ModelFile.Load(config.Model);
             var space = config.Evaluation.Space(model.Graph);
             int distinct = records.Select(r => space.ModelKey(r.Genome, config.Evaluation.ChannelMultiple)).Distinct().Count();
-            string aliasesFile = store.PathOf(RunStore.AliasesFile);
-            int aliases = File.Exists(aliasesFile) ? File.ReadLines(aliasesFile).Count(l => l.Length > 0) : 0;
+            int aliases = store.ReadAliases().Count;
             int images = summary.ValidationImages > 0 ? summary.ValidationImages : 1000;
             int rejected = records.Count(r => r.RejectedAfter is not null);
             long scored = records.Sum(r => (long)(r.RejectedAfter ?? images)), full = (long)records.Count * images;

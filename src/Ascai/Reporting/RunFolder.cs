@@ -60,7 +60,7 @@ public sealed record RunFolder(string Path, SearchConfig Config, SearchSummary S
         double cheapest = double.NaN;
         for (int i = 0; i < Records.Count; i++)
         {
-            if (Records[i].Feasible && !(CostRatio(Records[i]) >= cheapest)) cheapest = CostRatio(Records[i]);
+            if (Records[i].Feasible && CostRatio(Records[i]) is var ratio && !(ratio >= cheapest)) cheapest = ratio;
             result[i] = cheapest;
         }
         return result;

@@ -45,6 +45,9 @@ public sealed class RunStore(string folder)
         return File.Exists(path) && PopulationLog.Read(path) is { Count: > 0 } generations ? generations : null;
     }
 
+    /// <summary>The genomes that made models the journal already held, in order (none when there are none).</summary>
+    public List<ModelAlias> ReadAliases() => File.Exists(PathOf(AliasesFile)) ? JsonLinesFile<ModelAlias>.Read(PathOf(AliasesFile), AliasesWhat) : [];
+
     /// <summary>Writes the run's settings (atomically: a crash leaves the old file or the new one).</summary>
     public void WriteConfig(SearchConfig config) => AtomicFile.WriteText(PathOf(ConfigFile), JsonSerializer.Serialize(config, Json.Options));
 
@@ -62,7 +65,9 @@ public sealed class RunStore(string folder)
     public PopulationLog OpenPopulations() => new(PathOf(PopulationsFile));
 
     /// <summary>The genomes that made models the journal already holds, open for appending.</summary>
-    public JsonLinesFile<ModelAlias> OpenAliases() => new(PathOf(AliasesFile), "aliases");
+    public JsonLinesFile<ModelAlias> OpenAliases() => new(PathOf(AliasesFile), AliasesWhat);
+
+    private const string AliasesWhat = "aliases";
 
     private T ReadJson<T>(string file, string what, string? missing = null)
     {

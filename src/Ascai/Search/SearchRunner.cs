@@ -1,4 +1,3 @@
-using System.Text.Json;
 using Ascai.Compression;
 using Ascai.Data;
 using Ascai.Evaluation;
