@@ -2,7 +2,6 @@ using System.Diagnostics;
 using Ascai.Compression;
 using Ascai.Data;
 using Ascai.Evaluation;
-using Ascai.Search;
 using Ascai.Serialization;
 
 namespace Ascai.Bench;

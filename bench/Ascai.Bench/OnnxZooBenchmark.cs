@@ -3,7 +3,6 @@ using Ascai.Cost;
 using Ascai.Graph;
 using Ascai.Graph.Nodes;
 using Ascai.Onnx;
-using Ascai.Search;
 using static TorchSharp.torch;
 
 namespace Ascai.Bench;
@@ -49,7 +48,7 @@ internal static class OnnxZooBenchmark
                 string pytorchMacs = File.Exists(macsFile) ? (long.Parse(File.ReadAllText(macsFile).Trim()) == profile.TotalMacs ? "equal" : $"{long.Parse(File.ReadAllText(macsFile).Trim()) / 1e6:F1} M") : "?";
                 var ps = SearchSpace.Build(graph, "ps");
                 var coupled = SearchSpace.Build(graph, "ps", coupleResiduals: true);
-                int Genes(string methods) { try { return SearchSpace.Build(graph, methods).Genes.Count; } catch (SettingException) { return 0; } }
+                int Genes(string methods) => SearchSpace.Build(graph, methods).Genes.Count;
                 Console.WriteLine($"| {name} | {difference} | {exported} | {profile.TotalMacs / 1e6:F1} M ({pytorchMacs}) | {profile.TotalParams:N0} | {ps.Genes.Count} | {Reach(graph, ps):F3} "
                     + $"| {coupled.Genes.Count} ({Reach(graph, coupled):F3}) | {Genes("d")} | {Genes("d+ps")} | {CompactCheck(graph, ps)} | {ms:F0} |");
             }

@@ -35,4 +35,15 @@ public static class HeldOut
                 (record.HeldOutIndices is null ? $" (drawn with seed {record.Seed})" : ""));
         return null;
     }
+
+    /// <summary>
+    /// How many images <paramref name="record"/>'s run held out as validation: recorded, or read from its command line
+    /// (files written before it was recorded), or the default when the command line has no --val-size.
+    /// </summary>
+    public static int HeldOutCount(this TrainingRecord record)
+    {
+        if (record.ValidationSize is { } recorded) return recorded;
+        var match = System.Text.RegularExpressions.Regex.Match(record.Command, @"--val-size[ =](\d+)");
+        return match.Success ? int.Parse(match.Groups[1].Value) : DatasetSplits.DefaultValidationSize;
+    }
 }

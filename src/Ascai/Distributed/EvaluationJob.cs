@@ -27,7 +27,7 @@ public sealed record EvaluationJob
     /// <summary>How candidates are made and scored: the search's own specification.</summary>
     public required EvaluationSpec Evaluation { get; init; }
     /// <summary>The floor below which candidates are rejected early (null: every image scored).</summary>
-    public Search.AccuracyFloor? RejectBelow { get; init; }
+    public AccuracyFloor? RejectBelow { get; init; }
 
     /// <summary>The job's canonical JSON.</summary>
     public byte[] ToJson() => JsonSerializer.SerializeToUtf8Bytes(this, Json.Options);

@@ -3,7 +3,6 @@ using System.Diagnostics;
 using System.Text.Json;
 using Ascai.Compression;
 using Ascai.Evaluation;
-using Ascai.Search;
 using Ascai.Serialization;
 using NATS.Client.Core;
 using NATS.Client.JetStream;

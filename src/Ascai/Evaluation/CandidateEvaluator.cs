@@ -4,7 +4,6 @@ using Ascai.Data;
 using Ascai.Graph;
 using Ascai.Onnx;
 using Ascai.Quantization;
-using Ascai.Search;
 using System.Diagnostics;
 using static TorchSharp.torch;
 
@@ -93,7 +92,7 @@ public sealed class CandidateEvaluator : IDisposable
     /// validation images (null: every image is scored). The decision is exact; only the accuracy recorded for a
     /// rejected candidate is a bound. Set before the first evaluation.
     /// </summary>
-    public Search.AccuracyFloor? RejectBelow { get; set; }
+    public AccuracyFloor? RejectBelow { get; set; }
 
     /// <summary>MACs of the uncompressed model.</summary>
     public long BaseMacs { get; }
@@ -177,7 +176,7 @@ public sealed class CandidateEvaluator : IDisposable
     }
 
     private CandidateResult Measure(LayerGraph graph, IReadOnlySet<string>? int8, ScoredImages images, Stopwatch clock, double compress, CancellationToken cancel,
-        bool timed = true, Search.AccuracyFloor? reject = null)
+        bool timed = true, AccuracyFloor? reject = null)
     {
         var int8Nodes = Int8Quantizer.NodesOf(graph, int8 ?? new HashSet<string>());
         // An int8 model runs where it is deployed; only float candidates take part in the engine trials of auto.
@@ -227,7 +226,7 @@ public sealed class CandidateEvaluator : IDisposable
 
     // Batch by batch, against the base model's results on the same images; with a floor to reject below, stops once even
     // the best the remaining images allow (every one right) would not meet it.
-    private static CandidateResult Score(Func<Tensor, Tensor> forward, ScoredImages images, long macs, long parameters, Search.AccuracyFloor? reject,
+    private static CandidateResult Score(Func<Tensor, Tensor> forward, ScoredImages images, long macs, long parameters, AccuracyFloor? reject,
         CancellationToken cancel)
     {
         var baseCorrect = images.Base.PerImage!;

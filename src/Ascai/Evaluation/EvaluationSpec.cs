@@ -3,7 +3,6 @@ using Ascai.Cost;
 using Ascai.Data;
 using Ascai.Graph;
 using Ascai.Quantization;
-using Ascai.Search;
 
 namespace Ascai.Evaluation;
 
@@ -72,8 +71,15 @@ public sealed record EvaluationSpec
         if (BatchNormImages is < 0 or > 100_000) throw new SettingException(Key(nameof(BatchNormImages)), $"must be between 0 and 100000 images, got {BatchNormImages}");
     }
 
-    /// <summary>The genes this spec searches on <paramref name="graph"/>.</summary>
-    public SearchSpace Space(LayerGraph graph) => SearchSpace.Build(graph, Methods, Include, Exclude, Cost, CoupledResiduals);
+    /// <summary>The genes this spec searches on <paramref name="graph"/>; throws <see cref="SettingException"/> when there are none.</summary>
+    public SearchSpace Space(LayerGraph graph)
+    {
+        var space = SearchSpace.Build(graph, Methods, Include, Exclude, Cost, CoupledResiduals);
+        if (space.Genes.Count == 0)
+            throw new SettingException(Key(nameof(Methods)),
+                $"'{Methods}' finds no layer to search in this model (check {{{Key(nameof(Include))}}} and {{{Key(nameof(Exclude))}}})");
+        return space;
+    }
 
     /// <summary>The compression options of the candidates (with a fresh factorisation cache, or none).</summary>
     public CompressionContext Context(bool cacheFactors = true) => new()

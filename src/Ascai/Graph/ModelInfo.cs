@@ -45,16 +45,6 @@ public sealed record TrainingRecord
     /// <summary>The folder of held-out images, when validation had a folder of its own (every training-split image was trained on).</summary>
     public string? HeldOutFolder { get; init; }
 
-    /// <summary>
-    /// How many images this run held out as validation: recorded, or read from its command line (files written
-    /// before it was recorded), or the default when the command line has no --val-size.
-    /// </summary>
-    public int HeldOutCount()
-    {
-        if (ValidationSize is { } recorded) return recorded;
-        var match = System.Text.RegularExpressions.Regex.Match(Command, @"--val-size[ =](\d+)");
-        return match.Success ? int.Parse(match.Groups[1].Value) : Ascai.Data.DatasetSplits.DefaultValidationSize;
-    }
     /// <summary>Accuracy (percent) on the test split.</summary>
     public double TestAccuracy { get; init; }
     /// <summary>The command line that produced the model.</summary>

@@ -1,3 +1,4 @@
+using Ascai.Compression;
 using Ascai.Cost;
 using Ascai.Search;
 using Ascai.Serialization;

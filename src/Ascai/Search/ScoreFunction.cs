@@ -17,7 +17,7 @@ public sealed record ScoreFunction(ScoreForm Form, double BaseAccuracy, double T
 {
     /// <summary>
     /// Eq. 4: the penalty (the +1 keeps a lossless candidate from dividing by zero). The floor term reads
-    /// <paramref name="judged"/>, the accuracy the floor judges (<see cref="AccuracyFloor.Judged"/>; the point estimate
+    /// <paramref name="judged"/>, the accuracy the floor judges (<see cref="Evaluation.AccuracyFloor.Judged"/>; the point estimate
     /// unless a confidence bound is asked for), so that the score and the feasibility always agree.
     /// </summary>
     public double Penalty(double accuracy, double? judged = null)

@@ -1,4 +1,5 @@
 using System.Diagnostics;
+using Ascai.Compression;
 using Ascai.Evaluation;
 
 namespace Ascai.Search;

@@ -1,3 +1,4 @@
+using Ascai.Compression;
 namespace Ascai.Search;
 
 /// <summary>

@@ -55,13 +55,13 @@ public class ImportedModelPruningTests
     {
         // SVD on 1x1 convs and linear layers, Tucker-2 on kxk convs with one group, Ps on every group the default search offers.
         using var graph = Fixture(name);
-        var space = Ascai.Search.SearchSpace.Build(graph, "d+ps");
+        var space = SearchSpace.Build(graph, "d+ps");
         Assert.Contains(space.Genes, g => g.Method == "svd");
         Assert.Contains(space.Genes, g => g.Method == "ps");
         var genome = space.Genes.Select(g => g.Kind switch
         {
-            Ascai.Search.GeneKind.Ratio => 0.3,
-            Ascai.Search.GeneKind.SvdBin => g.Allowed![g.Allowed.Length / 2],
+            GeneKind.Ratio => 0.3,
+            GeneKind.SvdBin => g.Allowed![g.Allowed.Length / 2],
             _ => 5.0,
         }).ToArray();
         using var compressed = Compressor.Apply(graph, space.Decode(genome), new CompressionContext { Importance = ImportanceCriterion.L1 });

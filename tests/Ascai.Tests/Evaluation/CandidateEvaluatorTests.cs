@@ -1,7 +1,6 @@
 using Ascai.Compression;
 using Ascai.Data;
 using Ascai.Evaluation;
-using Ascai.Search;
 using Ascai.Serialization;
 
 namespace Ascai.Tests.Evaluation;

@@ -1,3 +1,4 @@
+using Ascai.Compression;
 using Ascai.Data;
 using Ascai.Evaluation;
 using Ascai.Search;

@@ -1,5 +1,6 @@
 using System.Text.Json;
 using System.Text.RegularExpressions;
+using Ascai.Compression;
 using Ascai.Graph;
 using Ascai.Models;
 using Ascai.Reporting;

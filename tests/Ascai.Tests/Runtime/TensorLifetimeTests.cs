@@ -4,7 +4,6 @@ using Ascai.Data;
 using Ascai.Evaluation;
 using Ascai.Graph;
 using Ascai.Onnx;
-using Ascai.Search;
 using Ascai.Serialization;
 using Ascai.Training;
 using TorchSharp;

@@ -1,3 +1,4 @@
+using Ascai.Compression;
 using Ascai.Graph;
 using Ascai.Search;
 using Ascai.Search.Strategies;

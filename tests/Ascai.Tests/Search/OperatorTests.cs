@@ -1,3 +1,4 @@
+using Ascai.Compression;
 using Ascai.Search;
 using Ascai.Search.Operators;
 

@@ -1,4 +1,5 @@
 using System.Text.Json;
+using Ascai.Compression;
 using Ascai.Cost;
 using Ascai.Data;
 using Ascai.Evaluation;

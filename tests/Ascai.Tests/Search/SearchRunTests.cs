@@ -1,3 +1,5 @@
+using Ascai.Compression;
+using Ascai.Evaluation;
 using Ascai.Search;
 using Ascai.Search.Strategies;
 
@@ -290,7 +292,8 @@ public class SearchRunTests
         {
             var g = new Ascai.Graph.GraphBuilder(new Ascai.Graph.Shape(8));
             using var graph = g.Build(g.Linear("input", 4));
-            SearchSpace.Build(graph, "ps");
+            Assert.Empty(SearchSpace.Build(graph, "ps").Genes);
+            new EvaluationSpec { Methods = "ps" }.Space(graph);
         }).Message);
         Assert.Equal("SearchConfig.Strategy", Bad(() => SearchStrategies.Create("annealing")).Setting);
     }

@@ -1,4 +1,5 @@
 using Ascai.Graph;
+using Ascai.Data;
 using System.Text.Json;
 using Ascai.Search;
 using Ascai.Serialization;

@@ -1,5 +1,5 @@
+using Ascai.Compression;
 using Ascai.Graph;
-using Ascai.Search;
 
 namespace Ascai.Tests.Search;
 

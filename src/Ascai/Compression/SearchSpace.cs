@@ -1,10 +1,9 @@
 using System.Text.RegularExpressions;
-using Ascai.Compression;
 using Ascai.Cost;
 using Ascai.Graph;
 using Ascai.Graph.Nodes;
 
-namespace Ascai.Search;
+namespace Ascai.Compression;
 
 /// <summary>
 /// Which genes a search varies, built from a model and the chosen methods (pn, ps, d, q and their joint sets): one ratio
@@ -110,13 +109,14 @@ public sealed class SearchSpace
     /// Builds the space; patterns are globs on layer names (* and ?), include defaults to all; the cost defaults to the
     /// method set's (<see cref="DefaultCost"/>). With <paramref name="coupleResiduals"/>, channel pruning also searches the
     /// groups of layers summed by residual connections (each such group one gene: all its layers lose the same channels).
+    /// A model with no layer the methods apply to gives a space with no genes.
     /// </summary>
     public static SearchSpace Build(LayerGraph graph, string methods, IReadOnlyList<string>? include = null, IReadOnlyList<string>? exclude = null,
         CostMetric? cost = null, bool coupleResiduals = false)
     {
         methods = methods.ToLowerInvariant();
         if (!MethodSets.Contains(methods))
-            throw new SettingException(SettingException.Of<Ascai.Evaluation.EvaluationSpec>(nameof(Ascai.Evaluation.EvaluationSpec.Methods)), $"'{methods}' is not one of: {string.Join(", ", MethodSets)}");
+            throw new ArgumentException($"'{methods}' is not one of: {string.Join(", ", MethodSets)}", nameof(methods));
         bool Wanted(string layer) =>
             (include is not { Count: > 0 } || LayerPattern.MatchesAny(include, layer)) && !LayerPattern.MatchesAny(exclude, layer);
 
@@ -159,9 +159,6 @@ public sealed class SearchSpace
         if (Includes(methods, "q"))
             foreach (var node in graph.Nodes.Where(n => n is Conv2dNode or LinearNode && Wanted(n.Name)))
                 genes.Add(new Gene(node.Name, "q", GeneKind.Precision, PrecisionBits[0], PrecisionBits[^1], PrecisionBits));
-        if (genes.Count == 0)
-            throw new SettingException(SettingException.Of<Ascai.Evaluation.EvaluationSpec>(nameof(Ascai.Evaluation.EvaluationSpec.Methods)),
-                $"'{methods}' finds no layer to search in this model (check {{{SettingException.Of<Ascai.Evaluation.EvaluationSpec>(nameof(Ascai.Evaluation.EvaluationSpec.Include))}}} and {{{SettingException.Of<Ascai.Evaluation.EvaluationSpec>(nameof(Ascai.Evaluation.EvaluationSpec.Exclude))}}})");
         return new SearchSpace(methods, genes, graph, cost ?? DefaultCost(methods));
     }
 

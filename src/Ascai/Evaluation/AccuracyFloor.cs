@@ -1,6 +1,5 @@
-using Ascai.Evaluation;
 
-namespace Ascai.Search;
+namespace Ascai.Evaluation;
 
 /// <summary>
 /// The accuracy floor a candidate must meet. With no <see cref="Confidence"/> (the paper's), its accuracy on the

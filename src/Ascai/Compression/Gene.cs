@@ -1,4 +1,4 @@
-namespace Ascai.Search;
+namespace Ascai.Compression;
 
 /// <summary>What one gene encodes (method.md section 1).</summary>
 public enum GeneKind

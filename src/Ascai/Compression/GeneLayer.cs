@@ -1,7 +1,7 @@
-namespace Ascai.Search;
+namespace Ascai.Compression;
 
 /// <summary>
-/// The layer a gene acts on, described as AMC's agent sees it (<see cref="Strategies.DdpgStrategy"/>): its type, channels,
+/// The layer a gene acts on, described as AMC's agent sees it (the DDPG strategy): its type, channels,
 /// kernel and stride (of the group's first layer, for a channel-pruning gene), its MACs, and the MACs the gene's
 /// compression can remove (a channel-pruning gene shrinks its group's layers and the layers that read them).
 /// </summary>
