@@ -33,23 +33,31 @@ foreach (var group in dependencies.Groups)   // one per set of channels removed 
     Console.WriteLine($"{group.Name}: {group.Channels} channels, made by {string.Join(", ", group.Layers)}, " +
         $"read by {string.Join(", ", group.Readers.Select(r => r.Node))}{(group.Residual ? ", tied by residual sums" : "")}");
 
-// 3. The search: 1 point below the original at most, on a 90% bound of each candidate's drop, with a small budget.
+// 3. The search: 1 point below the original at most, on a 90% bound of each candidate's drop, with a small budget;
+//    progress as it goes, and Ctrl+C stops it cleanly (a later SearchRunner.Resume(runDir) goes on from there).
 var config = new SearchConfig
 {
     Model = modelPath, MaxDrop = 1, Confidence = 0.9,
     Options = new SearchOptions { Population = 8, Generations = 3, Budget = 60 },
 };
-var summary = SearchRunner.Start(config, runDir, new Progress<SearchProgress>(p => Console.Error.Write($"\r{p.Evaluations} evaluations ")));
+using var cancel = new CancellationTokenSource();
+Console.CancelKeyPress += (_, e) => { e.Cancel = true; cancel.Cancel(); };
+var summary = SearchRunner.Start(config, runDir, new Progress<SearchProgress>(p => Console.Error.Write($"\r{p.Evaluations} evaluations ")), cancel.Token);
 Console.Error.WriteLine();
-if (summary.Best is { } best)
-    Console.WriteLine($"best: {best.MacsRatio:P1} of the MACs at {best.ValAccuracy:F2}% validation, {best.TestAccuracy:F2}% test (original {summary.Baseline.TestAccuracy:F2}%)");
-else
-    Console.WriteLine("no candidate met the floor");
-
-// 4. The returned model as ONNX, checked against the library's own forward pass.
-if (summary.Best is not null)
+if (summary.Front.Count > 0)
+    Console.WriteLine($"front: {summary.Front.Count} models, from {summary.Front.Min(m => m.MacsRatio):P1} to {summary.Front.Max(m => m.MacsRatio):P1} of the MACs");
+if (summary.Best is not { } best)
 {
-    using var returned = ModelFile.Load(Path.Combine(runDir, RunStore.BestCompactFile));
-    byte[] onnx = OnnxExporter.Export(returned.Graph);
-    Console.WriteLine($"ONNX: {onnx.Length:N0} bytes, largest difference from the library's outputs {OnnxExporter.Check(returned.Graph, onnx):E1}");
+    Console.WriteLine("no candidate met the floor");
+    return;
 }
+Console.WriteLine($"best: {best.MacsRatio:P1} of the MACs at {best.ValAccuracy:F2}% validation, {best.TestAccuracy:F2}% test (original {summary.Baseline.TestAccuracy:F2}%)");
+
+// 4. The best model's plan, applied to the original model with the search's own evaluation settings, gives the model
+//    the search returned (the run folder's best-compact.ascai); exported as ONNX and checked against the library.
+var bestPlan = best.Plan()!;
+using var returned = Compactor.CompactOwned(Compressor.Apply(model.Graph, bestPlan, config.Evaluation.Context() with { Data = data, Normalization = model.Info.Normalization }));
+Console.WriteLine($"plan: {string.Join(", ", bestPlan.Layers.Select(l => $"{l.Key} {l.Value.Method} {l.Value.Ratio?.ToString("F2") ?? l.Value.Rank?.ToString()}"))}");
+Console.WriteLine($"applied: {CostModel.Profile(returned).TotalMacs:N0} MACs (the search's best: {best.Macs:N0})");
+byte[] onnx = OnnxExporter.Export(returned);
+Console.WriteLine($"ONNX: {onnx.Length:N0} bytes, largest difference from the library's outputs {OnnxExporter.Check(returned, onnx):E1}");

@@ -36,29 +36,36 @@ public sealed class CompressionPlan
     {
         if (Directory.Exists(path)) throw new AscaiException($"{path}: a folder, not a settings file");
         if (!File.Exists(path)) throw new AscaiException($"{path}: no such settings file");
+        return FromJson(File.ReadAllText(path), path);
+    }
+
+    /// <summary>
+    /// A plan from its JSON (<see cref="ToJson"/>'s form, or a summary's settings); <paramref name="source"/> names it in errors.
+    /// Unknown keys are errors: a misspelt key would otherwise be dropped without a word, and the layer compressed by a default.
+    /// </summary>
+    public static CompressionPlan FromJson(string json, string source = "settings")
+    {
         const string Expected = "expected {\"layer\": {\"method\": \"ps\", \"ratio\": 0.3}, ...}";
         try
         {
-            string text = File.ReadAllText(path);
-            using (var document = JsonDocument.Parse(text))
+            using (var document = JsonDocument.Parse(json))
             {
-                if (document.RootElement.ValueKind != JsonValueKind.Object) throw new AscaiException($"{path}: not a JSON object; {Expected}");
-                // A misspelt key would otherwise be dropped without a word, and the layer compressed by a default.
+                if (document.RootElement.ValueKind != JsonValueKind.Object) throw new AscaiException($"{source}: not a JSON object; {Expected}");
                 foreach (var layer in document.RootElement.EnumerateObject())
                 {
-                    if (layer.Value.ValueKind != JsonValueKind.Object) throw new AscaiException($"{path}: layer '{layer.Name}' is not an object; {Expected}");
+                    if (layer.Value.ValueKind != JsonValueKind.Object) throw new AscaiException($"{source}: layer '{layer.Name}' is not an object; {Expected}");
                     foreach (var key in layer.Value.EnumerateObject())
                         if (!Keys.Contains(key.Name))
-                            throw new AscaiException($"{path}: layer '{layer.Name}': unknown key '{key.Name}' (known: {string.Join(", ", Keys)})");
+                            throw new AscaiException($"{source}: layer '{layer.Name}': unknown key '{key.Name}' (known: {string.Join(", ", Keys)})");
                 }
             }
-            var layers = JsonSerializer.Deserialize<Dictionary<string, LayerSetting>>(text, Json.Options)
-                ?? throw new AscaiException($"{path}: empty settings");
+            var layers = JsonSerializer.Deserialize<Dictionary<string, LayerSetting>>(json, Json.Options)
+                ?? throw new AscaiException($"{source}: empty settings");
             return new CompressionPlan { Layers = new(layers, StringComparer.Ordinal) };
         }
         catch (JsonException e)
         {
-            throw new AscaiException($"{path}: invalid settings JSON ({e.Message.Split('\n')[0]}); {Expected}");
+            throw new AscaiException($"{source}: invalid settings JSON ({e.Message.Split('\n')[0]}); {Expected}");
         }
     }
 

@@ -1,3 +1,5 @@
+using Ascai.Compression;
+
 namespace Ascai.Search;
 
 /// <summary>One model's numbers in a summary.</summary>
@@ -23,8 +25,10 @@ public sealed record SummaryModel
     public List<string> Int8Layers { get; init; } = [];
     /// <summary>The genome (best only).</summary>
     public double[]? Genome { get; init; }
-    /// <summary>The per-layer settings it stands for, as JSON (best only).</summary>
+    /// <summary>The per-layer settings it stands for, as JSON (best only; <see cref="Plan"/> reads them).</summary>
     public string? Settings { get; init; }
+    /// <summary>The compression plan of <see cref="Settings"/> (null where there are none): applied to the original model with the run's evaluation spec, it gives this model.</summary>
+    public CompressionPlan? Plan() => Settings is null ? null : CompressionPlan.FromJson(Settings, "the summary's settings");
     /// <summary>Accuracy on the confirmation images (percent), when the search kept some.</summary>
     public double? ConfirmationAccuracy { get; init; }
     /// <summary>Whether it was fine-tuned after the search (its accuracies are then the fine-tuned model's).</summary>

@@ -33,5 +33,9 @@ public class CompressionErrorTests
         var plan = CompressionPlan.Load(dir.File("ok.json"));
         Assert.Equal(0.25, plan.Layers["conv1"].Ratio);
         Assert.Equal(8, plan.Layers["fc1"].Bin);
+        // The form a plan is written in (a summary's settings) reads back as the same plan.
+        var again = CompressionPlan.FromJson(plan.ToJson());
+        Assert.Equal(plan.Layers.OrderBy(l => l.Key), again.Layers.OrderBy(l => l.Key));
+        Assert.Contains("unknown key 'ratoi'", Assert.Throws<AscaiException>(() => CompressionPlan.FromJson("""{ "conv1": { "method": "ps", "ratoi": 0.25 } }""")).Message);
     }
 }

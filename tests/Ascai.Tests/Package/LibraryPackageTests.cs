@@ -74,6 +74,10 @@ public class LibraryPackageTests
             Assert.Contains("conv4 at 30%", output);
             Assert.Contains("conv4: 64 channels, made by conv4, read by conv5", output);
             Assert.Matches(@"best: [\d.]+ ?% of the MACs", output);
+            // The summary's plan, applied to the original model, is the model the search returned.
+            var applied = Regex.Match(output, @"applied: ([\d,]+) MACs \(the search's best: ([\d,]+)\)");
+            Assert.True(applied.Success, output);
+            Assert.Equal(applied.Groups[2].Value, applied.Groups[1].Value);
             var difference = Regex.Match(output, @"largest difference from the library's outputs ([\dE.+-]+)");
             Assert.True(difference.Success, output);
             Assert.True(double.Parse(difference.Groups[1].Value, System.Globalization.CultureInfo.InvariantCulture) < 1e-4, output);
