@@ -80,9 +80,9 @@ public sealed record SearchOptions
     /// <summary>Seed of every random choice.</summary>
     public int Seed { get; init; }
     /// <summary>
-    /// Evaluations given to a compass-search polish of the best feasible individual after the GA
-    /// (<see cref="Strategies.CompassPolish"/>; 0 = none, the paper's). With a budget, the GA hands over once at most
-    /// this many evaluations remain.
+    /// Evaluations given to a compass-search polish of the best feasible individual after the strategy, whichever it is
+    /// (<see cref="Strategies.CompassPolish"/>; 0 = none, the paper's). With a budget, the strategy hands over once at
+    /// most this many evaluations remain (<see cref="SearchRun.HandOver"/>).
     /// </summary>
     public int Polish { get; init; }
     /// <summary>Bisection resolution of the ratio thresholds.</summary>

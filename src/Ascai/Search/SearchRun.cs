@@ -48,17 +48,14 @@ public sealed class SearchRun
 
     private readonly Func<double[], string> _modelKey;
 
-    /// <summary>
-    /// Told when a genome makes a model already evaluated under another genome (same decoded model): it costs nothing
-    /// and no budget, and the strategy gets the known result under its own genome.
-    /// </summary>
-    public Action<double[], EvaluationRecord, int>? Aliased { get; init; }
+    /// <summary>Told the run's events (threshold vector, generations, a better best, aliases, the end of a replay), in order.</summary>
+    public IReadOnlyList<ISearchObserver> Observers { get; init; } = [];
 
-    /// <summary>Told the threshold vector as soon as a strategy has computed it (the runner caches it in the run folder).</summary>
-    public Action<double[]>? ThetaComputed { get; init; }
-
-    /// <summary>Told each generation's fully evaluated population, by any strategy that has generations (logged for reports).</summary>
-    public Action<int, IReadOnlyList<EvaluationRecord>>? GenerationEvaluated { get; init; }
+    /// <summary>Tells every observer of an event (strategies report their threshold vector and generations through it).</summary>
+    public void Notify(Action<ISearchObserver> tell)
+    {
+        foreach (var observer in Observers) tell(observer);
+    }
 
     /// <summary>The genes.</summary>
     public SearchSpace Space { get; }
@@ -100,6 +97,12 @@ public sealed class SearchRun
     public void Stop(string reason) => StopReason ??= reason;
 
     /// <summary>
+    /// Whether the strategy should end and hand the rest of the budget to the polish that follows it: with a budget and
+    /// a polish, once at most the polish's share is left (checked between batches, so a batch may reach into the share).
+    /// </summary>
+    public bool HandOver => Options.Polish > 0 && Options.Budget is { } budget && Evaluations >= budget - Options.Polish;
+
+    /// <summary>
     /// How many candidates are evaluated at once (default 1). Above 1 the evaluate function must be thread-safe;
     /// results are still committed to the journal in order, so the run is the same whatever the number.
     /// </summary>
@@ -107,9 +110,6 @@ public sealed class SearchRun
 
     /// <summary>Whether journal records remain that the strategy has not asked for again yet.</summary>
     public bool Replaying => _replayed < (_journal?.Existing.Count ?? 0);
-
-    /// <summary>Called once, before the first new evaluation is committed after the journal has replayed.</summary>
-    public Action? Replayed { get; init; }
 
     /// <summary>A line on where candidates are evaluated (remote workers), shown with the progress; null for none.</summary>
     public Func<string?>? Status { get; init; }
@@ -133,7 +133,7 @@ public sealed class SearchRun
             {
                 if (known.Index > _records.Count) Diverged(known.Index);
                 if (Replaying && known.Index == _records.Count) { _records.Add(known); _replayed++; Track(known); }
-                else if (!known.Genome.AsSpan().SequenceEqual(genome)) Aliased?.Invoke(genome, known, generation);
+                else if (!known.Genome.AsSpan().SequenceEqual(genome)) Notify(o => o.Aliased(genome, known, generation));
             }
             else if (pendingKeys.Contains(key)) sameAsPending.Add((genome, key));
             else
@@ -156,7 +156,7 @@ public sealed class SearchRun
             EvaluateInParallel(pending, generation);
         _ = ShouldStop; // records why the run stops when this batch reached a budget (the strategy may not ask again)
         foreach (var (genome, key) in sameAsPending)
-            if (_cache.TryGetValue(key, out var first) && !first.Genome.AsSpan().SequenceEqual(genome)) Aliased?.Invoke(genome, first, generation);
+            if (_cache.TryGetValue(key, out var first) && !first.Genome.AsSpan().SequenceEqual(genome)) Notify(o => o.Aliased(genome, first, generation));
         var results = new List<EvaluationRecord>(asked.Count);
         foreach (var (key, genome) in asked)
         {
@@ -208,7 +208,7 @@ public sealed class SearchRun
 
     private void Commit(double[] genome, string key, int generation, CandidateResult result, double seconds)
     {
-        if (!_replayReported) { _replayReported = true; Replayed?.Invoke(); }
+        if (!_replayReported) { _replayReported = true; Notify(o => o.Replayed()); }
         double saving = 1 - result.CostIn(Space.Cost) / BaseCost;
         bool failed = result.Failure is not null;
         double accuracy = failed ? 0 : result.ValAccuracy, judged = failed ? 0 : Floor.Judged(result);
@@ -230,7 +230,11 @@ public sealed class SearchRun
 
     private void Track(EvaluationRecord record)
     {
-        if (record.Feasible && (BestFeasible is null || record.Score > BestFeasible.Score)) BestFeasible = record;
+        if (record.Feasible && (BestFeasible is null || record.Score > BestFeasible.Score))
+        {
+            BestFeasible = record;
+            Notify(o => o.BestImproved(record));
+        }
         double rate = Evaluations / Math.Max(Elapsed.TotalSeconds, 1e-9);
         _progress?.Report(new SearchProgress(record.Generation, Evaluations, Options.Budget, BestFeasible, BaseCost, Elapsed, rate, Phase, Space.Cost, Status?.Invoke()));
     }

@@ -26,8 +26,9 @@ public static class SearchRunner
     /// <param name="workers">Candidates evaluated at once in this process.</param>
     /// <param name="backend">Evaluates candidates elsewhere (remote workers), or null.</param>
     /// <param name="warn">Told of anything the user should know before trusting the result (also in the summary).</param>
+    /// <param name="observers">Told the run's events (<see cref="ISearchObserver"/>), after the run folder's own.</param>
     public static SearchSummary Start(SearchConfig config, string runDir, IProgress<SearchProgress>? progress = null, CancellationToken cancel = default, int workers = 1,
-        IEvaluationBackend? backend = null, Action<string>? warn = null)
+        IEvaluationBackend? backend = null, Action<string>? warn = null, IReadOnlyList<ISearchObserver>? observers = null)
     {
         Validate(config, runDir);
         CheckWorkers(workers);
@@ -38,7 +39,7 @@ public static class SearchRunner
             Model = Path.GetFullPath(config.Model),
             Data = config.Data with { DataDir = Full(config.Data.DataDir), ValidationIndices = Full(config.Data.ValidationIndices), ValidationDir = Full(config.Data.ValidationDir) },
         };
-        return Execute(absolute, runDir, progress, cancel, isNew: true, workers, backend, warn);
+        return Execute(absolute, runDir, progress, cancel, isNew: true, workers, backend, warn, observers ?? []);
     }
 
     /// <summary>
@@ -56,10 +57,10 @@ public static class SearchRunner
     /// <summary>
     /// Continues the run in <paramref name="runDir"/> from its journal. <paramref name="extension"/> lets it go further
     /// than it was set to (a larger budget, more generations, a longer time limit): the journal replays as before, and
-    /// the search goes on from where it ended.
+    /// the search goes on from where it ended. The other parameters are <see cref="Start"/>'s.
     /// </summary>
     public static SearchSummary Resume(string runDir, IProgress<SearchProgress>? progress = null, CancellationToken cancel = default, int workers = 1,
-        IEvaluationBackend? backend = null, SearchExtension? extension = null, Action<string>? warn = null)
+        IEvaluationBackend? backend = null, SearchExtension? extension = null, Action<string>? warn = null, IReadOnlyList<ISearchObserver>? observers = null)
     {
         CheckWorkers(workers);
         var config = ReadConfig(runDir);
@@ -68,7 +69,7 @@ public static class SearchRunner
         if (extension is not null) config = config with { Options = extension.Apply(config.Options, done) };
         config.Validate();
         OutputPath.CheckFolder(runDir, nameof(Resume), NeededBytes(config.Model));
-        return Execute(config, runDir, progress, cancel, isNew: false, workers, backend, warn, rewriteConfig: extension is not null);
+        return Execute(config, runDir, progress, cancel, isNew: false, workers, backend, warn, observers ?? [], rewriteConfig: extension is not null);
     }
 
     /// <summary>The settings of the run in <paramref name="runDir"/> (its <c>config.json</c>).</summary>
@@ -98,7 +99,7 @@ public static class SearchRunner
     private static long NeededBytes(string model) => File.Exists(model) ? 4 * new FileInfo(model).Length + (16 << 20) : 0;
 
     private static SearchSummary Execute(SearchConfig config, string runDir, IProgress<SearchProgress>? progress, CancellationToken cancel, bool isNew, int workers,
-        IEvaluationBackend? backend, Action<string>? warn, bool rewriteConfig = false)
+        IEvaluationBackend? backend, Action<string>? warn, IReadOnlyList<ISearchObserver> observers, bool rewriteConfig = false)
     {
         var store = new RunStore(runDir);
         using var model = ModelFile.Load(config.Model);
@@ -137,35 +138,17 @@ public static class SearchRunner
             evaluator.Latency = LatencyTable.Open(model.Graph, config.Evaluation.LatencyBatch, TorchSharp.torch.get_num_threads(), store.PathOf(RunStore.LatencyFile));
 
         using var journal = store.OpenJournal();
-        using var populations = store.OpenPopulations();
+        using var folder = new RunFolderObserver(store, space, rewriteConfig ? config : null);
         var evaluate = remoteEvaluate ?? evaluator.Evaluate;
-        // An extended run's settings replace the old ones once the old journal has replayed: from then on the journal
-        // holds evaluations that only the new settings reproduce.
-        void Replayed()
-        {
-            if (rewriteConfig) store.WriteConfig(config);
-            rewriteConfig = false;
-        }
-        // A genome that decodes to a model already evaluated is the same model: the journal keeps the first genome, the
-        // aliases file the others (once each, a resumed run replaying them included).
-        using var aliases = store.OpenAliases();
-        var aliased = aliases.Existing.Select(a => EvaluationRecord.Key(a.Genome)).ToHashSet();
-        void Alias(double[] genome, EvaluationRecord known, int generation)
-        {
-            if (aliased.Add(EvaluationRecord.Key(genome))) aliases.Append(new ModelAlias(known.Index, generation, genome));
-        }
         Func<double[], string>? modelKey = config.DistinctModels ? g => space.ModelKey(g, config.Evaluation.ChannelMultiple) : null;
         var run = new SearchRun(space, score, evaluator.BaseCost, config.Options, evaluate, journal, progress, cancel, accuracyFloor, modelKey)
         {
-            Aliased = Alias,
-            ThetaComputed = theta => store.WriteTheta(space, theta),
-            GenerationEvaluated = populations.Record,
-            Workers = backend?.Concurrency ?? workers, Status = backend is null ? null : () => backend.Status, Replayed = Replayed,
+            Observers = [folder, .. observers],
+            Workers = backend?.Concurrency ?? workers, Status = backend is null ? null : () => backend.Status,
         };
-        var strategy = SearchStrategies.Create(config.Strategy);
         try
         {
-            strategy.Run(run, new Random(config.Options.Seed));
+            SearchStrategies.Run(SearchStrategies.Create(config.Strategy), run, new Random(config.Options.Seed));
         }
         catch (OperationCanceledException)
         {
@@ -173,7 +156,7 @@ public static class SearchRunner
         }
         if (run.Replaying && !cancel.IsCancellationRequested)
             throw new AscaiException($"{store.PathOf(RunStore.JournalFile)}: the search ended after {run.Evaluations} of the journal's {journal.Existing.Count} evaluations; the journal was made with other settings");
-        if (!run.Replaying) Replayed();
+        if (!run.Replaying) folder.Replayed(); // a journal that replayed to its end with nothing new after it
         return Summarize(config, store, model, data, space, evaluator, run, baseAccuracy, floor, cancel, remote: backend is not null, warnings);
     }
 

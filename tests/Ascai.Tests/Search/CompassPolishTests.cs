@@ -12,7 +12,7 @@ public class CompassPolishTests
     private static SearchRun Search(SearchOptions options)
     {
         var run = new SearchRun(Space, new ScoreFunction(options.Score, 95, 94), 1_000_000, options, SyntheticSearch.Evaluate);
-        new GeneticStrategy().Run(run, new Random(options.Seed));
+        SearchStrategies.Run(new GeneticStrategy(), run, new Random(options.Seed));
         return run;
     }
 
@@ -101,5 +101,29 @@ public class CompassPolishTests
         var lastGeneration = run.Records.Where(r => r.Generation >= 0).Max(r => r.Index);
         Assert.InRange(lastGeneration, 120 - 40 - 1, 120 - 40 + options.Population - 1);
         Assert.Contains(run.Records, r => r.Index > lastGeneration && r.Generation == -1);
+    }
+
+    [Theory]
+    [InlineData("random")]
+    [InlineData("uniform")]
+    [InlineData("ddpg")]
+    public void ThePolishFollowsAnyStrategy(string strategy)
+    {
+        var options = new SearchOptions { Population = 8, Budget = 60, Polish = 20, Seed = 1 };
+        var bests = new List<EvaluationRecord>();
+        var run = new SearchRun(Space, new ScoreFunction(options.Score, 95, 94), 1_000_000, options, SyntheticSearch.Evaluate)
+        {
+            Observers = [new EventLog { OnBest = bests.Add }],
+        };
+        SearchStrategies.Run(SearchStrategies.Create(strategy), run, new Random(options.Seed));
+        // The strategy handed over with at most the polish's share left (a batch may reach into it), and the polish
+        // spent the rest from the best the strategy found.
+        int handOver = run.Records.TakeWhile(r => r.Generation >= 0).Count();
+        Assert.InRange(handOver, 40, 40 + options.Population - 1);
+        Assert.Equal(60, run.Evaluations);
+        Assert.All(run.Records.Skip(handOver), r => Assert.Equal(-1, r.Generation));
+        // Observers were told every new best, in order, the last being the run's best.
+        Assert.Equal(run.BestFeasible, bests[^1]);
+        Assert.True(bests.Zip(bests.Skip(1)).All(p => p.Second.Score > p.First.Score));
     }
 }

@@ -66,7 +66,7 @@ public class DdpgStrategyTests
     {
         var space = SyntheticSearch.Space(4);
         var run = new SearchRun(space, new ScoreFunction(options.Score, 95, 94), 1_000_000, options, SyntheticSearch.Evaluate, journal);
-        new DdpgStrategy().Run(run, new Random(options.Seed));
+        SearchStrategies.Run(new DdpgStrategy(), run, new Random(options.Seed));
         return run;
     }
 
@@ -94,7 +94,7 @@ public class DdpgStrategyTests
         var space = SyntheticSearch.Space(4);
         var run = new SearchRun(space, new ScoreFunction(options.Score, 95, 94), 1_000_000, options, SyntheticSearch.Evaluate,
             modelKey: g => string.Join(",", g.Select(v => Math.Round(v * 4))));
-        new DdpgStrategy().Run(run, new Random(options.Seed));
+        SearchStrategies.Run(new DdpgStrategy(), run, new Random(options.Seed));
         Assert.Equal(20, run.Evaluations);
         Assert.Equal("evaluation budget (20)", run.StopReason);
         Assert.Equal(20, run.Records.Select(r => string.Join(",", r.Genome.Select(v => Math.Round(v * 4)))).Distinct().Count());

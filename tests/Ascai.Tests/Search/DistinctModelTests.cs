@@ -23,7 +23,7 @@ public class DistinctModelTests
         var run = new SearchRun(space, new ScoreFunction(ScoreForm.Ascai, 95, 94), 1_000_000, new SearchOptions { Budget = 2 },
             (g, t) => { calls++; return new CandidateResult(94.5, (long)(1000 * (2 - g.Sum())), 10); }, modelKey: g => space.ModelKey(g, 8))
         {
-            Aliased = (g, known, _) => aliases.Add((g, known.Index)),
+            Observers = [new EventLog { OnAlias = (g, known, _) => aliases.Add((g, known.Index)) }],
         };
         var records = run.Evaluate([[0.10, 0.3], [0.20, 0.3], [0.5, 0.5]], 0);
         Assert.Equal(2, calls);            // the second genome is the first model

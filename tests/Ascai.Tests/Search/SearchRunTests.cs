@@ -13,7 +13,7 @@ public class SearchRunTests
     {
         var space = SyntheticSearch.Space(4);
         var run = new SearchRun(space, new ScoreFunction(options.Score, 95, 94), 1_000_000, options, SyntheticSearch.Evaluate, journal, cancel: cancel);
-        SearchStrategies.Create(strategy).Run(run, new Random(options.Seed));
+        SearchStrategies.Run(SearchStrategies.Create(strategy), run, new Random(options.Seed));
         return run;
     }
 
@@ -50,7 +50,7 @@ public class SearchRunTests
         {
             using var journal = new Journal(dir.File(file));
             var run = new SearchRun(space, score, 1_000_000, options, evaluate ?? Jittered, journal, cancel: cancel) { Workers = workers };
-            try { new GeneticStrategy().Run(run, new Random(options.Seed)); } catch (OperationCanceledException) { }
+            try { SearchStrategies.Run(new GeneticStrategy(), run, new Random(options.Seed)); } catch (OperationCanceledException) { }
             return run;
         }
         var one = Search("one.jsonl", 1);
@@ -86,7 +86,7 @@ public class SearchRunTests
             int calls = 0;
             var run = new SearchRun(space, new ScoreFunction(ScoreForm.Ascai, 95, 94), 1_000_000, Small,
                 (g, t) => { if (++calls > 40) cancel.Cancel(); return SyntheticSearch.Evaluate(g, t); }, journal, cancel: cancel.Token);
-            try { new GeneticStrategy().Run(run, new Random(Small.Seed)); } catch (OperationCanceledException) { }
+            try { SearchStrategies.Run(new GeneticStrategy(), run, new Random(Small.Seed)); } catch (OperationCanceledException) { }
         }
         var cut = File.ReadAllText(dir.File("cut.jsonl"));
         File.WriteAllText(dir.File("cut.jsonl"), cut + cut.Split('\n')[0][..20]);
@@ -134,8 +134,8 @@ public class SearchRunTests
         using (var journal = new Journal(dir.File("short.jsonl")))
         {
             extended = new SearchRun(SyntheticSearch.Space(4), new ScoreFunction(options.Score, 95, 94), 1_000_000, options with { Budget = 70 },
-                SyntheticSearch.Evaluate, journal) { Replayed = () => replayed = journal.Existing.Count };
-            new GeneticStrategy().Run(extended, new Random(options.Seed));
+                SyntheticSearch.Evaluate, journal) { Observers = [new EventLog { OnReplayed = () => replayed = journal.Existing.Count }] };
+            SearchStrategies.Run(new GeneticStrategy(), extended, new Random(options.Seed));
         }
         using (var journal = new Journal(dir.File("long.jsonl"))) fresh = Run(options with { Budget = 70 }, journal);
         Assert.Equal(30, replayed); // told once the old journal had replayed, before the first new evaluation
@@ -216,9 +216,9 @@ public class SearchRunTests
             SearchRun? run = null;
             run = new SearchRun(SyntheticSearch.Space(4), new ScoreFunction(o.Score, 95, 94.5), 1_000_000, o, SyntheticSearch.Evaluate)
             {
-                ThetaComputed = _ => afterTheta = run!.Evaluations, GenerationEvaluated = (g, _) => { if (g == 0) beforeGa = run!.Evaluations; },
+                Observers = [new EventLog { OnTheta = _ => afterTheta = run!.Evaluations, OnGeneration = (g, _) => { if (g == 0) beforeGa = run!.Evaluations; } }],
             };
-            new GeneticStrategy().Run(run, new Random(o.Seed));
+            SearchStrategies.Run(new GeneticStrategy(), run, new Random(o.Seed));
             return (afterTheta, beforeGa);
         }
         var unbounded = Warm(options with { Generations = 1 });

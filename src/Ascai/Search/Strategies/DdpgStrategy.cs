@@ -67,7 +67,7 @@ public sealed class DdpgStrategy : ISearchStrategy
     }
 
     /// <inheritdoc/>
-    public void Run(SearchRun run, Random random)
+    public string? Run(SearchRun run, Random random)
     {
         var options = run.Options.Ddpg;
         var space = run.Space;
@@ -76,7 +76,7 @@ public sealed class DdpgStrategy : ISearchStrategy
         {
             run.Phase = "threshold";
             var theta = ThresholdVector.Compute(space, g => GeneticStrategy.Feasible(run, g), run.Options.ThresholdResolution);
-            run.ThetaComputed?.Invoke(theta);
+            run.Notify(o => o.ThetaComputed(theta));
             caps = theta.Select((t, i) => space.Genes[i].LevelOf(t)).ToArray();
         }
         // The budget counts distinct models, and an episode whose model the journal already holds costs none of it (a
@@ -86,7 +86,7 @@ public sealed class DdpgStrategy : ISearchStrategy
         int episodes = run.Options.Budget is { } budget ? budget * EpisodesPerEvaluation : options.Episodes;
         var embedding = States(space);
         using var agent = new DdpgAgent(Features, options.MemoryPerGene * space.Genes.Count, options, random);
-        for (int episode = 0; episode < episodes && !run.ShouldStop; episode++)
+        for (int episode = 0; episode < episodes && !run.ShouldStop && !run.HandOver; episode++)
         {
             run.Phase = episode < warmup ? "warm-up" : "episode";
             double noise = options.InitialNoise * Math.Pow(options.NoiseDecay, episode - warmup);
@@ -99,7 +99,7 @@ public sealed class DdpgStrategy : ISearchStrategy
             if (episode >= warmup)
                 for (int i = 0; i < actions.Length; i++) agent.Update(random);
         }
-        run.Stop($"episodes ({episodes})");
+        return run.HandOver ? null : $"episodes ({episodes})";
     }
 
     /// <summary>A draw of Normal(<paramref name="mean"/>, <paramref name="sigma"/>) truncated to [0, 1] (by rejection; clipped after many misses).</summary>

@@ -21,43 +21,35 @@ public sealed class GeneticStrategy : ISearchStrategy
     public double[]? Theta { get; private set; }
 
     /// <inheritdoc/>
-    public void Run(SearchRun run, Random random)
+    public string? Run(SearchRun run, Random random)
     {
         var options = run.Options;
         if (options.Init == InitMode.Warm)
         {
             run.Phase = "threshold";
-            Theta = ThresholdVector.Compute(run.Space, g => Feasible(run, g), options.ThresholdResolution);
-            run.ThetaComputed?.Invoke(Theta);
+            var theta = Theta = ThresholdVector.Compute(run.Space, g => Feasible(run, g), options.ThresholdResolution);
+            run.Notify(o => o.ThetaComputed(theta));
         }
         run.Phase = "initial population";
         var population = InitialPopulation(run, random);
         double bestScore = double.NegativeInfinity;
         int stale = 0;
-        string? end = null; // why the GA ended, recorded once the polish (if any) is done
-        for (int generation = 0; generation < options.Generations && !run.ShouldStop; generation++)
+        for (int generation = 0; generation < options.Generations && !run.ShouldStop && !run.HandOver; generation++)
         {
-            // With a budget, the polish gets what is left once at most its share remains.
-            if (options.Polish > 0 && options.Budget is { } budget && run.Evaluations >= budget - options.Polish) break;
             run.Phase = "generation";
             var records = run.Evaluate(population, generation);
             if (records.Count < population.Length) break; // stopped mid-generation
-            run.GenerationEvaluated?.Invoke(generation, records);
+            int evaluated = generation;
+            run.Notify(o => o.GenerationEvaluated(evaluated, records));
             if (run.BestFeasible is { } best && best.Score > bestScore) { bestScore = best.Score; stale = 0; }
-            else if (options.Stagnation is { } limit && ++stale >= limit) { end = $"stagnation ({limit} generations)"; break; }
-            if (generation == options.Generations - 1) { end = $"generations ({options.Generations})"; break; }
+            else if (options.Stagnation is { } limit && ++stale >= limit) return $"stagnation ({limit} generations)";
+            if (generation == options.Generations - 1) return $"generations ({options.Generations})";
             var parents = SelectParents(records, options, random).Select(i => records[i].Genome).ToArray();
             population = Crossover.Apply(parents, options.CrossoverProbability, options.SwapProbability, random);
             Mutation.Apply(population, run.Space.Genes, options.MutationProbability, options.TweakProbability, options.Sigma, random);
             population = population.Select(run.Space.Clip).ToArray();
         }
-        if (options.Polish > 0 && !run.ShouldStop)
-        {
-            run.Phase = "polish";
-            string? polished = CompassPolish.Run(run, options.Polish);
-            if (polished is not null) end = end is null ? polished : $"{end}, then {polished}";
-        }
-        if (end is not null) run.Stop(end);
+        return null;
     }
 
     private static int[] SelectParents(IReadOnlyList<EvaluationRecord> records, SearchOptions options, Random random)

@@ -7,12 +7,12 @@ public sealed class RandomStrategy : ISearchStrategy
     public string Name => "random";
 
     /// <inheritdoc/>
-    public void Run(SearchRun run, Random random)
+    public string? Run(SearchRun run, Random random)
     {
         run.Phase = "random";
         int batches = run.Options.Budget is null ? run.Options.Generations : int.MaxValue;
-        for (int b = 0; b < batches && !run.ShouldStop; b++)
+        for (int b = 0; b < batches && !run.ShouldStop && !run.HandOver; b++)
             run.Evaluate(Enumerable.Range(0, run.Options.Population).Select(_ => Initialization.Sample(run.Space, null, random)).ToArray(), b);
-        run.Stop(run.StopReason ?? $"batches ({batches})");
+        return run.ShouldStop || run.HandOver ? null : $"batches ({batches})";
     }
 }

@@ -18,12 +18,12 @@ public sealed class UniformStrategy : ISearchStrategy
     public static double[] Level(SearchSpace space, double u) => space.Genes.Select(g => g.AtLevel(u)).ToArray();
 
     /// <inheritdoc/>
-    public void Run(SearchRun run, Random random)
+    public string? Run(SearchRun run, Random random)
     {
         int steps = Math.Min(run.Options.Budget ?? MaxSteps, MaxSteps);
         run.Phase = "sweep";
-        for (int k = 0; k < steps && !run.ShouldStop; k++)
+        for (int k = 0; k < steps && !run.ShouldStop && !run.HandOver; k++)
             run.Evaluate([Level(run.Space, steps == 1 ? 1 : (double)k / (steps - 1))], k);
-        run.Stop($"sweep done ({steps} levels)");
+        return run.HandOver ? null : $"sweep done ({steps} levels)";
     }
 }
