@@ -8,9 +8,9 @@ namespace Ascai.Compression;
 /// channel unfoldings), computed once per layer and then only sliced per rank: a search asks for the same layer
 /// at many ranks, and the decomposition is the expensive part. Entries are keyed by layer, kind and a fingerprint
 /// of the weight (shape, sum, sum of squares), so a weight that changed is factorised afresh rather than served
-/// stale. Thread-safe; the cached tensors live as long as the cache.
+/// stale. Thread-safe; the cached tensors live until the cache is disposed (the evaluator that holds it disposes it).
 /// </summary>
-public sealed class FactorCache
+public sealed class FactorCache : IDisposable
 {
     private readonly ConcurrentDictionary<(string Layer, string Kind), Lazy<Entry>> _entries = new();
     private int _requests, _misses;
@@ -38,6 +38,18 @@ public sealed class FactorCache
             // Another weight under the same name (another model): drop the stale entry and factorise this one.
             _entries.TryRemove(KeyValuePair.Create((layer, kind), lazy));
         }
+    }
+
+    /// <summary>Layers (and kinds) whose factors are held.</summary>
+    public int Count => _entries.Count;
+
+    /// <summary>Frees the cached factors (what <see cref="GetOrAdd"/> returned is then invalid) and empties the cache.</summary>
+    public void Dispose()
+    {
+        foreach (var lazy in _entries.Values)
+            if (lazy.IsValueCreated)
+                foreach (var factor in lazy.Value.Factors) factor.Dispose();
+        _entries.Clear();
     }
 
     private Entry Compute(Tensor weight, double[] fingerprint, Func<Tensor, Tensor[]> factorize)

@@ -268,9 +268,10 @@ public sealed class CandidateEvaluator : IDisposable
             .EnsureFinite("a compressed model").Accuracy;
     }
 
-    /// <summary>Frees the image batches.</summary>
+    /// <summary>Frees the image batches and the factor cache of its compression options (the evaluator owns it).</summary>
     public void Dispose()
     {
+        _context.Factors?.Dispose();
         _validation.Dispose();
         if (_confirmation.IsValueCreated) _confirmation.Value?.Dispose();
         if (_calibration.IsValueCreated) _calibration.Value.ForEach(t => t.Dispose());

@@ -117,5 +117,12 @@ public class DecompositionTests
         using var d = Compressor.Apply(other, svdOnly, fresh);
         Assert.True(c.Forward(x).eq(d.Forward(x)).all().item<bool>());
         Assert.Equal(3, cached.Factors.Misses);
+
+        // Disposing the cache frees what it holds.
+        var factors = cached.Factors.GetOrAdd(fc, "svd", other[fc].Parameters["weight"], _ => throw new InvalidOperationException("cached"));
+        Assert.False(factors[0].IsInvalid);
+        cached.Factors.Dispose();
+        Assert.True(factors.All(f => f.IsInvalid));
+        Assert.Equal(0, cached.Factors.Count);
     }
 }
