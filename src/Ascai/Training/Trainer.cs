@@ -14,6 +14,15 @@ namespace Ascai.Training;
 /// </summary>
 public static class Trainer
 {
+    /// <summary>
+    /// Steps in a row whose gradients may come out NaN or infinite before the training counts as diverged. Such a step
+    /// is skipped (nothing is updated), as a mixed-precision gradient scaler does: libtorch's multithreaded CPU
+    /// convolution backward now and then returns a non-finite weight gradient for a layer with one input channel (seen
+    /// fine-tuning a pruned LeNet-5 at 0.5 loss, never with one thread; PyTorch issue 34344 reports the same class of
+    /// fault), and one such step would turn every weight into NaN.
+    /// </summary>
+    public const int SkippableSteps = 3;
+
     /// <summary>Runs <see cref="TrainOptions.Epochs"/> epochs over the training split of <paramref name="data"/>.</summary>
     public static IReadOnlyList<EpochResult> Train(LayerGraph graph, DatasetSplits data, TrainOptions options,
         IProgress<TrainProgress>? progress = null, CancellationToken cancel = default, LayerGraph? teacher = null)
@@ -42,7 +51,7 @@ public static class Trainer
             var epochClock = Stopwatch.StartNew();
             double lossSum = 0;
             long correct = 0, seen = 0;
-            int s = 0;
+            int s = 0, skippedInARow = 0;
             using var batches = loader.Batches(data.TrainIndices, options.BatchSize, shuffle, augmentation).GetEnumerator();
             while (true)
             {
@@ -61,21 +70,38 @@ public static class Trainer
                     throw new SettingException(SettingException.Of<TrainOptions>(nameof(TrainOptions.LearningRate)),
                         $"{options.LearningRate} made the training diverge (loss {value} at epoch {epoch}, step {s + 1}): try a lower one");
                 loss.backward();
+                s++;
+                if (!GradientsFinite(graph))
+                {
+                    if (++skippedInARow > SkippableSteps)
+                        throw new SettingException(SettingException.Of<TrainOptions>(nameof(TrainOptions.LearningRate)),
+                            $"{options.LearningRate} made the training diverge (non-finite gradients at epoch {epoch}, steps {s - SkippableSteps} to {s}): try a lower one");
+                    continue;
+                }
+                skippedInARow = 0;
                 optimizer.step();
                 zeros.Apply();
                 lossSum += value * labels.shape[0];
                 correct += logits.argmax(1).eq(labels).sum().item<long>();
                 seen += labels.shape[0];
-                progress?.Report(new TrainProgress(epoch, options.Epochs, ++s, steps, lossSum / seen, 100.0 * correct / seen, null, clock.Elapsed));
+                progress?.Report(new TrainProgress(epoch, options.Epochs, s, steps, lossSum / seen, 100.0 * correct / seen, null, clock.Elapsed));
             }
             var validation = Evaluator.Evaluate(graph, data.Validation, data.ValidationIndices, data.Normalization, cancel: cancel);
             if (!validation.Finite) // the last step's update can break the weights after a finite loss
                 throw new SettingException(SettingException.Of<TrainOptions>(nameof(TrainOptions.LearningRate)),
                     $"{options.LearningRate} made the training diverge (NaN or infinite outputs after epoch {epoch}): try a lower one");
+            seen = Math.Max(seen, 1); // an epoch whose every step was skipped has no loss to report
             results.Add(new EpochResult(epoch, lossSum / seen, 100.0 * correct / seen, validation.Accuracy, epochClock.Elapsed.TotalSeconds));
             progress?.Report(new TrainProgress(epoch, options.Epochs, steps, steps, lossSum / seen, 100.0 * correct / seen, validation.Accuracy, clock.Elapsed));
         }
         return results;
+    }
+
+    private static bool GradientsFinite(LayerGraph graph)
+    {
+        foreach (var parameter in graph.Parameters())
+            if (parameter.grad is { } grad && !grad.isfinite().all().item<bool>()) return false;
+        return true;
     }
 
     // (1 - w) CE(student, labels) + w T^2 KL(teacher_T || student_T), the teacher in eval mode and without gradients.
