@@ -1,13 +1,13 @@
 #!/usr/bin/env bash
 # ASCAI against AMC's DDPG agent (with AMC's reward, and with ASCAI's score as its reward), uniform and random search at
-# equal budgets: Ps on the committed small VGG and
-# ResNet-20, D on the small VGG, seeds 0-2 (uniform has no randomness: seed 0), 600 evaluations each, floor = base
+# equal budgets: Ps and D on the committed small VGG and
+# ResNet-20, seeds 0-2 (uniform has no randomness: seed 0), 600 evaluations each, floor = base
 # validation accuracy - 1 point. Runs experiments/baselines.sh per setting (resumes and skips finished runs), then prints
 # per run its distinct models evaluated, its best (ASCAI) score among feasible candidates, the model it returned, and the
 # cheapest feasible MACs ratio it had after 300 and after 600 evaluations (from its journal) with that model's accuracy;
 # writes OUT_DIR/<setting>/report/ with the runs' cheapest-feasible curves overlaid.
-# Usage: experiments/strategies.sh [OUT_DIR] (default runs/strategies); env SEEDS, BUDGET, SETTINGS ("vgg-ps r20-ps vgg-d"),
-# STRATEGIES ("ascai ddpg ddpg-score random"; uniform always runs once).
+# Usage: experiments/strategies.sh [OUT_DIR] (default runs/strategies); env SEEDS, BUDGET, SETTINGS ("vgg-ps r20-ps vgg-d"; also r20-d),
+# STRATEGIES ("ascai ddpg ddpg-score random"; uniform always runs once), EXTRA (more search options for every run).
 set -euo pipefail
 root="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
 out="${1:-$root/runs/strategies}"
