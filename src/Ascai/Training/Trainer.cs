@@ -18,7 +18,7 @@ public static class Trainer
     /// Steps in a row whose gradients may come out NaN or infinite before the training counts as diverged. Such a step
     /// is skipped (nothing is updated), as a mixed-precision gradient scaler does: libtorch's multithreaded CPU
     /// convolution backward now and then returns a non-finite weight gradient for a layer with one input channel (seen
-    /// fine-tuning a pruned LeNet-5 at 0.5 loss, never with one thread; PyTorch issue 34344 reports the same class of
+    /// fine-tuning a pruned LeNet-5 at 0.5 loss, never with one thread; pytorch/pytorch#34344 reports the same class of
     /// fault), and one such step would turn every weight into NaN.
     /// </summary>
     public const int SkippableSteps = 3;
@@ -56,7 +56,7 @@ public static class Trainer
             while (true)
             {
                 cancel.ThrowIfCancellationRequested();
-                if (options.TimeLimit is { } stepLimit && clock.Elapsed >= stepLimit && s > 0) break;
+                if (options.TimeLimit is { } stepLimit && clock.Elapsed >= stepLimit && seen > 0) break;
                 using var scope = NewDisposeScope(); // before the batch is made, so that it is freed here too
                 if (!batches.MoveNext()) break;
                 var (images, labels) = batches.Current;
@@ -90,18 +90,20 @@ public static class Trainer
             if (!validation.Finite) // the last step's update can break the weights after a finite loss
                 throw new SettingException(SettingException.Of<TrainOptions>(nameof(TrainOptions.LearningRate)),
                     $"{options.LearningRate} made the training diverge (NaN or infinite outputs after epoch {epoch}): try a lower one");
-            seen = Math.Max(seen, 1); // an epoch whose every step was skipped has no loss to report
+            if (seen == 0) // every step of a short epoch was skipped: nothing was learnt, and there is no loss to report
+                throw new SettingException(SettingException.Of<TrainOptions>(nameof(TrainOptions.LearningRate)),
+                    $"{options.LearningRate} made the training diverge (non-finite gradients at every step of epoch {epoch}): try a lower one");
             results.Add(new EpochResult(epoch, lossSum / seen, 100.0 * correct / seen, validation.Accuracy, epochClock.Elapsed.TotalSeconds));
             progress?.Report(new TrainProgress(epoch, options.Epochs, steps, steps, lossSum / seen, 100.0 * correct / seen, validation.Accuracy, clock.Elapsed));
         }
         return results;
     }
 
+    // One reduction and one synchronisation per step, not one per parameter.
     private static bool GradientsFinite(LayerGraph graph)
     {
-        foreach (var parameter in graph.Parameters())
-            if (parameter.grad is { } grad && !grad.isfinite().all().item<bool>()) return false;
-        return true;
+        var finite = graph.Parameters().Select(p => p.grad).OfType<Tensor>().Select(g => g.isfinite().all()).ToArray();
+        return finite.Length == 0 || stack(finite).all().item<bool>();
     }
 
     // (1 - w) CE(student, labels) + w T^2 KL(teacher_T || student_T), the teacher in eval mode and without gradients.

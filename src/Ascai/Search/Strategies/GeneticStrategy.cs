@@ -39,8 +39,7 @@ public sealed class GeneticStrategy : ISearchStrategy
             run.Phase = "generation";
             var records = run.Evaluate(population, generation);
             if (records.Count < population.Length) break; // stopped mid-generation
-            int evaluated = generation;
-            run.Notify(o => o.GenerationEvaluated(evaluated, records));
+            run.Notify(o => o.GenerationEvaluated(generation, records));
             if (run.BestFeasible is { } best && best.Score > bestScore) { bestScore = best.Score; stale = 0; }
             else if (options.Stagnation is { } limit && ++stale >= limit) return $"stagnation ({limit} generations)";
             if (generation == options.Generations - 1) return $"generations ({options.Generations})";

@@ -13,6 +13,6 @@ public sealed class RandomStrategy : ISearchStrategy
         int batches = run.Options.Budget is null ? run.Options.Generations : int.MaxValue;
         for (int b = 0; b < batches && !run.ShouldStop && !run.HandOver; b++)
             run.Evaluate(Enumerable.Range(0, run.Options.Population).Select(_ => Initialization.Sample(run.Space, null, random)).ToArray(), b);
-        return run.ShouldStop || run.HandOver ? null : $"batches ({batches})";
+        return run.HandOver ? null : $"batches ({batches})";
     }
 }
