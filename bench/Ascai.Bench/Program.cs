@@ -9,6 +9,7 @@ using Ascai.Bench;
 //   dotnet run -c Release --project bench/Ascai.Bench -- nats [--run DIR] [--candidates N]
 //   dotnet run -c Release --project bench/Ascai.Bench -- memory [--model FILE] [--methods M] [--evaluations N] [--images N] [--engine E]
 //   dotnet run -c Release --project bench/Ascai.Bench -- searches RUN_DIR...
+//   dotnet run -c Release --project bench/Ascai.Bench -- proxy RUN_DIR [--candidates K] [--bn-images N]
 //   dotnet run -c Release --project bench/Ascai.Bench -- onnx-zoo DIR     (DIR from experiments/onnx-zoo.py)
 //   dotnet run -c Release --project bench/Ascai.Bench -- decoding [--images N] [--width W] [--height H] [--resize R] [--crop C]
 Ascai.Runtime.NativeRuntime.Initialize();
@@ -53,8 +54,11 @@ switch (benchmark)
     case "searches":
         SearchTimeBenchmark.Run(args.Skip(1).ToList());
         break;
+    case "proxy":
+        ProxyBenchmark.Run(args.ElementAtOrDefault(1) ?? throw new ArgumentException("proxy needs a run folder"), Option("--candidates", 8), Option("--bn-images", 1000));
+        break;
     default:
-        Console.Error.WriteLine($"error: unknown benchmark '{benchmark}' (known: forward, compression, replay, workers, nats, memory, decoding, searches, onnx-zoo)");
+        Console.Error.WriteLine($"error: unknown benchmark '{benchmark}' (known: forward, compression, replay, workers, nats, memory, decoding, searches, proxy, onnx-zoo)");
         return 2;
 }
 return 0;

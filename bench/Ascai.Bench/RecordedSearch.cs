@@ -7,8 +7,8 @@ using Ascai.Serialization;
 namespace Ascai.Bench;
 
 /// <summary>
-/// A committed search run folder read back for replaying its genomes: its config, journal, model (from this
-/// checkout's models/ folder, wherever the run was made), data set split as the search had it, and search space.
+/// A committed search run folder read back for replaying its genomes: its config, journal, model (where the run
+/// found it, else from this checkout's models/ folder), data set split as the search had it, and search space.
 /// </summary>
 internal sealed class RecordedSearch : IDisposable
 {
@@ -16,7 +16,9 @@ internal sealed class RecordedSearch : IDisposable
     {
         var store = new RunStore(runDir);
         var config = store.ReadConfig();
-        Config = config with { Model = Path.GetFullPath(Path.Combine("models", Path.GetFileName(config.Model))), Data = config.Data with { DataDir = null } };
+        // A committed run names a model of the checkout that made it: read it from this checkout's models/ folder.
+        string model = File.Exists(config.Model) ? config.Model : Path.GetFullPath(Path.Combine("models", Path.GetFileName(config.Model)));
+        Config = config with { Model = model, Data = config.Data with { DataDir = null } };
         Journal = store.ReadJournal();
         Model = ModelFile.Load(Config.Model);
         Data = ModelData.Load(Model, Config.Data, Config.Normalization);

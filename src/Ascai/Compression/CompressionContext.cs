@@ -36,7 +36,7 @@ public sealed record CompressionContext
     public ImportanceCriterion Importance { get; init; } = ImportanceCriterion.Taylor;
     /// <summary>
     /// What replaces a pruned channel in its consumers. Zero here, because a context without data cannot measure
-    /// means; the search and the CLI default to <see cref="PrunedChannelFill.Mean"/>.
+    /// moments; a search's candidates get the fill of its evaluation specification.
     /// </summary>
     public PrunedChannelFill Fill { get; init; } = PrunedChannelFill.Zero;
     /// <summary>Channels kept by structured pruning are rounded up to a multiple of this (1 = exact floor(p * C)).</summary>

@@ -109,8 +109,8 @@ public sealed class FrontFineTuning(Model model, DatasetSplits data, CandidateEv
         return confirmed ? evaluator.Confirm(graph, int8, cancel) : evaluator.Measure(graph, int8, cancel);
     }
 
-    // Evenly spaced members of a cost-sorted list, both ends included.
-    private static List<EvaluationRecord> Spread(List<EvaluationRecord> sorted, int count)
+    /// <summary>At most <paramref name="count"/> evenly spaced members of a cost-sorted list, both ends included.</summary>
+    public static List<EvaluationRecord> Spread(List<EvaluationRecord> sorted, int count)
     {
         if (sorted.Count <= count) return sorted;
         if (count == 1) return [sorted[^1]];
@@ -120,18 +120,25 @@ public sealed class FrontFineTuning(Model model, DatasetSplits data, CandidateEv
     private (LayerGraph Graph, double Seconds) FineTuned(EvaluationRecord record, FineTuneOptions options, int epochs, TimeSpan? timeLimit,
         CancellationToken cancel, string folder = "finetuned")
     {
-        string path = Path.Combine(cacheDir, folder, $"{record.Index}.ascai");
-        if (File.Exists(path))
-        {
-            var known = ModelFile.Load(path);
-            return (known.Graph, 0);
-        }
-        var graph = evaluator.Build(record.Genome);
+        var training = options.Training(run.Options.Seed, timeLimit) with { Epochs = epochs, KeepZeros = run.Space.PrunesWeights };
+        return FineTune(model, data, evaluator, record.Genome, training, options.Distill, Path.Combine(cacheDir, folder, $"{record.Index}.ascai"), cancel);
+    }
+
+    /// <summary>
+    /// The compact model of <paramref name="genome"/> (as <paramref name="evaluator"/> builds it) trained by
+    /// <paramref name="training"/> on <paramref name="data"/>'s training split, distilled from <paramref name="model"/> when
+    /// <paramref name="distill"/>; saved at <paramref name="path"/>, and read back from there (in 0 seconds) when it is
+    /// already there. The caller disposes the graph.
+    /// </summary>
+    public static (LayerGraph Graph, double Seconds) FineTune(Model model, DatasetSplits data, CandidateEvaluator evaluator, double[] genome,
+        TrainOptions training, bool distill, string path, CancellationToken cancel = default)
+    {
+        if (File.Exists(path)) return (ModelFile.Load(path).Graph, 0);
+        var graph = evaluator.Build(genome);
         try
         {
             var clock = System.Diagnostics.Stopwatch.StartNew();
-            var training = options.Training(run.Options.Seed, timeLimit) with { Epochs = epochs, KeepZeros = run.Space.PrunesWeights };
-            Trainer.Train(graph, data with { Normalization = model.Info.Normalization }, training, cancel: cancel, teacher: options.Distill ? model.Graph : null);
+            Trainer.Train(graph, data with { Normalization = model.Info.Normalization }, training, cancel: cancel, teacher: distill ? model.Graph : null);
             Directory.CreateDirectory(Path.GetDirectoryName(path)!);
             ModelFile.Save(new Model(graph, model.Info with { Compression = new CompressionRecord { BaseMacs = evaluator.BaseMacs, BaseParams = evaluator.BaseParams, Compact = true } }), path);
             return (graph, clock.Elapsed.TotalSeconds);
