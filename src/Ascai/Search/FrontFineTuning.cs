@@ -109,7 +109,7 @@ public sealed class FrontFineTuning(Model model, DatasetSplits data, CandidateEv
         return confirmed ? evaluator.Confirm(graph, int8, cancel) : evaluator.Measure(graph, int8, cancel);
     }
 
-    /// <summary>At most <paramref name="count"/> evenly spaced members of a cost-sorted list, both ends included.</summary>
+    /// <summary>At most <paramref name="count"/> evenly spaced members of a sorted list (by cost, say), both ends included.</summary>
     public static List<EvaluationRecord> Spread(List<EvaluationRecord> sorted, int count)
     {
         if (sorted.Count <= count) return sorted;
