@@ -7,8 +7,8 @@ namespace Ascai.Bench;
 /// <summary>
 /// How well a search's quick score ranks candidates as fine-tuning would (EagleEye, ECCV 2020, measured this as the
 /// correlation between a pruned candidate's accuracy before and after fine-tuning). From a finished run folder it
-/// takes candidates of two kinds: spread over the Pareto front (what <c>--probe</c> fine-tunes), and ones within 10% of
-/// the returned model's cost spread over the accuracy the search measured (what the search must tell apart at the floor). Each is scored on the search's
+/// takes candidates of two kinds: spread over the Pareto front, and the ones <c>--probe</c> fine-tunes, within 10% of
+/// the returned model's cost and spread over the accuracy the search measured (what the search must tell apart at the floor). Each is scored on the search's
 /// images with each fill of pruned channels, with and without batch-norm re-estimation, then fine-tuned once (one
 /// epoch, distilled, from the run's own fill, as the pipeline does) and measured on the test split, images no score saw.
 /// Prints Kendall's tau of each quick score against the fine-tuned accuracy, and of the cost alone for reference.
@@ -32,13 +32,8 @@ internal static class ProxyBenchmark
         var returned = summary.Best?.Genome is { } best ? search.Journal.FirstOrDefault(r => r.Genome.SequenceEqual(best)) : null;
         var front = SearchRun.Pareto(search.Journal, metric);
         var frontPicked = FrontFineTuning.Spread(front, candidates);
-        // At about the returned model's cost (within 10%), distinct decoded models (two genomes of one model would tie by
-        // construction), spread over the accuracy the search measured: what the search has to rank at the floor.
-        double target = returned is null ? Cost(front[front.Count / 2]) : Cost(returned);
-        var band = search.Journal.Where(r => r.Failure is null && r.RejectedAfter is null && Math.Abs(Cost(r) / target - 1) <= 0.1)
-            .GroupBy(r => space.ModelKey(r.Genome, config.Evaluation.ChannelMultiple)).Select(g => g.First())
-            .OrderBy(r => r.ValAccuracy).ThenBy(r => r.Index).ToList();
-        var nearPicked = FrontFineTuning.Spread(band, candidates).OrderBy(Cost).ToList();
+        // What the search had to rank at the floor, as --probe picks them: about the returned model's cost, spread over the search's accuracy.
+        var nearPicked = FrontFineTuning.AtCost(search.Journal, metric, returned is null ? Cost(front[front.Count / 2]) : Cost(returned), candidates);
 
         var proxies = new List<Proxy>();
         foreach (var fill in new[] { PrunedChannelFill.Zero, PrunedChannelFill.Mean, PrunedChannelFill.Linear })
@@ -54,7 +49,7 @@ internal static class ProxyBenchmark
             Console.WriteLine($"# {runDir}: {config.Evaluation.Methods}, {data.ValidationIndices.Length} search images, {data.TestIndices.Length} test images, " +
                 $"batch-norm re-estimation on {batchNormImages} training images, fine-tuning 1 epoch distilled from the {config.Evaluation.Fill.ToString().ToLowerInvariant()} fill");
             Console.WriteLine($"base: search images {pipeline.BaseAccuracy():F2}%, test {pipeline.Accuracy(model.Graph, data.Test, data.TestIndices):F2}%");
-            foreach (var (label, picked) in new[] { ("spread over the front", frontPicked), ($"within 10% of the returned model's {metric.ToString().ToLowerInvariant()}, spread over their search accuracy", nearPicked) })
+            foreach (var (label, picked) in new[] { ("spread over the front", frontPicked), ("at about the returned model's cost (what --probe picks)", nearPicked) })
             {
                 Console.WriteLine();
                 Console.WriteLine($"## {picked.Count} candidates {label}");

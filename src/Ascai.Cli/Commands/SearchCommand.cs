@@ -53,7 +53,7 @@ internal static class SearchCommand
         fineTuneLoss.AcceptOnlyFromAmong("distill", "labels");
         var bnImages = new Option<int>("--bn-reestimate") { Description = "re-estimate each candidate's batch-norm statistics on this many training images before scoring it (EagleEye; 0 = none)" }
             .Gives(Spec(nameof(EvaluationSpec.BatchNormImages)));
-        var probe = new Option<int>("--probe") { Description = "fine-tune this many candidates spread over the front for one epoch and report Kendall's tau between their search and fine-tuned accuracy (0 = none)" }
+        var probe = new Option<int>("--probe") { Description = "fine-tune for one epoch this many candidates at about the returned model's cost, spread over their search accuracy, and report Kendall's tau between their search accuracy and their fine-tuned test accuracy (0 = none)" }
             .Gives(Config(nameof(SearchConfig.Probe)));
         var distinct = new Option<bool>("--distinct-models")
         {

@@ -15,7 +15,10 @@ public sealed record FineTunedModel
     public double MacsRatio { get; init; }
     /// <summary>Accuracy on the search's images before fine-tuning.</summary>
     public double ValAccuracy { get; init; }
-    /// <summary>Accuracy on the images the floor is judged on after fine-tuning (the confirmation images when there are some).</summary>
+    /// <summary>
+    /// Accuracy after fine-tuning on the images the floor is judged on (the confirmation images when there are some), or
+    /// on the test split for a probed candidate.
+    /// </summary>
     public double JudgedOnAccuracy { get; init; }
     /// <summary>Whether it meets the floor there after fine-tuning.</summary>
     public bool Passed { get; init; }
@@ -65,29 +68,46 @@ public sealed class FrontFineTuning(Model model, DatasetSplits data, CandidateEv
     }
 
     /// <summary>
-    /// Kendall's tau between the search's accuracy of <paramref name="count"/> candidates spread over the front and their
-    /// accuracy after one epoch of fine-tuning (on the confirmation images when there are some): whether the search's
-    /// ranking, its proxy for what a candidate is worth, holds once candidates are trained.
+    /// Kendall's tau between the search's accuracy of <paramref name="count"/> candidates and their test accuracy after one
+    /// epoch of fine-tuning: whether the search's ranking, its proxy for what a candidate is worth, holds once candidates
+    /// are trained. The candidates are the ones the search had to tell apart, at about the cost of
+    /// <paramref name="returned"/> (the front's middle when nothing was returned; <see cref="AtCost"/>). Along the front
+    /// the search's accuracy rises with cost by construction, so ranking front members would only say that larger models
+    /// fine-tune better. The test split judges because its images are many and took no part in choosing them.
     /// </summary>
-    public (double Tau, List<FineTunedModel> Probed) Probe(int count, FineTuneOptions options, bool confirmed, CancellationToken cancel = default)
+    public (double Tau, List<FineTunedModel> Probed) Probe(int count, FineTuneOptions options, EvaluationRecord? returned, CancellationToken cancel = default)
     {
-        var front = run.ParetoFront().ToList();
-        var picked = Spread(front, count);
+        var front = run.ParetoFront();
+        if (front.Count == 0) return (double.NaN, []);
+        var picked = AtCost(run.Records, run.Space.Cost, (returned ?? front[front.Count / 2]).CostIn(run.Space.Cost), count);
         var probed = new List<FineTunedModel>();
         foreach (var record in picked)
         {
             var (graph, seconds) = FineTuned(record, options, epochs: 1, null, cancel, "probe");
             using (graph)
             {
-                var result = Judge(record, graph, confirmed, cancel);
                 probed.Add(new FineTunedModel
                 {
                     Index = record.Index, MacsRatio = (double)record.Macs / evaluator.BaseMacs, ValAccuracy = record.ValAccuracy,
-                    JudgedOnAccuracy = result.ValAccuracy, Seconds = seconds,
+                    JudgedOnAccuracy = evaluator.Accuracy(graph, data.Test, data.TestIndices, run.Space.Int8Layers(record.Genome), cancel), Seconds = seconds,
                 });
             }
         }
         return (KendallTau(probed.Select(p => p.ValAccuracy).ToArray(), probed.Select(p => p.JudgedOnAccuracy).ToArray()), probed);
+    }
+
+    /// <summary>
+    /// At most <paramref name="count"/> scored candidates of <paramref name="records"/> within 10% of
+    /// <paramref name="cost"/> (the band doubled until it holds that many), spread evenly over the accuracy the search
+    /// measured on them, both ends included; by increasing cost. Failed and early-rejected candidates are left out.
+    /// </summary>
+    public static List<EvaluationRecord> AtCost(IEnumerable<EvaluationRecord> records, Cost.CostMetric metric, double cost, int count)
+    {
+        var scored = records.Where(r => r.Failure is null && r.RejectedAfter is null).ToList();
+        List<EvaluationRecord> band;
+        double width = 0.1;
+        while ((band = scored.Where(r => Math.Abs(r.CostIn(metric) / cost - 1) <= width).ToList()).Count < count && band.Count < scored.Count && width < 1e3) width *= 2;
+        return Spread(band.OrderBy(r => r.ValAccuracy).ThenBy(r => r.Index).ToList(), count).OrderBy(r => r.CostIn(metric)).ThenBy(r => r.Index).ToList();
     }
 
     // The front's candidates worth fine-tuning: cheaper than the confirmed result and at most Slack points below the

@@ -52,7 +52,10 @@ public sealed record SearchConfig
     /// <summary>Fine-tuning of the front's cheapest candidates after the search (null: none, the paper's search stops before it).</summary>
     public FineTuneOptions? FineTune { get; init; }
 
-    /// <summary>Candidates spread over the front fine-tuned for one epoch to tell how well the search's ranking predicts fine-tuned accuracy (0: none).</summary>
+    /// <summary>
+    /// Candidates at about the returned model's cost fine-tuned for one epoch to tell how well the search's ranking predicts
+    /// fine-tuned accuracy (0: none; <see cref="FrontFineTuning.Probe"/>).
+    /// </summary>
     public int Probe { get; init; }
 
     /// <summary>

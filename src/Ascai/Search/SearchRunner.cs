@@ -203,7 +203,7 @@ public static class SearchRunner
         LayerGraph? fineTuned = null;
         if (config.FineTune is { } fineTune && tuning.Run(fineTune, confirmationFloor ?? run.Floor, confirmationFloor is not null, returned, tuned, cancel) is { } chosen)
             (returned, fineTuned) = chosen;
-        var (tau, probed) = config.Probe > 0 ? tuning.Probe(config.Probe, config.FineTune ?? new FineTuneOptions(), confirmationFloor is not null, cancel) : (double.NaN, []);
+        var (tau, probed) = config.Probe > 0 ? tuning.Probe(config.Probe, config.FineTune ?? new FineTuneOptions(), returned, cancel) : (double.NaN, []);
         summary = summary with { FineTuned = tuned, Probe = probed, ProbeTau = config.Probe > 0 ? tau : null };
         SummaryModel? best = null;
         if (returned is { } b)

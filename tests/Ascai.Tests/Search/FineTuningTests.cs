@@ -157,4 +157,22 @@ public class FineTuningTests
         Assert.All(again.FineTuned, f => Assert.Equal(0, f.Seconds));
         Assert.Equal(summary.FineTuned.Select(f => f.JudgedOnAccuracy), again.FineTuned.Select(f => f.JudgedOnAccuracy));
     }
+
+    [Fact]
+    public void TheProbeTakesCandidatesAtTheReturnedCostSpreadOverWhatTheSearchMeasured()
+    {
+        // MACs 50..149, search accuracy unrelated to cost; one early-rejected candidate whose accuracy is only a bound.
+        var records = Enumerable.Range(0, 100).Select(i => new EvaluationRecord { Index = i, Genome = [i], Macs = 50 + i, ValAccuracy = i * 37 % 100 }).ToList();
+        records.Add(new EvaluationRecord { Index = 100, Genome = [100], Macs = 100, ValAccuracy = 99.5, RejectedAfter = 10 });
+        var picked = FrontFineTuning.AtCost(records, CostMetric.Macs, cost: 100, count: 5);
+        Assert.Equal(5, picked.Count);
+        Assert.All(picked, r => Assert.InRange(r.Macs, 90, 110));
+        Assert.DoesNotContain(picked, r => r.RejectedAfter is not null);
+        var band = records.Where(r => r.Macs is >= 90 and <= 110 && r.RejectedAfter is null).ToList();
+        Assert.Equal(band.Min(r => r.ValAccuracy), picked.Min(r => r.ValAccuracy));
+        Assert.Equal(band.Max(r => r.ValAccuracy), picked.Max(r => r.ValAccuracy));
+        Assert.Equal(picked.OrderBy(r => r.Macs), picked);
+        // Fewer than asked within 10% of the cost (21): the band widens until it holds them.
+        Assert.Equal(30, FrontFineTuning.AtCost(records, CostMetric.Macs, cost: 100, count: 30).Count);
+    }
 }
