@@ -16,7 +16,9 @@ Ascai.Runtime.NativeRuntime.Initialize();
 CultureInfo.DefaultThreadCurrentCulture = CultureInfo.InvariantCulture;
 
 string benchmark = args.FirstOrDefault() ?? "forward";
-var options = args.Skip(1).Chunk(2).Where(p => p.Length == 2).ToDictionary(p => p[0], p => p[1]);
+// "--name value" pairs wherever they stand, so that positional arguments (a run folder) may come first.
+var options = Enumerable.Range(1, Math.Max(0, args.Length - 2)).Where(i => args[i].StartsWith("--", StringComparison.Ordinal))
+    .ToDictionary(i => args[i], i => args[i + 1]);
 int Option(string name, int fallback) => options.TryGetValue(name, out var v) ? int.Parse(v, CultureInfo.InvariantCulture) : fallback;
 
 switch (benchmark)
