@@ -69,7 +69,8 @@ internal static class SearchDisplay
             Console.WriteLine($"fine-tuned {s.FineTuned.Count} candidate(s): " + string.Join(", ", s.FineTuned.Select(f =>
                 $"{100 * f.MacsRatio:F1}% MACs {f.ValAccuracy:F2}% -> {f.JudgedOnAccuracy:F2}%{(f.Passed ? " (meets the floor)" : "")}")));
         if (s.ProbeTau is { } tau)
-            Console.WriteLine($"probe: Kendall's tau {tau:F2} between the search's accuracy of {s.Probe.Count} candidates and their accuracy after one epoch of fine-tuning");
+            Console.WriteLine($"probe: Kendall's tau {tau:F2} between the search's accuracy of {s.Probe.Count} candidates at about the returned cost and their test accuracy after one epoch of fine-tuning" +
+                (s.ProbeCostTau is { } costTau ? $" (their cost alone: {costTau:F2})" : ""));
         if (s.Latency is { } l && s.Best is { MeasuredLatency: { } measured })
             Console.WriteLine($"latency at batch {l.Batch} (ONNX Runtime, this machine): {s.Baseline.MeasuredLatency:F2} ms -> {measured:F2} ms ({s.Baseline.MeasuredLatency / measured:F2}x faster); " +
                 $"the table's prediction was {s.Best.Latency:F2} ms (median error {100 * l.MedianError:F1}%, max {100 * l.MaxError:F1}% over {l.Models} models of the front)");

@@ -73,12 +73,13 @@ public sealed class FrontFineTuning(Model model, DatasetSplits data, CandidateEv
     /// are trained. The candidates are the ones the search had to tell apart, at about the cost of
     /// <paramref name="returned"/> (the front's middle when nothing was returned; <see cref="AtCost"/>). Along the front
     /// the search's accuracy rises with cost by construction, so ranking front members would only say that larger models
-    /// fine-tune better. The test split judges because its images are many and took no part in choosing them.
+    /// fine-tune better. The test split judges because its images are many and took no part in choosing them. Also
+    /// returned: the tau of the candidates' cost alone, what a ranking that knows nothing of accuracy would achieve.
     /// </summary>
-    public (double Tau, List<FineTunedModel> Probed) Probe(int count, FineTuneOptions options, EvaluationRecord? returned, CancellationToken cancel = default)
+    public (double Tau, double CostTau, List<FineTunedModel> Probed) Probe(int count, FineTuneOptions options, EvaluationRecord? returned, CancellationToken cancel = default)
     {
         var front = run.ParetoFront();
-        if (front.Count == 0) return (double.NaN, []);
+        if (front.Count == 0) return (double.NaN, double.NaN, []);
         var picked = AtCost(run.Records, run.Space.Cost, (returned ?? front[front.Count / 2]).CostIn(run.Space.Cost), count);
         var probed = new List<FineTunedModel>();
         foreach (var record in picked)
@@ -93,7 +94,8 @@ public sealed class FrontFineTuning(Model model, DatasetSplits data, CandidateEv
                 });
             }
         }
-        return (KendallTau(probed.Select(p => p.ValAccuracy).ToArray(), probed.Select(p => p.JudgedOnAccuracy).ToArray()), probed);
+        var tuned = probed.Select(p => p.JudgedOnAccuracy).ToArray();
+        return (KendallTau(probed.Select(p => p.ValAccuracy).ToArray(), tuned), KendallTau(picked.Select(r => r.CostIn(run.Space.Cost)).ToArray(), tuned), probed);
     }
 
     /// <summary>

@@ -31,6 +31,8 @@ public sealed record SearchSummary
     public List<FineTunedModel> Probe { get; init; } = [];
     /// <summary>Kendall's tau between the probed candidates' search accuracy and their fine-tuned test accuracy (null without a probe).</summary>
     public double? ProbeTau { get; init; }
+    /// <summary>Kendall's tau between the probed candidates' cost and their fine-tuned test accuracy: what ranking by cost alone would achieve.</summary>
+    public double? ProbeCostTau { get; init; }
     /// <summary>Distinct evaluations.</summary>
     public int Evaluations { get; init; }
     /// <summary>Wall-clock seconds of the last (or only) part of the run.</summary>

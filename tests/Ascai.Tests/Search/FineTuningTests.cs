@@ -144,6 +144,7 @@ public class FineTuningTests
         Assert.True(summary.FineTuned.Count <= 2);
         Assert.Equal(3, summary.Probe.Count);
         Assert.InRange(summary.ProbeTau!.Value, -1, 1);
+        Assert.InRange(summary.ProbeCostTau!.Value, -1, 1);
         Assert.True(File.Exists(Path.Combine(dir.File("run"), "finetuned", $"{summary.FineTuned[0].Index}.ascai")), "fine-tuned models are kept for a resume");
         if (summary.Best is { FineTuned: true } best)
         {
