@@ -155,6 +155,24 @@ public static class ReportBuilder
                 ]).ToList()));
         }
 
+        if (summary.FineTuned.Count > 0)
+        {
+            document.Blocks.Add(new Heading(2, "Fine-tuned candidates"));
+            document.Blocks.Add(new Paragraph("Fine-tuned after the search, cheapest first, and judged again " +
+                (summary.ConfirmationImages > 0 ? "on the confirmation images" : "on the search's images") + "; the first that meets the floor there is returned."));
+            document.Blocks.Add(new Table(["journal index", "MACs ratio", "search acc (%)", "after fine-tuning (%)", "meets the floor", "fine-tuning (s)"],
+                summary.FineTuned.Select(f => new[] { I(f.Index), F(f.MacsRatio, 3), F(f.ValAccuracy, 2), F(f.JudgedOnAccuracy, 2), f.Passed ? "yes" : "no", F(f.Seconds, 0) }).ToList()));
+        }
+        if (summary.ProbeTau is { } tau)
+        {
+            document.Blocks.Add(new Heading(2, "How far the search's ranking holds after fine-tuning"));
+            document.Blocks.Add(new Paragraph($"{summary.Probe.Count} candidates at about the returned model's cost, spread over their search accuracy, fine-tuned for one epoch " +
+                $"and measured on the test split. Kendall's tau between their search accuracy and their fine-tuned accuracy: {F(tau, 2)}" +
+                (summary.ProbeCostTau is { } costTau ? $"; between their cost alone and it: {F(costTau, 2)}." : ".")));
+            document.Blocks.Add(new Table(["journal index", "MACs ratio", "search acc (%)", "fine-tuned test acc (%)"],
+                summary.Probe.Select(p => new[] { I(p.Index), F(p.MacsRatio, 3), F(p.ValAccuracy, 2), F(p.JudgedOnAccuracy, 2) }).ToList()));
+        }
+
         if (layers is not null)
         {
             document.Blocks.Add(new Heading(2, "Best individual, layer by layer"));

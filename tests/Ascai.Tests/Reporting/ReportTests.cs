@@ -13,7 +13,7 @@ namespace Ascai.Tests.Reporting;
 public class ReportTests
 {
     /// <summary>Writes a run folder of <paramref name="generations"/> x <paramref name="population"/> made-up evaluations.</summary>
-    private static string SyntheticRun(TempDirectory dir, string name, string strategy = "ascai", int generations = 3, int population = 6)
+    private static string SyntheticRun(TempDirectory dir, string name, string strategy = "ascai", int generations = 3, int population = 6, bool fineTuned = false)
     {
         string modelPath = dir.File("lenet5.ascai");
         if (!File.Exists(modelPath))
@@ -58,6 +58,13 @@ public class ReportTests
             Best = new SummaryModel { ValAccuracy = best.ValAccuracy, TestAccuracy = 84, Macs = best.Macs, MacsRatio = best.Macs / baseMacs, Params = best.Params, Genome = best.Genome },
             AccThreshold = 80, Evaluations = records.Count, Strategy = strategy, Methods = "ps", Genes = space.Genes.Count, StopReason = "generations (3)",
         };
+        if (fineTuned)
+            summary = summary with
+            {
+                FineTuned = [new FineTunedModel { Index = 3, MacsRatio = 0.41, ValAccuracy = 78.5, JudgedOnAccuracy = 81.25, Passed = true, Seconds = 12 }],
+                Probe = [new FineTunedModel { Index = 5, MacsRatio = 0.5, ValAccuracy = 82, JudgedOnAccuracy = 83.5 }, new FineTunedModel { Index = 7, MacsRatio = 0.52, ValAccuracy = 84, JudgedOnAccuracy = 83.25 }],
+                ProbeTau = -1, ProbeCostTau = 1,
+            };
         File.WriteAllText(Path.Combine(run, RunStore.ConfigFile), JsonSerializer.Serialize(config, Json.Options));
         File.WriteAllText(Path.Combine(run, RunStore.SummaryFile), JsonSerializer.Serialize(summary, Json.Options));
         File.WriteAllLines(Path.Combine(run, RunStore.JournalFile), records.Select(r => JsonSerializer.Serialize(r, Json.Options).ReplaceLineEndings(" ")));
@@ -97,6 +104,22 @@ public class ReportTests
         Assert.Equal(files.Count, Regex.Matches(html, "src=\"data:image/png;base64,").Count);
         Assert.DoesNotMatch("(src|href)=\"(https?:)?//", html);
         foreach (var figure in document.Figures) Assert.Contains(Convert.ToBase64String(figure.Png), html);
+    }
+
+    [Fact]
+    public void FineTunedAndProbedCandidatesAreTabled()
+    {
+        using var dir = new TempDirectory();
+        string run = SyntheticRun(dir, "tuned-run", fineTuned: true);
+        ReportBuilder.Write([RunFolder.Load(run)], dir.File("report"), new ReportOptions { LatencyBatch = 4 });
+        string markdown = File.ReadAllText(Path.Combine(dir.File("report"), ReportBuilder.MarkdownFile));
+        Assert.Contains("| 3 | 0.410 | 78.50 | 81.25 | yes | 12 |", markdown);
+        Assert.Contains("Kendall's tau between their search accuracy and their fine-tuned accuracy: -1.00; between their cost alone and it: 1.00.", markdown);
+        Assert.Contains("| 7 | 0.520 | 84.00 | 83.25 |", markdown);
+        // A run without fine-tuning has neither section.
+        string plain = SyntheticRun(dir, "plain-run");
+        ReportBuilder.Write([RunFolder.Load(plain)], dir.File("plain-report"), new ReportOptions { LatencyBatch = 4 });
+        Assert.DoesNotContain("Fine-tuned candidates", File.ReadAllText(Path.Combine(dir.File("plain-report"), ReportBuilder.MarkdownFile)));
     }
 
     [Fact]
