@@ -8,9 +8,10 @@ namespace Ascai.Bench;
 /// How well a search's quick score ranks candidates as fine-tuning would (EagleEye, ECCV 2020, measured this as the
 /// correlation between a pruned candidate's accuracy before and after fine-tuning). From a finished run folder it
 /// takes candidates of two kinds: spread over the Pareto front, and the ones <c>--probe</c> fine-tunes, within 10% of
-/// the returned model's cost and spread over the accuracy the search measured (what the search must tell apart at the floor). Each is scored on the search's
-/// images with each fill of pruned channels, with and without batch-norm re-estimation, then fine-tuned once (one
-/// epoch, distilled, from the run's own fill, as the pipeline does) and measured on the test split, images no score saw.
+/// the returned model's cost and spread over the accuracy the search measured (what the search must tell apart at the
+/// floor). Each is scored on the search's images with each fill of pruned channels, with and without batch-norm
+/// re-estimation, then fine-tuned once (one epoch, distilled, from the run's own fill, as the pipeline does) and
+/// measured on the test split, images no score saw.
 /// Prints Kendall's tau of each quick score against the fine-tuned accuracy, and of the cost alone for reference.
 /// Fine-tuned models are kept in <c>RUN/proxy/INDEX.ascai</c>, so a second run only re-scores.
 /// </summary>
@@ -44,6 +45,7 @@ internal static class ProxyBenchmark
             quantization: config.Evaluation.Quantization)).ToList();
         // The pipeline's own candidate (the run's fill and re-estimation) is what fine-tuning starts from.
         using var pipeline = config.Evaluation.Evaluator(model, data, space);
+        var training = new FineTuneOptions().Training(config.Options.Seed) with { Epochs = 1, KeepZeros = space.PrunesWeights };
         try
         {
             Console.WriteLine($"# {runDir}: {config.Evaluation.Methods}, {data.ValidationIndices.Length} search images, {data.TestIndices.Length} test images, " +
@@ -61,7 +63,6 @@ internal static class ProxyBenchmark
                 foreach (var record in picked)
                 {
                     for (int p = 0; p < proxies.Count; p++) scores[p].Add(evaluators[p].Evaluate(record.Genome).ValAccuracy);
-                    var training = new FineTuneOptions().Training(config.Options.Seed) with { Epochs = 1, KeepZeros = space.PrunesWeights };
                     var (graph, seconds) = FrontFineTuning.FineTune(model, data, pipeline, record.Genome, training, distill: true,
                         Path.Combine(runDir, "proxy", $"{record.Index}.ascai"));
                     using (graph) tuned.Add(pipeline.Accuracy(graph, data.Test, data.TestIndices, space.Int8Layers(record.Genome)));

@@ -16,7 +16,7 @@ internal sealed class RecordedSearch : IDisposable
     {
         var store = new RunStore(runDir);
         var config = store.ReadConfig();
-        // A committed run names a model of the checkout that made it: read it from this checkout's models/ folder.
+        // A committed run names the model by where the checkout that made it had it: read it from this checkout's models/ folder.
         string model = File.Exists(config.Model) ? config.Model : Path.GetFullPath(Path.Combine("models", Path.GetFileName(config.Model)));
         Config = config with { Model = model, Data = config.Data with { DataDir = null } };
         Journal = store.ReadJournal();

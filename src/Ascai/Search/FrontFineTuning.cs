@@ -74,12 +74,13 @@ public sealed class FrontFineTuning(Model model, DatasetSplits data, CandidateEv
     /// <paramref name="returned"/> (the front's middle when nothing was returned; <see cref="AtCost"/>). Along the front
     /// the search's accuracy rises with cost by construction, so ranking front members would only say that larger models
     /// fine-tune better. The test split judges because its images are many and took no part in choosing them. Also
-    /// returned: the tau of the candidates' cost alone, what a ranking that knows nothing of accuracy would achieve.
+    /// returned: the tau of the candidates' cost alone, what a ranking that knows nothing of accuracy would achieve. Both
+    /// are null when fewer than two candidates could be probed.
     /// </summary>
-    public (double Tau, double CostTau, List<FineTunedModel> Probed) Probe(int count, FineTuneOptions options, EvaluationRecord? returned, CancellationToken cancel = default)
+    public (double? Tau, double? CostTau, List<FineTunedModel> Probed) Probe(int count, FineTuneOptions options, EvaluationRecord? returned, CancellationToken cancel = default)
     {
         var front = run.ParetoFront();
-        if (front.Count == 0) return (double.NaN, double.NaN, []);
+        if (front.Count == 0) return (null, null, []);
         var picked = AtCost(run.Records, run.Space.Cost, (returned ?? front[front.Count / 2]).CostIn(run.Space.Cost), count);
         var probed = new List<FineTunedModel>();
         foreach (var record in picked)
@@ -94,6 +95,7 @@ public sealed class FrontFineTuning(Model model, DatasetSplits data, CandidateEv
                 });
             }
         }
+        if (probed.Count < 2) return (null, null, probed); // no ranking to compare
         var tuned = probed.Select(p => p.JudgedOnAccuracy).ToArray();
         return (KendallTau(probed.Select(p => p.ValAccuracy).ToArray(), tuned), KendallTau(picked.Select(r => r.CostIn(run.Space.Cost)).ToArray(), tuned), probed);
     }

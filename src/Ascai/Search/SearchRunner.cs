@@ -203,8 +203,8 @@ public static class SearchRunner
         LayerGraph? fineTuned = null;
         if (config.FineTune is { } fineTune && tuning.Run(fineTune, confirmationFloor ?? run.Floor, confirmationFloor is not null, returned, tuned, cancel) is { } chosen)
             (returned, fineTuned) = chosen;
-        var (tau, costTau, probed) = config.Probe > 0 ? tuning.Probe(config.Probe, config.FineTune ?? new FineTuneOptions(), returned, cancel) : (double.NaN, double.NaN, []);
-        summary = summary with { FineTuned = tuned, Probe = probed, ProbeTau = config.Probe > 0 ? tau : null, ProbeCostTau = config.Probe > 0 ? costTau : null };
+        var (tau, costTau, probed) = config.Probe > 0 ? tuning.Probe(config.Probe, config.FineTune ?? new FineTuneOptions(), returned, cancel) : (null, null, []);
+        summary = summary with { FineTuned = tuned, Probe = probed, ProbeTau = tau, ProbeCostTau = costTau };
         SummaryModel? best = null;
         if (returned is { } b)
         {

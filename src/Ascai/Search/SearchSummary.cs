@@ -29,7 +29,7 @@ public sealed record SearchSummary
     public List<FineTunedModel> FineTuned { get; init; } = [];
     /// <summary>The candidates the probe fine-tuned for one epoch.</summary>
     public List<FineTunedModel> Probe { get; init; } = [];
-    /// <summary>Kendall's tau between the probed candidates' search accuracy and their fine-tuned test accuracy (null without a probe).</summary>
+    /// <summary>Kendall's tau between the probed candidates' search accuracy and their fine-tuned test accuracy (null without a probe, or with fewer than two candidates).</summary>
     public double? ProbeTau { get; init; }
     /// <summary>Kendall's tau between the probed candidates' cost and their fine-tuned test accuracy: what ranking by cost alone would achieve.</summary>
     public double? ProbeCostTau { get; init; }
