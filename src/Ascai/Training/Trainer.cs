@@ -15,11 +15,12 @@ namespace Ascai.Training;
 public static class Trainer
 {
     /// <summary>
-    /// Steps in a row whose gradients may come out NaN or infinite before the training counts as diverged. Such a step
-    /// is skipped (nothing is updated), as a mixed-precision gradient scaler does: libtorch's multithreaded CPU
-    /// convolution backward now and then returns a non-finite weight gradient for a layer with one input channel (seen
-    /// fine-tuning a pruned LeNet-5 at 0.5 loss, never with one thread; pytorch/pytorch#34344 reports the same class of
-    /// fault), and one such step would turn every weight into NaN.
+    /// Steps in a row whose gradients may come out NaN or infinite before the training counts as diverged. libtorch's
+    /// multithreaded CPU convolution backward now and then returns a non-finite weight gradient for a layer with one
+    /// input channel (seen fine-tuning pruned LeNet-5s at 0.5 loss, for up to four steps in a row, never with one
+    /// thread; pytorch/pytorch#34344 reports the same class of fault), and one such step would turn every weight into
+    /// NaN. Such a step's backward is done again on one thread; if that too is not finite, the step is skipped
+    /// (nothing is updated), as a mixed-precision gradient scaler does.
     /// </summary>
     public const int SkippableSteps = 3;
 
@@ -69,9 +70,9 @@ public static class Trainer
                 if (!float.IsFinite(value))
                     throw new SettingException(SettingException.Of<TrainOptions>(nameof(TrainOptions.LearningRate)),
                         $"{options.LearningRate} made the training diverge (loss {value} at epoch {epoch}, step {s + 1}): try a lower one");
-                loss.backward();
+                loss.backward(retain_graph: true); // kept for a second backward on one thread, freed with the step's scope
                 s++;
-                if (!GradientsFinite(graph))
+                if (!GradientsFinite(graph) && !BackwardOnOneThread(optimizer, loss, graph))
                 {
                     if (++skippedInARow > SkippableSteps)
                         throw new SettingException(SettingException.Of<TrainOptions>(nameof(TrainOptions.LearningRate)),
@@ -97,6 +98,24 @@ public static class Trainer
             progress?.Report(new TrainProgress(epoch, options.Epochs, steps, steps, lossSum / seen, 100.0 * correct / seen, validation.Accuracy, clock.Elapsed));
         }
         return results;
+    }
+
+    // The step's backward again, on one thread (see SkippableSteps); whether its gradients are finite.
+    private static bool BackwardOnOneThread(optim.Optimizer optimizer, Tensor loss, LayerGraph graph)
+    {
+        int threads = get_num_threads();
+        if (threads == 1) return false;
+        optimizer.zero_grad();
+        set_num_threads(1);
+        try
+        {
+            loss.backward();
+        }
+        finally
+        {
+            set_num_threads(threads);
+        }
+        return GradientsFinite(graph);
     }
 
     // One reduction and one synchronisation per step, not one per parameter.
