@@ -1,9 +1,9 @@
 #!/usr/bin/env bash
-# Issue 4 with linear fill (session 5): ASCAI (genecai score, --constraint strict, --polish 150) against uniform
+# The search against the baselines with linear fill: ASCAI (genecai score, --constraint strict, --polish 150) against uniform
 # and random search at 1,000 evaluations, Ps, floor = base validation accuracy - 1 point, no fine-tuning, exact
 # channel counts; then the penalty-only selection (seed 0), ResNet-20, the 8-multiple default, a 4,000-image
-# validation set of unseen images, and D+Ps (500 evaluations). Session 6: ASCAI with tournament selection
-# (selection/, sizes 2 and 4; ResNet-20, D+Ps and D with size 2) and the session-5 proportional runs again with
+# validation set of unseen images, and D+Ps (500 evaluations); then ASCAI with tournament selection
+# (selection/, sizes 2 and 4; ResNet-20, D+Ps and D with size 2) and the proportional-selection runs again with
 # the multi-start polish. Each run:
 # runs/<group>/<name>/; finished runs are skipped, killed ones resumed.
 #   experiments/linear.sh            (all of it, ~3.5 h on 2 cores at THREADS=1 with two instances side by side)

@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# Issue 4: does a compass-search polish after the GA (--polish) bring ASCAI's Ps result further below uniform's?
+# Does a compass-search polish after the GA (--polish) bring ASCAI's Ps result further below uniform's?
 # Same setting as docs/search.md's comparison (small VGG, Ps, mean fill, exact channel counts, floor - 1 point,
 # budget 1,000 evaluations including the polish's), for the ascai and genecai scores, seeds 0 1 2:
 #   experiments/polish.sh            -> runs/${RUNS:-polish}/<score>-polish<P>-seed<k>/

@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# Issue 6's end-to-end check: a CNN trained in PyTorch (Debian's python3-torch) on Fashion-MNIST, exported to ONNX,
+# The end-to-end check of an imported model: a CNN trained in PyTorch (Debian's python3-torch) on Fashion-MNIST, exported to ONNX,
 # searched by Ascai, its best model checked in ONNX Runtime and timed against the original.
 # Usage: experiments/pytorch-e2e.sh [OUT_DIR] (default runs/pytorch-e2e); env BUDGET (default 300), EPOCHS (3).
 set -euo pipefail

@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# Reruns one of the paper's studies end to end (issue 5, method.md section 6) and writes its report into
+# Reruns one of the paper's studies end to end (method.md section 6) and writes its report into
 # docs/results/<study>/<model>/ (report.md, report.html, figures):
 #   experiments/study.sh init        warm vs naive initialization (Fig. 5a), 3 seeds
 #   experiments/study.sh population  N = 10 / 20 / 50 at equal generations (Fig. 5b)

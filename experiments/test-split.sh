@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
-# Splits Fashion-MNIST's test set into two IDX data sets of images the committed models never saw (docs/search.md,
-# session 5): "train" = test images 0-4999 (a search's validation and calibration images), "t10k" = 5000-9999.
+# Splits Fashion-MNIST's test set into two IDX data sets of images the committed models never saw (docs/search.md):
+# "train" = test images 0-4999 (a search's validation and calibration images), "t10k" = 5000-9999.
 #   experiments/test-split.sh [OUT]      (default runs/fm-testsplit), then for example
 #   ascai search ... --dataset idx --data-dir runs/fm-testsplit --val-size 4000
 set -euo pipefail

@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # Test accuracy of uniform Ps on the small VGG at several ratios (linear fill, exact counts, no fine-tuning), to
-# compare a searched model's test accuracy with uniform pruning's at the same MACs (docs/search.md, session 5):
+# compare a searched model's test accuracy with uniform pruning's at the same MACs (docs/search.md):
 #   experiments/uniform-test-curve.sh [RATIOS...]     (default 0.26 0.30 0.32 0.34 0.36 0.38 0.40 0.42 0.44)
 # Prints: ratio | MACs ratio | val acc | test acc. Env: ASCAI, FILL (default linear), DATA (data options for
 # compress and eval, e.g. DATA="--dataset idx --data-dir DIR --val-size 4000").

@@ -10,7 +10,7 @@ using Ascai.Serialization;
 namespace Ascai.Bench;
 
 /// <summary>
-/// Issue 3's table: on a trained model, without fine-tuning, each method applied uniformly at ratios 0.1 .. 0.7 —
+/// The compression-methods table: on a trained model, without fine-tuning, each method applied uniformly at ratios 0.1 .. 0.7 —
 /// validation accuracy, MACs ratio (parameters for Pn), and the measured latency of the compact model against the
 /// original's (1,000 validation images, batch 250, median of 5), so that "cheaper on paper" is checked in seconds.
 /// A ratio r maps to: Pn / Ps, prune r of each layer; SVD, rank fraction 1 - r (bin round(64(1-r)));

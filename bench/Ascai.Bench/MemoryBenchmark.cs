@@ -7,7 +7,7 @@ using Ascai.Serialization;
 namespace Ascai.Bench;
 
 /// <summary>
-/// Issue 7's memory check: many evaluations of distinct seeded random genomes through the search's evaluator
+/// The memory check: many evaluations of distinct seeded random genomes through the search's evaluator
 /// (compress, compact, forward), with the resident set size sampled as it goes. A native leak shows as growth
 /// after the first few hundred evaluations (allocator and caches warm up before that).
 /// </summary>

@@ -10,7 +10,7 @@ using Ascai.Serialization;
 namespace Ascai.Bench;
 
 /// <summary>
-/// Issue 8's measurements: the same journal genomes evaluated in process and through a local NATS JetStream
+/// The NATS measurements: the same journal genomes evaluated in process and through a local NATS JetStream
 /// server by 1 and 2 `ascai worker` processes. One task in flight gives the queue's per-task overhead (latency
 /// over the in-process evaluation); many in flight give the throughput of the workers. A fresh server per
 /// measurement, so no result is served from an earlier one.

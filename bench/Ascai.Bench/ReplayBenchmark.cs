@@ -9,7 +9,7 @@ using static TorchSharp.torch;
 namespace Ascai.Bench;
 
 /// <summary>
-/// Issue 7's benchmark: replays a fixed, seeded sample of the genomes that real searches evaluated (their committed
+/// The candidate-time benchmark: replays a fixed, seeded sample of the genomes that real searches evaluated (their committed
 /// journals, early and late generations alike) through the search's candidate evaluator and through a
 /// straightforward one in the same process (full-size masked model, decompositions recomputed per candidate), and
 /// prints per candidate and in total: wall time, MACs, achieved GFLOP/s and the share of the FLOP bound
