@@ -68,15 +68,13 @@ public static class Trainer
                 // A diverged step turns every weight into NaN from here on: stop before it reaches the weights.
                 float value = loss.item<float>();
                 if (!float.IsFinite(value))
-                    throw new SettingException(SettingException.Of<TrainOptions>(nameof(TrainOptions.LearningRate)),
-                        $"{options.LearningRate} made the training diverge (loss {value} at epoch {epoch}, step {s + 1}): try a lower one");
+                    throw Diverged(options, $"loss {value} at epoch {epoch}, step {s + 1}");
                 loss.backward(retain_graph: true); // kept for a second backward on one thread, freed with the step's scope
                 s++;
                 if (!GradientsFinite(graph) && !BackwardOnOneThread(optimizer, loss, graph))
                 {
                     if (++skippedInARow > SkippableSteps)
-                        throw new SettingException(SettingException.Of<TrainOptions>(nameof(TrainOptions.LearningRate)),
-                            $"{options.LearningRate} made the training diverge (non-finite gradients at epoch {epoch}, steps {s - SkippableSteps} to {s}): try a lower one");
+                        throw Diverged(options, $"non-finite gradients at epoch {epoch}, steps {s - SkippableSteps} to {s}");
                     continue;
                 }
                 skippedInARow = 0;
@@ -89,16 +87,18 @@ public static class Trainer
             }
             var validation = Evaluator.Evaluate(graph, data.Validation, data.ValidationIndices, data.Normalization, cancel: cancel);
             if (!validation.Finite) // the last step's update can break the weights after a finite loss
-                throw new SettingException(SettingException.Of<TrainOptions>(nameof(TrainOptions.LearningRate)),
-                    $"{options.LearningRate} made the training diverge (NaN or infinite outputs after epoch {epoch}): try a lower one");
+                throw Diverged(options, $"NaN or infinite outputs after epoch {epoch}");
             if (seen == 0) // every step of a short epoch was skipped: nothing was learnt, and there is no loss to report
-                throw new SettingException(SettingException.Of<TrainOptions>(nameof(TrainOptions.LearningRate)),
-                    $"{options.LearningRate} made the training diverge (non-finite gradients at every step of epoch {epoch}): try a lower one");
+                throw Diverged(options, $"non-finite gradients at every step of epoch {epoch}");
             results.Add(new EpochResult(epoch, lossSum / seen, 100.0 * correct / seen, validation.Accuracy, epochClock.Elapsed.TotalSeconds));
             progress?.Report(new TrainProgress(epoch, options.Epochs, steps, steps, lossSum / seen, 100.0 * correct / seen, validation.Accuracy, clock.Elapsed));
         }
         return results;
     }
+
+    // The one error of a training that diverged, naming the setting to change.
+    private static SettingException Diverged(TrainOptions options, string what) =>
+        new(SettingException.Of<TrainOptions>(nameof(TrainOptions.LearningRate)), $"{options.LearningRate} made the training diverge ({what}): try a lower one");
 
     // The step's backward again, on one thread (see SkippableSteps); whether its gradients are finite.
     private static bool BackwardOnOneThread(optim.Optimizer optimizer, Tensor loss, LayerGraph graph)
