@@ -92,6 +92,11 @@ internal static class SearchCommand
             Description = "ps also prunes the channels residual sums tie (each ResNet stage's stem or shortcut and its blocks' last convs, as one gene)",
             DefaultValueFactory = _ => Defaults.CoupledResiduals,
         }.Gives(Spec(nameof(EvaluationSpec.CoupledResiduals)));
+        var discreteRatios = new Option<bool>("--discrete-ratios")
+        {
+            Description = "each ps gene takes only the ratios that give distinct kept-channel counts under --channel-multiple (32 channels under 8: 0, 0.25, 0.5, 0.75), so mutations always change the model; off: any ratio (the paper's)",
+            DefaultValueFactory = _ => Defaults.DiscreteRatios,
+        }.Gives(Spec(nameof(EvaluationSpec.DiscreteRatios)));
         var include = new Option<string[]>("--include") { Description = "only layers matching these globs", AllowMultipleArgumentsPerToken = true }.Gives(Spec(nameof(EvaluationSpec.Include)));
         var exclude = new Option<string[]>("--exclude") { Description = "leave layers matching these globs alone", AllowMultipleArgumentsPerToken = true }.Gives(Spec(nameof(EvaluationSpec.Exclude)));
         var pCross = new Option<double>("--p-cross") { DefaultValueFactory = _ => 0.8, Description = "crossover probability of a pair" }.Gives(Options(nameof(SearchOptions.CrossoverProbability)));
@@ -115,7 +120,7 @@ internal static class SearchCommand
         var command = new Command("search", "search per-layer compression settings (ASCAI genetic algorithm, or a baseline)")
         {
             model, methods, maxDrop, threshold, confirmation, confidence, fineTuneEpochs, fineTuneTime, fineTuneCandidates, fineTuneLoss, bnImages, probe, distinct, earlyRejection, population, generations, budget, timeLimit, stagnation, polish, strategy, ddpgWarmup, ddpgReward, ddpgClip, init, repair, score, constraint,
-            selection, tournamentSize, importance, fill, multiple, coupled, include, exclude, pCross, pSwap, pMutate, pTweak, seed, output, resume, threads, mean, std,
+            selection, tournamentSize, importance, fill, multiple, coupled, discreteRatios, include, exclude, pCross, pSwap, pMutate, pTweak, seed, output, resume, threads, mean, std,
             engine, workers, backend, nats, natsToken, inFlight, cost, latencyBatch,
         };
         foreach (var option in data.All.Concat(int8.Calibration)) command.Add(option);
@@ -168,7 +173,7 @@ internal static class SearchCommand
                     {
                         Methods = parse.GetValue(methods)!, Include = parse.GetValue(include) ?? [], Exclude = parse.GetValue(exclude) ?? [],
                         Importance = parse.GetValue(importance), Fill = parse.GetValue(fill), ChannelMultiple = parse.GetValue(multiple),
-                        CoupledResiduals = parse.GetValue(coupled), Engine = parse.GetValue(engine), BatchNormImages = parse.GetValue(bnImages),
+                        CoupledResiduals = parse.GetValue(coupled), DiscreteRatios = parse.GetValue(discreteRatios), Engine = parse.GetValue(engine), BatchNormImages = parse.GetValue(bnImages),
                         Cost = parse.GetValue(cost) is { } metric ? Enum.Parse<Ascai.Cost.CostMetric>(metric, ignoreCase: true) : null,
                         Quantization = int8.Read(parse, withLayers: false), LatencyBatch = parse.GetValue(latencyBatch),
                     },

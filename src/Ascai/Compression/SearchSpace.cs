@@ -63,10 +63,9 @@ public sealed class SearchSpace
     /// <summary>Whether the method set <paramref name="methods"/> (e.g. d+ps+q) holds <paramref name="method"/>.</summary>
     public static bool Includes(string methods, string method) => methods.ToLowerInvariant().Split('+').Contains(method);
 
-    private SearchSpace(string methods, IReadOnlyList<Gene> genes, LayerGraph graph, CostMetric cost)
+    private SearchSpace(string methods, IReadOnlyList<Gene> genes, LayerGraph graph, CostMetric cost, int? levelsMultiple)
     {
         (Methods, Cost) = (methods, cost);
-        Genes = genes;
         var shapes = graph.InferShapes();
         foreach (var gene in genes.Where(g => g.Kind == GeneKind.TuckerOutBin))
         {
@@ -82,6 +81,8 @@ public sealed class SearchSpace
             "svd" => SvdDecomposition.FullRank(graph[g.Layer]),
             _ => 0L,
         }).ToArray();
+        Genes = levelsMultiple is not { } multiple ? genes : genes.Select((g, i) =>
+            g.Method == "ps" ? g with { Levels = RatioLevels((int)_sizes[i], multiple, _blocks[i]) } : g).ToArray();
         var profile = CostModel.Profile(graph);
         var macs = profile.Layers.ToDictionary(l => l.Name, l => l.Macs);
         TotalMacs = profile.TotalMacs;
@@ -109,10 +110,12 @@ public sealed class SearchSpace
     /// Builds the space; patterns are globs on layer names (* and ?), include defaults to all; the cost defaults to the
     /// method set's (<see cref="DefaultCost"/>). With <paramref name="coupleResiduals"/>, channel pruning also searches the
     /// groups of layers summed by residual connections (each such group one gene: all its layers lose the same channels).
+    /// With <paramref name="discreteRatiosAt"/> (a channel multiple), each ps gene takes only the ratios that give
+    /// distinct kept-channel counts under that multiple (<see cref="RatioLevels"/>); without it, any ratio.
     /// A model with no layer the methods apply to gives a space with no genes.
     /// </summary>
     public static SearchSpace Build(LayerGraph graph, string methods, IReadOnlyList<string>? include = null, IReadOnlyList<string>? exclude = null,
-        CostMetric? cost = null, bool coupleResiduals = false)
+        CostMetric? cost = null, bool coupleResiduals = false, int? discreteRatiosAt = null)
     {
         methods = methods.ToLowerInvariant();
         if (!MethodSets.Contains(methods))
@@ -159,7 +162,34 @@ public sealed class SearchSpace
         if (Includes(methods, "q"))
             foreach (var node in graph.Nodes.Where(n => n is Conv2dNode or LinearNode && Wanted(n.Name)))
                 genes.Add(new Gene(node.Name, "q", GeneKind.Precision, PrecisionBits[0], PrecisionBits[^1], PrecisionBits));
-        return new SearchSpace(methods, genes, graph, cost ?? DefaultCost(methods));
+        return new SearchSpace(methods, genes, graph, cost ?? DefaultCost(methods), discreteRatiosAt);
+    }
+
+    /// <summary>
+    /// The ratios of a ps gene over <paramref name="channels"/> channels that make distinct models once kept channels are
+    /// rounded up to <paramref name="multiple"/> (and to whole <paramref name="blocks"/>), ascending from 0 and up to
+    /// <see cref="MaxRatio"/>: for each pruned count the smallest ratio that gives it. 32 channels under multiple 8: 0,
+    /// 0.25, 0.5, 0.75.
+    /// </summary>
+    public static double[] RatioLevels(int channels, int multiple, int blocks = 1)
+    {
+        var levels = new List<double> { 0 };
+        int Count(double ratio) => ChannelGroup.PrunedCount(ratio, channels, multiple, blocks);
+        for (int pruned = 1; pruned <= (int)Math.Floor(MaxRatio * channels); pruned++)
+        {
+            // Between the ratios that prune pruned - 1 and pruned channels (half a channel off each: no rounding doubt).
+            double low = (pruned - 0.5) / channels, high = Math.Min(MaxRatio, (pruned + 0.5) / channels);
+            if (Count(high) == Count(low)) continue;
+            // The smallest double that gives the new count, so that every ratio decodes like the level at or below it.
+            while (Math.BitIncrement(low) < high)
+            {
+                double middle = low + (high - low) / 2;
+                if (middle <= low || middle >= high) break;
+                if (Count(middle) == Count(low)) low = middle; else high = middle;
+            }
+            levels.Add(high);
+        }
+        return levels.ToArray();
     }
 
     /// <summary>The genome that compresses nothing.</summary>

@@ -37,6 +37,12 @@ public sealed record EvaluationSpec
     /// feed its additions, pruned as one group; Torch-Pruning's dependency groups). Off: only the channels no sum ties.
     /// </summary>
     public bool CoupledResiduals { get; init; }
+    /// <summary>
+    /// Whether each ps gene takes only the ratios that make distinct models under <see cref="ChannelMultiple"/> (a
+    /// 32-channel layer under multiple 8: 0, 0.25, 0.5, 0.75), so a mutation always changes the model; off: any ratio
+    /// (the paper's continuous genes; ratios that round to the same channels share one evaluation).
+    /// </summary>
+    public bool DiscreteRatios { get; init; }
     /// <summary>Runtime of the candidates' forward passes (the accuracies are the same; only the speed differs).</summary>
     public EvaluationEngine Engine { get; init; } = EvaluationEngine.Auto;
     /// <summary>Calibration images each candidate's batch-norm statistics are re-estimated on (0: the original's, the paper's).</summary>
@@ -74,7 +80,7 @@ public sealed record EvaluationSpec
     /// <summary>The genes this spec searches on <paramref name="graph"/>; throws <see cref="SettingException"/> when there are none.</summary>
     public SearchSpace Space(LayerGraph graph)
     {
-        var space = SearchSpace.Build(graph, Methods, Include, Exclude, Cost, CoupledResiduals);
+        var space = SearchSpace.Build(graph, Methods, Include, Exclude, Cost, CoupledResiduals, DiscreteRatios ? ChannelMultiple : null);
         if (space.Genes.Count == 0)
             throw new SettingException(Key(nameof(Methods)),
                 $"'{Methods}' finds no layer to search in this model (check {{{Key(nameof(Include))}}} and {{{Key(nameof(Exclude))}}})");

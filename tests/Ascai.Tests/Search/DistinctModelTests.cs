@@ -1,6 +1,7 @@
 using Ascai.Compression;
 using Ascai.Data;
 using Ascai.Evaluation;
+using Ascai.Graph;
 using Ascai.Search;
 using Ascai.Serialization;
 
@@ -89,5 +90,60 @@ public class DistinctModelTests
                     }
                 Assert.Equal(reachable, floor.CanStillMeet(correct, worse, better, seen, images, baseWrongLeft));
             }
+    }
+
+    [Fact]
+    public void DiscreteRatioLevelsAreTheRatiosThatMakeDistinctModels()
+    {
+        var levels = SearchSpace.RatioLevels(32, 8);
+        Assert.Equal([0, 0.25, 0.5, 0.75], levels);
+        foreach (var (channels, multiple, blocks) in new[] { (32, 8, 1), (10, 1, 1), (37, 8, 1), (64, 8, 4), (3, 1, 1) })
+        {
+            var gene = new Gene("layer", "ps", GeneKind.Ratio, 0, SearchSpace.MaxRatio, Levels: SearchSpace.RatioLevels(channels, multiple, blocks));
+            int Pruned(double ratio) => ChannelGroup.PrunedCount(ratio, channels, multiple, blocks);
+            var counts = gene.Levels!.Select(Pruned).ToArray();
+            Assert.Equal(counts.Distinct().Count(), counts.Length); // every level a different model
+            var reachable = Enumerable.Range(0, 10_001).Select(i => Pruned(i * SearchSpace.MaxRatio / 10_000)).Distinct().Order();
+            Assert.Equal(reachable, counts.Order());                // and every model a continuous ratio makes has a level
+            for (int i = 0; i <= 10_000; i++)
+            {
+                // Snapping a ratio to its level never changes the model it makes, at the levels' own edges too.
+                double ratio = i * SearchSpace.MaxRatio / 10_000;
+                Assert.Equal(Pruned(ratio), Pruned(gene.Clip(ratio)));
+            }
+            foreach (double level in gene.Levels!.Skip(1))
+                Assert.True(Pruned(Math.BitDecrement(level)) < Pruned(level), "a level is the smallest ratio of its model");
+        }
+    }
+
+    [Fact]
+    public void AMoveOfADiscreteRatioGeneAlwaysChangesTheModelWhenItCan()
+    {
+        var gene = new Gene("layer", "ps", GeneKind.Ratio, 0, SearchSpace.MaxRatio, Levels: SearchSpace.RatioLevels(32, 8));
+        Assert.Equal(0.5, gene.Moved(0.25, 0.01));   // too small to reach the next level: it goes there anyway
+        Assert.Equal(0.0, gene.Moved(0.25, -0.01));  // a ratio just below a level makes the level below's model
+        Assert.Equal(0.75, gene.Moved(0.25, 0.6));   // a large move lands where it lands
+        Assert.Equal(0.75, gene.Moved(0.75, 0.05));  // at the top end it stays
+        Assert.Equal(0.0, gene.Moved(0.0, -0.3));
+        var continuous = gene with { Levels = null };
+        Assert.Equal(0.26, continuous.Moved(0.25, 0.01), 12); // without levels, a plain clipped move
+    }
+
+    [Fact]
+    public void TheEvaluationSpecGivesDiscreteRatiosUnderItsChannelMultiple()
+    {
+        using var model = ModelFile.Load(Repository.Model("vgg-small-fashion-mnist.ascai"));
+        var continuous = new EvaluationSpec().Space(model.Graph);
+        var discrete = new EvaluationSpec { DiscreteRatios = true }.Space(model.Graph);
+        Assert.All(continuous.Genes, g => Assert.Null(g.Levels));
+        Assert.All(discrete.Genes, g => Assert.Equal(g.Levels![^1], g.Clip(SearchSpace.MaxRatio)));
+        var random = new Random(5);
+        int multiple = new EvaluationSpec().ChannelMultiple;
+        for (int i = 0; i < 100; i++)
+        {
+            var genome = continuous.Genes.Select(_ => random.NextDouble() * SearchSpace.MaxRatio).ToArray();
+            // The discrete space makes from any genome the model the continuous one makes from it.
+            Assert.Equal(continuous.ModelKey(genome, multiple), discrete.ModelKey(discrete.Clip(genome), multiple));
+        }
     }
 }

@@ -4,7 +4,7 @@ namespace Ascai.Search.Operators;
 /// <summary>
 /// Mutation (method.md section 5): with probability <c>pMutate</c> an individual is mutated, each element with
 /// probability <c>pTweak</c>: a continuous gene gets + Normal(0, sigma), a discrete one moves one allowed bin up or
-/// down; values are clipped to the gene's range. Works in place.
+/// down; values are clipped to the gene's range (a ratio gene with levels moves at least one level). Works in place.
 /// </summary>
 public static class Mutation
 {
@@ -20,7 +20,7 @@ public static class Mutation
                 var gene = genes[g];
                 individual[g] = gene.IsDiscrete
                     ? gene.Step(individual[g], random.Next(2) == 0 ? -1 : 1)
-                    : gene.Clip(individual[g] + random.NextGaussian(0, sigma));
+                    : gene.Moved(individual[g], random.NextGaussian(0, sigma));
             }
         }
     }

@@ -110,7 +110,7 @@ public static class CompassPolish
     }
 
     private static double Move(Gene gene, double value, double step, int direction) =>
-        gene.IsDiscrete ? gene.Step(value, -direction) : gene.Clip(value + direction * step * (gene.Max - gene.Min));
+        gene.IsDiscrete ? gene.Step(value, -direction) : gene.Moved(value, direction * step * (gene.Max - gene.Min));
 
     private static bool Same(double[] a, double[] b) => a.AsSpan().SequenceEqual(b);
 }
