@@ -5,6 +5,7 @@ using Ascai.Bench;
 //   dotnet run -c Release --project bench/Ascai.Bench -- forward [--images N] [--repeats R]
 //   dotnet run -c Release --project bench/Ascai.Bench -- compression [--model FILE] [--repeats R]
 //   dotnet run -c Release --project bench/Ascai.Bench -- replay [--candidates N] [--only "vgg-small ps"] [--per-candidate 1] [--channel-multiple M] [--fills mean,linear]
+//   dotnet run -c Release --project bench/Ascai.Bench -- pytorch-loop [--candidates N] [--only resnet20]   (needs Debian's python3-torch, python3-onnx)
 //   dotnet run -c Release --project bench/Ascai.Bench -- workers [--run DIR] [--candidates N] [--max-workers W]
 //   dotnet run -c Release --project bench/Ascai.Bench -- nats [--run DIR] [--candidates N]
 //   dotnet run -c Release --project bench/Ascai.Bench -- memory [--model FILE] [--methods M] [--evaluations N] [--images N] [--engine E]
@@ -37,6 +38,9 @@ switch (benchmark)
             options.ContainsKey("--channel-multiple") ? Option("--channel-multiple", 1) : null,
             options.TryGetValue("--fills", out var fills) ? fills.Split(',').Select(f => Enum.Parse<Ascai.Compression.PrunedChannelFill>(f, ignoreCase: true)).ToList() : null);
         break;
+    case "pytorch-loop":
+        PyTorchLoopBenchmark.Run(Option("--candidates", 25), options.GetValueOrDefault("--only", ""));
+        break;
     case "workers":
         WorkersBenchmark.Run(options.GetValueOrDefault("--run", "docs/results/search/fill-mean/ascai-seed0"), Option("--candidates", 60), Option("--max-workers", 2));
         break;
@@ -60,7 +64,7 @@ switch (benchmark)
         ProxyBenchmark.Run(args.ElementAtOrDefault(1) ?? throw new ArgumentException("proxy needs a run folder"), Option("--candidates", 8), Option("--bn-images", 1000));
         break;
     default:
-        Console.Error.WriteLine($"error: unknown benchmark '{benchmark}' (known: forward, compression, replay, workers, nats, memory, decoding, searches, proxy, onnx-zoo)");
+        Console.Error.WriteLine($"error: unknown benchmark '{benchmark}' (known: forward, compression, replay, pytorch-loop, workers, nats, memory, decoding, searches, proxy, onnx-zoo)");
         return 2;
 }
 return 0;

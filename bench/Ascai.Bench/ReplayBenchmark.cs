@@ -19,7 +19,7 @@ namespace Ascai.Bench;
 internal static class ReplayBenchmark
 {
     /// <summary>The replayed searches: (label, committed run folder).</summary>
-    private static readonly (string Label, string Run)[] Sources =
+    internal static readonly (string Label, string Run)[] Sources =
     [
         ("vgg-small ps", "docs/results/search/fill-mean/ascai-seed0"),
         ("vgg-small d", "docs/results/search/d-fixed/ascai-seed0"),
@@ -113,7 +113,7 @@ internal static class ReplayBenchmark
     }
 
     /// <summary>A seeded sample of <paramref name="count"/> journal records, in journal order.</summary>
-    private static List<EvaluationRecord> Sample(List<EvaluationRecord> journal, int count, int seed)
+    internal static List<EvaluationRecord> Sample(List<EvaluationRecord> journal, int count, int seed)
     {
         var indices = Enumerable.Range(0, journal.Count).ToArray();
         new Random(seed).Shuffle(indices);
