@@ -96,6 +96,49 @@ public class PrecisionGeneTests
     }
 
     [Fact]
+    public void ADecomposedLayerInInt8RunsEveryFactorInInt8()
+    {
+        // d+ps+q: the decomposition genes, then the pruning genes, then one precision gene per layer of the original.
+        using var model = ModelFile.Load(Repository.Model("vgg-small-fashion-mnist.ascai"));
+        var data = Data with { ValidationIndices = Data.ValidationIndices[..300] };
+        var dps = SearchSpace.Build(model.Graph, "d+ps");
+        var joint = SearchSpace.Build(model.Graph, "d+ps+q");
+        Assert.Equal(dps.Genes.Select(g => g.ToString()), joint.Genes.Take(dps.Genes.Count).Select(g => g.ToString()));
+        var quantization = new Int8Options { CalibrationImages = 128 };
+        using var floatEvaluator = new CandidateEvaluator(model, data, dps, engine: EvaluationEngine.OnnxRuntime);
+        using var evaluator = new CandidateEvaluator(model, data, joint, engine: EvaluationEngine.OnnxRuntime, quantization: quantization);
+
+        // conv3 to a Tucker-2 pair of middle bins, fc1 to a middle SVD bin, no pruning; then conv3 and fc1 in int8.
+        var compression = dps.Identity;
+        int tucker = dps.Genes.ToList().FindIndex(g => g.Layer == "conv3" && g.Kind == GeneKind.TuckerOutBin);
+        int svd = dps.Genes.ToList().FindIndex(g => g.Layer == "fc1" && g.Kind == GeneKind.SvdBin);
+        (compression[tucker], compression[tucker + 1]) = (4, 4);
+        compression[svd] = dps.Genes[svd].Allowed![dps.Genes[svd].Allowed!.Length / 2];
+        Assert.Equal(["conv3", "fc1"], dps.Decode(compression).Layers.Keys.Order());
+        var precision = joint.Genes.Skip(dps.Genes.Count).Select(g => g.Layer is "conv3" or "fc1" ? 8.0 : g.Identity);
+        var genome = compression.Concat(precision).ToArray();
+        Assert.Equal(["conv3", "fc1"], joint.Int8Layers(genome).Order());
+
+        var asFloat = floatEvaluator.Evaluate(compression);
+        var result = evaluator.Evaluate(genome);
+        using var graph = evaluator.Build(genome);
+        // Every factor of the two decomposed layers, and nothing else, is int8: their MACs count 8 x 8 bits in the BOPs.
+        var factors = Int8Quantizer.NodesOf(graph, joint.Int8Layers(genome));
+        Assert.True(factors.Count >= 5, $"conv3's three Tucker-2 convs and fc1's two factors, got {string.Join(", ", factors)}");
+        Assert.All(factors, f => Assert.True(f.StartsWith("conv3", StringComparison.Ordinal) || f.StartsWith("fc1", StringComparison.Ordinal), f));
+        var profile = CostModel.Profile(graph);
+        Assert.Equal(asFloat.Macs, result.Macs);
+        Assert.Equal(profile.TotalBops(factors), result.Bops);
+        Assert.True(result.Bops < result.Macs);
+        Assert.InRange(result.ValAccuracy, asFloat.ValAccuracy - 2, asFloat.ValAccuracy + 2);
+        // The file the run would write holds those factors in int8 and scores what the search measured.
+        var file = evaluator.Quantize(graph, joint.Int8Layers(genome), model.Info);
+        Assert.Equal(factors.Order(), file.Int8Layers.Order());
+        using var session = file.Session();
+        Assert.Equal(result.ValAccuracy, Evaluator.Evaluate(session.Run, data.Validation, data.ValidationIndices, model.Info.Normalization).Accuracy, 9);
+    }
+
+    [Fact]
     public void AJointSearchWritesTheInt8ModelItMeasured()
     {
         using var dir = new TempDirectory();
