@@ -63,7 +63,7 @@ public sealed class SearchSpace
     /// <summary>Whether the method set <paramref name="methods"/> (e.g. d+ps+q) holds <paramref name="method"/>.</summary>
     public static bool Includes(string methods, string method) => methods.ToLowerInvariant().Split('+').Contains(method);
 
-    private SearchSpace(string methods, IReadOnlyList<Gene> genes, LayerGraph graph, CostMetric cost, int? levelsMultiple)
+    private SearchSpace(string methods, IReadOnlyList<Gene> genes, LayerGraph graph, CostMetric cost, int? discreteRatiosAt)
     {
         (Methods, Cost) = (methods, cost);
         var shapes = graph.InferShapes();
@@ -81,7 +81,7 @@ public sealed class SearchSpace
             "svd" => SvdDecomposition.FullRank(graph[g.Layer]),
             _ => 0L,
         }).ToArray();
-        Genes = levelsMultiple is not { } multiple ? genes : genes.Select((g, i) =>
+        Genes = discreteRatiosAt is not { } multiple ? genes : genes.Select((g, i) =>
             g.Method == "ps" ? g with { Levels = RatioLevels((int)_sizes[i], multiple, _blocks[i]) } : g).ToArray();
         var profile = CostModel.Profile(graph);
         var macs = profile.Layers.ToDictionary(l => l.Name, l => l.Macs);

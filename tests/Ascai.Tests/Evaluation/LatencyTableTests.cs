@@ -6,7 +6,7 @@ using Ascai.Serialization;
 
 namespace Ascai.Tests.Evaluation;
 
-/// <summary>The per-layer latency table: sums of timed entries, an offset that makes the original's prediction its measurement, kept and reused.</summary>
+/// <summary>The per-layer latency table: sums of timed entries, scaled so that the original's prediction is its measurement, kept and reused.</summary>
 public class LatencyTableTests
 {
     [Fact]
@@ -19,7 +19,7 @@ public class LatencyTableTests
         int layers = model.Graph.Nodes.Count(n => n is Ascai.Graph.Nodes.Conv2dNode or Ascai.Graph.Nodes.LinearNode);
         Assert.Equal(layers, table.Entries);
         Assert.Equal(layers, table.Measured);
-        // The offset is what the layers alone do not account for: the original's prediction is its measurement.
+        // The scale is what the layers alone do not account for: the original's prediction is its measurement.
         var original = table.Predict(model.Graph, new HashSet<string>());
         Assert.Equal(table.Original.One, original.One, 9);
         Assert.Equal(table.Original.Many, original.Many, 9);
@@ -36,6 +36,7 @@ public class LatencyTableTests
         var int8 = Ascai.Quantization.Int8Quantizer.NodesOf(graph, space.Int8Layers(genome));
         var first = table.Predict(graph, int8);
         Assert.Equal(layers + 3, table.Entries);
+        Assert.True(first.One > 0 && first.Many > 0, "a prediction is a time");
         Assert.Equal(first, table.Predict(graph, int8));
         Assert.Equal(layers + 3, table.Measured);
         Assert.Equal(first.Many, evaluator.Evaluate(genome).Latency);
