@@ -37,7 +37,7 @@ internal static class PyTorchLoopBenchmark
             // Per evaluator: seconds in all, each candidate's accuracy, and the FLOP bound of the work it does (a masked
             // full-size model does the original's MACs for every candidate).
             var rows = new List<(string Name, double Seconds, double[] Accuracies, double Bound)>();
-            double fullBound = 0;
+            double fullBound = 2.0 * space.TotalMacs * data.ValidationIndices.Length * picked.Count / (peak * 1e9);
             foreach (var (name, spec, compact, engine) in new[]
             {
                 ("Ascai, paper's setting", paper, true, EvaluationEngine.Auto),
@@ -50,7 +50,6 @@ internal static class PyTorchLoopBenchmark
                 var clock = Stopwatch.StartNew();
                 var results = picked.Select(g => evaluator.Evaluate(g)).ToArray();
                 double seconds = clock.Elapsed.TotalSeconds;
-                fullBound = 2.0 * evaluator.BaseMacs * evaluator.ValidationImages * picked.Count / (peak * 1e9);
                 double bound = compact ? results.Sum(r => 2.0 * r.Macs * evaluator.ValidationImages) / (peak * 1e9) : fullBound;
                 rows.Add((name, seconds, results.Select(r => r.ValAccuracy).ToArray(), bound));
             }

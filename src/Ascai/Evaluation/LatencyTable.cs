@@ -17,11 +17,12 @@ namespace Ascai.Evaluation;
 /// tensor is taken off each side that meets another int8 layer. Layers timed alone do not add up to the network they
 /// come from (each alone pays its own layout changes and memory traffic; pooling and adds are not timed), so the sum is
 /// scaled by the original model's end-to-end latency over the sum of its own entries: the original's prediction is its
-/// measurement, and a candidate's is never negative, which an additive offset allowed when the layers alone added up to
-/// more than the network (the small VGG's layers add up to 14-17 ms against 9.4-10.0 ms end to end at batch 64: recomputed
-/// over two searches' fronts, the offset's median errors were 43% and 120%, the scale's 19% and 7%). The original is timed three times, each in a new
-/// session, and its fastest kept, so one slow spell of the machine does not skew every prediction. Entries are kept in a file (a run folder's <c>latency.json</c>): a resumed run reads them back instead
-/// of timing the layers again. Thread-safe; timing a new entry holds a lock, so parallel evaluations wait for it.
+/// measurement, and a candidate's is never negative, which an additive offset allowed when the layers alone added up
+/// to more than the network (the small VGG's layers add up to 14-17 ms against 9.4-10.0 ms end to end at batch 64:
+/// recomputed over two searches' fronts, the offset's median errors were 43% and 120%, the scale's 19% and 7%). The
+/// original is timed three times, each in a new session, and its fastest kept, so one slow spell of the machine does
+/// not skew every prediction. Entries are kept in a file (a run folder's <c>latency.json</c>): a resumed run reads
+/// them back instead of timing the layers again. Thread-safe; timing a new entry holds a lock, so parallel evaluations wait for it.
 /// </summary>
 public sealed class LatencyTable
 {
@@ -76,7 +77,7 @@ public sealed class LatencyTable
         }
         var table = new LatencyTable(path, threads, new Stored { Batch = batch, Threads = threads });
         // A process's first ONNX Runtime passes run far slower than later ones (Latency.Profile): warm it untimed, or the
-        // original, timed first, would look slow and the offset would carry the error into every prediction.
+        // original, timed first, would look slow and the scale would carry the error into every prediction.
         table.Time(OnnxExporter.Export(original), original.InputShape, warmUp: true);
         var timings = Enumerable.Range(0, 3).Select(_ => table.EndToEnd(original)).ToList();
         var measured = new LatencyPrediction(timings.Min(t => t.One), timings.Min(t => t.Many));
