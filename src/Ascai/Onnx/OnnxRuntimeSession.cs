@@ -52,11 +52,11 @@ public sealed class OnnxRuntimeSession : IDisposable
         return tensor(output.ToArray(), output.Dimensions.ToArray().Select(d => (long)d).ToArray());
     }
 
-    /// <summary>Median milliseconds of one run of <paramref name="input"/> over <paramref name="repeats"/> runs after 3 warm-up runs.</summary>
-    public double MedianMilliseconds(Tensor input, int repeats = 15)
+    /// <summary>Median milliseconds of one run of <paramref name="input"/> over <paramref name="repeats"/> runs after <paramref name="warmup"/> untimed ones.</summary>
+    public double MedianMilliseconds(Tensor input, int repeats = 15, int warmup = 3)
     {
         var values = Inputs(input);
-        return Evaluation.Latency.Median(() => { using (_session.Run(values)) { } }, repeats);
+        return Evaluation.Latency.Median(() => { using (_session.Run(values)) { } }, repeats, warmup);
     }
 
     private NamedOnnxValue[] Inputs(Tensor input)
