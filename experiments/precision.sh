@@ -3,6 +3,7 @@
 #   ps      channel pruning, cost MACs (the float32 search),
 #   ps+q    channel pruning and per-layer int8, cost BOPs,
 #   ps+q-latency  the same, cost: latency at batch 64 from the run's per-layer latency table,
+#   d+ps+q-latency  low-rank decomposition added to the genome, cost: latency,
 # then the models they return, and uniform int8 of the whole original (ascai quantize) and of the ps result, benched
 # together in one process (ascai bench: ONNX Runtime, batch 1 and 64, median of 101 runs).
 # Usage: experiments/precision.sh [OUT_DIR] (default runs/precision). STUDIES="ps ps+q" restricts the searches,
@@ -11,10 +12,10 @@ set -euo pipefail
 root="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
 out="${1:-$root/runs/precision}"
 ascai="${ASCAI:-$root/ascai}"
-studies="${STUDIES:-ps ps+q ps+q-latency}"
+studies="${STUDIES:-ps ps+q ps+q-latency d+ps+q-latency}"
 mkdir -p "$out"
 declare -A models=([vgg]="$root/models/vgg-small-fashion-mnist.ascai" [resnet20]="$root/models/resnet20-fashion-mnist.ascai")
-declare -A flags=([ps]="--methods ps" [ps+q]="--methods ps+q" [ps+q-latency]="--methods ps+q --cost latency")
+declare -A flags=([ps]="--methods ps" [ps+q]="--methods ps+q" [ps+q-latency]="--methods ps+q --cost latency" [d+ps+q-latency]="--methods d+ps+q --cost latency")
 runs() { for seed in ${SEEDS:-0 1 2}; do echo "vgg $seed"; done; [ -n "${NO_RESNET:-}" ] || echo "resnet20 0"; }
 runs | while read -r name seed; do
   for study in $studies; do
