@@ -6,7 +6,9 @@ with its own held-out split (the last 2,000 training images, never trained on), 
 `--dataset npy --data-dir DATA_DIR`. Inputs are normalised by mean 0.2860 and std 0.3530 on every channel.
 Usage: /usr/bin/python3 experiments/pytorch/train_torchvision.py ARCH DATA_DIR OUT.onnx [EPOCHS [TRAIN_IMAGES]]
 (TRAIN_IMAGES: train on the first that many images of the training split only, to keep CPU training short.)
-ARCH: mobilenet_v3_small, efficientnet_b0, densenet121 (growth rate 12 instead of 32), shufflenet_v2_x0_5."""
+ARCH: mobilenet_v3_small, efficientnet_b0, densenet121 (growth rate 12 instead of 32), shufflenet_v2_x0_5, resnet20
+(He et al.'s CIFAR ResNet-20 made of torchvision's BasicBlock: 16, 32 and 64 channels, 1x1-conv shortcuts).
+Trained in channels-last memory format (Debian's PyTorch runs convolutions several times faster so on CPU)."""
 import gzip, os, sys, time
 import numpy as np
 import torch
@@ -45,10 +47,26 @@ if not os.path.exists(os.path.join(data_dir, "test_labels.npy")):
 x = torch.from_numpy(np.load(os.path.join(data_dir, "train_images.npy"))[:train_images])
 y = torch.from_numpy(np.load(os.path.join(data_dir, "train_labels.npy"))[:train_images])
 
-if arch == "densenet121":
+def resnet20():
+    from torchvision.models.resnet import BasicBlock
+    layers, width = [nn.Conv2d(3, 16, 3, padding=1, bias=False), nn.BatchNorm2d(16), nn.ReLU(inplace=True)], 16
+    for stage, channels in enumerate((16, 32, 64)):
+        for block in range(3):
+            stride = 2 if stage > 0 and block == 0 else 1
+            shortcut = None if stride == 1 and width == channels else nn.Sequential(
+                nn.Conv2d(width, channels, 1, stride=stride, bias=False), nn.BatchNorm2d(channels))
+            layers.append(BasicBlock(width, channels, stride, shortcut))
+            width = channels
+    return nn.Sequential(*layers, nn.AdaptiveAvgPool2d(1), nn.Flatten(), nn.Linear(64, 10))
+
+
+if arch == "resnet20":
+    model = resnet20()
+elif arch == "densenet121":
     model = torchvision.models.DenseNet(growth_rate=12, block_config=(6, 12, 24, 16), num_init_features=24, num_classes=10)
 else:
     model = getattr(torchvision.models, arch)(num_classes=10)
+model = model.to(memory_format=torch.channels_last)
 optimizer = torch.optim.SGD(model.parameters(), lr=0.05, momentum=0.9, nesterov=True, weight_decay=4e-5)
 steps = epochs * ((len(y) + 127) // 128)
 schedule = torch.optim.lr_scheduler.OneCycleLR(optimizer, max_lr=0.05, total_steps=steps)
@@ -57,7 +75,7 @@ for epoch in range(epochs):
     model.train()
     for b in range(0, len(y), 128):
         i = order[b:b + 128]
-        batch = (x[i].float() / 255 - MEAN) / STD
+        batch = ((x[i].float() / 255 - MEAN) / STD).contiguous(memory_format=torch.channels_last)
         optimizer.zero_grad()
         loss = nn.functional.cross_entropy(model(batch), y[i])
         loss.backward()
