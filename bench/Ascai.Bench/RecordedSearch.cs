@@ -16,9 +16,10 @@ internal sealed class RecordedSearch : IDisposable
     {
         var store = new RunStore(runDir);
         var config = store.ReadConfig();
-        // A committed run names the model by where the checkout that made it had it: read it from this checkout's models/ folder.
+        // A committed run names the model and data by where the checkout that made it had them: read the model from this
+        // checkout's models/ folder, and the data from its default place, unless they are still where the run had them.
         string model = File.Exists(config.Model) ? config.Model : Path.GetFullPath(Path.Combine("models", Path.GetFileName(config.Model)));
-        Config = config with { Model = model, Data = config.Data with { DataDir = null } };
+        Config = config with { Model = model, Data = config.Data with { DataDir = Directory.Exists(config.Data.DataDir) ? config.Data.DataDir : null } };
         Journal = store.ReadJournal();
         Model = ModelFile.Load(Config.Model);
         Data = ModelData.Load(Model, Config.Data, Config.Normalization);
