@@ -198,15 +198,16 @@ public sealed class CandidateEvaluator : IDisposable
     }
 
     /// <summary>
-    /// The latency of a compressed <paramref name="graph"/> with <paramref name="int8"/> quantised, measured end to end as
-    /// the latency table times its layers, and as the table predicts it.
+    /// The latency of a compressed <paramref name="graph"/> with <paramref name="int8"/> quantised, measured end to end
+    /// beside the original as the latency table times its layers, and as the table predicts it.
     /// </summary>
-    public (LatencyPrediction Measured, LatencyPrediction Predicted) MeasureLatency(LayerGraph graph, IReadOnlySet<string> int8)
+    public LatencyMeasurement MeasureLatency(LayerGraph graph, IReadOnlySet<string> int8)
     {
         var table = Latency ?? throw new InvalidOperationException("no latency table");
         using var scope = NewDisposeScope();
         var int8Nodes = Int8Quantizer.NodesOf(graph, int8);
-        return (table.Measure(Onnx(graph, int8Nodes), graph.InputShape), table.Predict(graph, int8Nodes));
+        var (measured, original) = table.MeasureBesideOriginal(Onnx(graph, int8Nodes), graph.InputShape);
+        return new(measured, table.Predict(graph, int8Nodes), original, table.Original);
     }
 
     // The ONNX model of a candidate: float32, or QDQ with its int8 nodes calibrated on the evaluator's calibration images.

@@ -31,6 +31,7 @@ public sealed class LatencyTable
     private readonly string? _path;
     private readonly int _threads;
     private readonly Stored _stored;
+    private readonly byte[] _original;
 
     /// <summary>
     /// What the file holds: the batch, the threads, the original's end-to-end latency (ms at batch 1 and at the batch), the
@@ -45,7 +46,7 @@ public sealed class LatencyTable
         public Dictionary<string, double[]> Layers { get; init; } = [];
     }
 
-    private LatencyTable(string? path, int threads, Stored stored) => (_path, _threads, _stored) = (path, threads, stored);
+    private LatencyTable(string? path, int threads, Stored stored, byte[] original) => (_path, _threads, _stored, _original) = (path, threads, stored, original);
 
     /// <summary>The batch size of <see cref="LatencyPrediction.Many"/>, the search's latency cost.</summary>
     public int Batch => _stored.Batch;
@@ -67,23 +68,24 @@ public sealed class LatencyTable
     public static LatencyTable Open(LayerGraph original, int batch, int threads, string? path = null)
     {
         if (batch < 1) throw new SettingException(SettingException.Of<EvaluationSpec>(nameof(EvaluationSpec.LatencyBatch)), $"must be at least 1, got {batch}");
+        var onnx = OnnxExporter.Export(original);
         if (path is not null && File.Exists(path))
         {
             Stored? known;
             try { known = JsonSerializer.Deserialize<Stored>(File.ReadAllText(path), Json.Options); }
             catch (JsonException e) { throw new AscaiException($"{path}: corrupt latency table ({e.Message.Split('\n')[0]}); delete it to measure again"); }
             // A table from before the scale (an offset instead) is measured again.
-            if (known is { Original.Length: 2, Scale.Length: 2 } && known.Batch == batch && known.Threads == threads) return new LatencyTable(path, threads, known);
+            if (known is { Original.Length: 2, Scale.Length: 2 } && known.Batch == batch && known.Threads == threads) return new LatencyTable(path, threads, known, onnx);
         }
-        var table = new LatencyTable(path, threads, new Stored { Batch = batch, Threads = threads });
+        var table = new LatencyTable(path, threads, new Stored { Batch = batch, Threads = threads }, onnx);
         // A process's first ONNX Runtime passes run far slower than later ones (Latency.Profile): warm it untimed, or the
         // original, timed first, would look slow and the scale would carry the error into every prediction.
-        table.Time(OnnxExporter.Export(original), original.InputShape, warmUp: true);
-        var timings = Enumerable.Range(0, 3).Select(_ => table.EndToEnd(original)).ToList();
+        table.Time(onnx, original.InputShape, warmUp: true);
+        var timings = Enumerable.Range(0, 3).Select(_ => table.Time(onnx, original.InputShape)).ToList();
         var measured = new LatencyPrediction(timings.Min(t => t.One), timings.Min(t => t.Many));
         var layers = table.SumOfLayers(original, new HashSet<string>());
         var stored = table._stored with { Original = [measured.One, measured.Many], Scale = [measured.One / layers.One, measured.Many / layers.Many] };
-        table = new LatencyTable(path, threads, stored) { Measured = table.Measured };
+        table = new LatencyTable(path, threads, stored, onnx) { Measured = table.Measured };
         table.Save();
         return table;
     }
@@ -96,15 +98,24 @@ public sealed class LatencyTable
     }
 
     /// <summary>
-    /// The measured latency of <paramref name="onnx"/> end to end in ONNX Runtime, timed as the entries are (what the
-    /// predictions are checked against).
+    /// The measured latency of <paramref name="onnx"/> end to end in ONNX Runtime and of the original beside it, timed in
+    /// alternating rounds as the entries are, so that a slow spell of the machine weighs on both: predictions are
+    /// relative to the original (its prediction is its measurement), and are checked against the measured ratio.
     /// </summary>
-    public LatencyPrediction Measure(byte[] onnx, Shape input)
+    public (LatencyPrediction Model, LatencyPrediction Original) MeasureBesideOriginal(byte[] onnx, Shape input)
     {
-        lock (_lock) return Time(onnx, input);
+        lock (_lock)
+        {
+            using var model = new RoundTimer(onnx, input, Batch, _threads);
+            using var original = new RoundTimer(_original, input, Batch, _threads);
+            for (int round = 0; round < Rounds; round++)
+            {
+                model.Round();
+                original.Round();
+            }
+            return (model.Fastest, original.Fastest);
+        }
     }
-
-    private LatencyPrediction EndToEnd(LayerGraph graph) => Measure(OnnxExporter.Export(graph), graph.InputShape);
 
     private LatencyPrediction SumOfLayers(LayerGraph graph, IReadOnlySet<string> int8Nodes)
     {
@@ -215,24 +226,45 @@ public sealed class LatencyTable
         return QdqWriter.Write(graph, new HashSet<string> { "layer" }, ranges, "layer");
     }
 
-    // Rounds of batch-1 and batch-N runs alternate, and each size keeps its fastest round's median: another process
-    // only ever slows a run down, and a slow spell long enough to cover a whole round (a small layer's round at batch 64
-    // lasts a few milliseconds) then still leaves the other rounds. One median per size let single entries of the same
-    // layer differ by up to 2x between runs of the machine.
     private LatencyPrediction Time(byte[] onnx, Shape input, bool warmUp = false)
     {
-        using var session = new OnnxRuntimeSession(onnx, _threads);
-        using var scope = NewDisposeScope();
-        using var one = randn(input.WithBatch(1));
-        using var many = randn(input.WithBatch(Batch));
-        double bestOne = double.MaxValue, bestMany = double.MaxValue;
-        for (int round = 0; round < Rounds * (warmUp ? 5 : 1); round++)
+        using var timer = new RoundTimer(onnx, input, Batch, _threads);
+        for (int round = 0; round < Rounds * (warmUp ? 5 : 1); round++) timer.Round();
+        return timer.Fastest;
+    }
+
+    // One model timed round by round, a round being a median at batch 1 then one at the batch; each size keeps its fastest
+    // round's median. Another process only ever slows a run down, and a slow spell long enough to cover a whole round (a
+    // small layer's round at batch 64 lasts a few milliseconds) still leaves the other rounds: with one median per size,
+    // single entries of the same layer differed by up to 2x between runs of the machine.
+    private sealed class RoundTimer : IDisposable
+    {
+        private readonly OnnxRuntimeSession _session;
+        private readonly Tensor _one, _many;
+        private int _rounds;
+
+        public RoundTimer(byte[] onnx, Shape input, int batch, int threads)
         {
-            int warmup = round == 0 ? 3 : 1;
-            bestOne = Math.Min(bestOne, session.MedianMilliseconds(one, RepeatsOne, warmup));
-            bestMany = Math.Min(bestMany, session.MedianMilliseconds(many, RepeatsMany, warmup));
+            _session = new OnnxRuntimeSession(onnx, threads);
+            _one = randn(input.WithBatch(1)).DetachFromDisposeScope();
+            _many = randn(input.WithBatch(batch)).DetachFromDisposeScope();
         }
-        return new(bestOne, bestMany);
+
+        public LatencyPrediction Fastest { get; private set; } = new(double.MaxValue, double.MaxValue);
+
+        public void Round()
+        {
+            int warmup = _rounds++ == 0 ? 3 : 1;
+            Fastest = new(Math.Min(Fastest.One, _session.MedianMilliseconds(_one, RepeatsOne, warmup)),
+                Math.Min(Fastest.Many, _session.MedianMilliseconds(_many, RepeatsMany, warmup)));
+        }
+
+        public void Dispose()
+        {
+            _session.Dispose();
+            _one.Dispose();
+            _many.Dispose();
+        }
     }
 
     private void Save()
@@ -246,3 +278,23 @@ public sealed class LatencyTable
 
 /// <summary>Milliseconds of one forward pass at batch 1 and at the table's batch.</summary>
 public readonly record struct LatencyPrediction(double One, double Many);
+
+/// <summary>
+/// A model's latency measured end to end beside the original (<paramref name="Original"/>, timed in the same rounds) and
+/// as the table predicts it (relative to <paramref name="TableOriginal"/>, the original's latency when the table was made).
+/// </summary>
+public sealed record LatencyMeasurement(LatencyPrediction Measured, LatencyPrediction Predicted, LatencyPrediction Original, LatencyPrediction TableOriginal)
+{
+    /// <summary>
+    /// The relative error of the predicted speed at the table's batch: the predicted ratio to the original against the
+    /// ratio measured beside it (the search compares candidates by that ratio, and it does not drift with the machine's pace).
+    /// </summary>
+    public double Error
+    {
+        get
+        {
+            double measured = Measured.Many / Original.Many;
+            return Math.Abs(Predicted.Many / TableOriginal.Many - measured) / measured;
+        }
+    }
+}

@@ -187,9 +187,9 @@ public static class SearchRunner
         (double Measured, double Predicted)? Latency(LayerGraph g, double[] genome)
         {
             if (evaluator.Latency is null) return null;
-            var (measured, predicted) = evaluator.MeasureLatency(g, space.Int8Layers(genome));
-            latencyErrors.Add(Math.Abs(predicted.Many - measured.Many) / measured.Many);
-            return (measured.Many, predicted.Many);
+            var latency = evaluator.MeasureLatency(g, space.Int8Layers(genome));
+            latencyErrors.Add(latency.Error);
+            return (latency.Measured.Many, latency.Predicted.Many);
         }
         var (returned, front, confirmationFloor) = Select(config, data, evaluator, run);
         summary = summary with

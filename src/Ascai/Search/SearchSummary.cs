@@ -1,8 +1,9 @@
 namespace Ascai.Search;
 
 /// <summary>
-/// The latency table checked against measurement: the relative error |predicted - measured| / measured over the models
-/// measured (the front's cheapest, the returned one and the original).
+/// The latency table checked against measurement over the models measured (the front's cheapest and the returned one):
+/// the relative error of each one's predicted latency ratio to the original against the ratio measured beside the
+/// original (<see cref="Ascai.Evaluation.LatencyMeasurement.Error"/>).
 /// </summary>
 public sealed record LatencyCheck(int Batch, int Models, double MedianError, double MaxError, int Entries);
 

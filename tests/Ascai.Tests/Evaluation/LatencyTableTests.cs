@@ -54,6 +54,21 @@ public class LatencyTableTests
         Assert.Equal(0, again.Measured);
         // Another batch is another table.
         Assert.Equal(layers, LatencyTable.Open(model.Graph, batch: 4, threads: 2, path).Measured);
+
+        // The check times the candidate beside the original and compares it with the table's prediction relative to its original.
+        var measured = evaluator.MeasureLatency(graph, space.Int8Layers(genome));
+        Assert.Equal(table.Original, measured.TableOriginal);
+        Assert.True(measured.Original.Many > 0 && measured.Measured.Many > 0 && measured.Error >= 0);
+    }
+
+    [Theory]
+    [InlineData(5, 10, 6, 12, 0)]      // predicted half the original's latency, measured half: no error
+    [InlineData(5, 10, 3, 12, 0.5)]    // predicted a quarter, measured a half
+    [InlineData(8, 16, 6, 12, 0)]      // the machine ran slower during the check, on both models alike
+    public void TheErrorComparesRatiosToTheOriginal(double measured, double original, double predicted, double tableOriginal, double error)
+    {
+        var check = new LatencyMeasurement(new(0, measured), new(0, predicted), new(0, original), new(0, tableOriginal));
+        Assert.Equal(error, check.Error, 12);
     }
 
     [Fact]

@@ -50,6 +50,28 @@ public class PrecisionGeneTests
     }
 
     [Fact]
+    public void WarmSamplesRangeUniformlyFromAllFloat32ToAllInt8()
+    {
+        using var model = ModelFile.Load(Repository.Model("vgg-small-fashion-mnist.ascai"));
+        var space = SearchSpace.Build(model.Graph, "q");
+        int layers = space.Genes.Count;
+        var theta = space.Genes.Select(g => g.Allowed![0] * 1.0).ToArray();
+        theta[0] = 32; // the first layer alone misses the floor in int8: never drawn so
+        var random = new Random(0);
+        const int samples = 9000;
+        var counts = new int[layers];
+        for (int s = 0; s < samples; s++)
+        {
+            var genome = Initialization.Sample(space, theta, random);
+            Assert.Equal(32, genome[0]);
+            counts[space.Int8Layers(genome).Count]++;
+        }
+        // One int8 probability per sample, uniform: the number of int8 layers among the 7 that may take it is uniform
+        // over 0..7 (a beta-binomial with both parameters 1), where independent coin flips would give 1 in 128 all int8.
+        Assert.All(counts, c => Assert.InRange((double)c / samples, 1.0 / layers - 0.02, 1.0 / layers + 0.02));
+    }
+
+    [Fact]
     public void BopsWeighEachLayersMacsByItsBits()
     {
         using var model = ModelFile.Load(Repository.Model("vgg-small-fashion-mnist.ascai"));
