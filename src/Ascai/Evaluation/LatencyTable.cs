@@ -19,7 +19,9 @@ namespace Ascai.Evaluation;
 /// scaled by the original model's end-to-end latency over the sum of its own entries: the original's prediction is its
 /// measurement, and a candidate's is never negative, which an additive offset allowed when the layers alone added up
 /// to more than the network (the small VGG's layers add up to 14-17 ms against 9.4-10.0 ms end to end at batch 64:
-/// recomputed over two searches' fronts, the offset's median errors were 43% and 120%, the scale's 19% and 7%). The
+/// recomputed over two searches' fronts, the offset's median errors were 43% and 120%, the scale's 19% and 7%). Where
+/// candidates may be int8, the int8 entries have a scale of their own, from the original timed with every layer in int8,
+/// so that both the all-float32 and the all-int8 original are predicted as measured. The
 /// original is timed three times, each in a new session, and its fastest kept, so one slow spell of the machine does
 /// not skew every prediction. Entries are kept in a file (a run folder's <c>latency.json</c>): a resumed run reads
 /// them back instead of timing the layers again. Thread-safe; timing a new entry holds a lock, so parallel evaluations wait for it.
@@ -35,7 +37,9 @@ public sealed class LatencyTable
 
     /// <summary>
     /// What the file holds: the batch, the threads, the original's end-to-end latency (ms at batch 1 and at the batch), the
-    /// scale of the summed entries at each, and every layer entry (ms at batch 1 and at the batch).
+    /// scale of the summed float32 entries at each, the original's latency with every layer in int8 and the scale of the
+    /// summed int8 entries (empty when the run has no precision genes: int8 entries then take the float32 scale), and
+    /// every layer entry (ms at batch 1 and at the batch).
     /// </summary>
     private sealed record Stored
     {
@@ -43,6 +47,8 @@ public sealed class LatencyTable
         public int Threads { get; init; }
         public double[] Original { get; init; } = [];
         public double[] Scale { get; init; } = [];
+        public double[] OriginalInt8 { get; init; } = [];
+        public double[] ScaleInt8 { get; init; } = [];
         public Dictionary<string, double[]> Layers { get; init; } = [];
     }
 
@@ -60,12 +66,16 @@ public sealed class LatencyTable
     /// <summary>The original model's latency, measured end to end (ms).</summary>
     public LatencyPrediction Original => new(_stored.Original[0], _stored.Original[1]);
 
+    /// <summary>The original model's latency with every conv and linear layer in int8, measured end to end (ms), when the table has an int8 scale.</summary>
+    public LatencyPrediction? OriginalInt8 => _stored.OriginalInt8.Length == 2 ? new(_stored.OriginalInt8[0], _stored.OriginalInt8[1]) : null;
+
     /// <summary>
     /// The table of <paramref name="original"/> at batch 1 and <paramref name="batch"/> on <paramref name="threads"/>
     /// threads, read from <paramref name="path"/> when it holds one for the same batch and threads (else measured anew
-    /// and, with a path, written there as entries are added).
+    /// and, with a path, written there as entries are added). With <paramref name="int8"/> (candidates may run layers in
+    /// int8) the original is also timed with every layer in int8, to scale the int8 entries.
     /// </summary>
-    public static LatencyTable Open(LayerGraph original, int batch, int threads, string? path = null)
+    public static LatencyTable Open(LayerGraph original, int batch, int threads, string? path = null, bool int8 = false)
     {
         if (batch < 1) throw new SettingException(SettingException.Of<EvaluationSpec>(nameof(EvaluationSpec.LatencyBatch)), $"must be at least 1, got {batch}");
         var onnx = OnnxExporter.Export(original);
@@ -83,18 +93,46 @@ public sealed class LatencyTable
         table.Time(onnx, original.InputShape, warmUp: true);
         var timings = Enumerable.Range(0, 3).Select(_ => table.Time(onnx, original.InputShape)).ToList();
         var measured = new LatencyPrediction(timings.Min(t => t.One), timings.Min(t => t.Many));
-        var layers = table.SumOfLayers(original, new HashSet<string>());
+        var (layers, _) = table.SumOfLayers(original, new HashSet<string>());
         var stored = table._stored with { Original = [measured.One, measured.Many], Scale = [measured.One / layers.One, measured.Many / layers.Many] };
+        if (int8)
+        {
+            // Layers timed alone in int8 add up to their network otherwise than float32 ones do (each alone pays a
+            // quantise and a dequantise of its own, and the fixed cost of a run weighs more on its faster kernel; one scale
+            // for both over-predicted mostly-int8 networks by a third on the small VGG): the original in int8 anchors them.
+            var all = original.Nodes.Where(n => n is Conv2dNode or LinearNode).Select(n => n.Name).ToHashSet();
+            var quantized = AllInt8(original, all);
+            var timedInt8 = Enumerable.Range(0, 3).Select(_ => table.Time(quantized, original.InputShape)).ToList();
+            var measuredInt8 = new LatencyPrediction(timedInt8.Min(t => t.One), timedInt8.Min(t => t.Many));
+            var (_, int8Layers) = table.SumOfLayers(original, all);
+            if (int8Layers.One > 0 && int8Layers.Many > 0)
+                stored = stored with { OriginalInt8 = [measuredInt8.One, measuredInt8.Many], ScaleInt8 = [measuredInt8.One / int8Layers.One, measuredInt8.Many / int8Layers.Many] };
+        }
         table = new LatencyTable(path, threads, stored, onnx) { Measured = table.Measured };
         table.Save();
         return table;
     }
 
-    /// <summary>The predicted latency of <paramref name="graph"/> with <paramref name="int8Nodes"/> in int8: its layers' entries, scaled.</summary>
+    /// <summary>
+    /// The predicted latency of <paramref name="graph"/> with <paramref name="int8Nodes"/> in int8: its float32 layers'
+    /// entries and its int8 layers' entries, each sum scaled by its own.
+    /// </summary>
     public LatencyPrediction Predict(LayerGraph graph, IReadOnlySet<string> int8Nodes)
     {
-        var layers = SumOfLayers(graph, int8Nodes);
-        return new(layers.One * _stored.Scale[0], layers.Many * _stored.Scale[1]);
+        var (float32, int8) = SumOfLayers(graph, int8Nodes);
+        var scaleInt8 = _stored.ScaleInt8.Length == 2 ? _stored.ScaleInt8 : _stored.Scale;
+        return new(float32.One * _stored.Scale[0] + int8.One * scaleInt8[0], float32.Many * _stored.Scale[1] + int8.Many * scaleInt8[1]);
+    }
+
+    // The original with every conv and linear layer in int8 (batch-norms folded; ranges from random inputs: the time of
+    // dense int8 kernels does not depend on them).
+    private static byte[] AllInt8(LayerGraph original, IReadOnlySet<string> layers)
+    {
+        using var scope = NewDisposeScope();
+        using var folded = BatchNormFolding.Fold(original);
+        var sample = randn(original.InputShape.WithBatch(4));
+        var ranges = ActivationCalibration.Calibrate(folded, () => [sample], CalibrationMethod.MinMax, 100);
+        return QdqWriter.Write(folded, layers, ranges, "original");
     }
 
     /// <summary>
@@ -117,10 +155,11 @@ public sealed class LatencyTable
         }
     }
 
-    private LatencyPrediction SumOfLayers(LayerGraph graph, IReadOnlySet<string> int8Nodes)
+    // The summed entries of the float32 layers and of the int8 ones (less the conversions their int8 neighbours spare).
+    private (LatencyPrediction Float32, LatencyPrediction Int8) SumOfLayers(LayerGraph graph, IReadOnlySet<string> int8Nodes)
     {
         var shapes = graph.InferShapes();
-        double one = 0, many = 0;
+        double one = 0, many = 0, oneInt8 = 0, manyInt8 = 0;
         bool added = false;
         foreach (var node in graph.Nodes.Where(n => n is Conv2dNode or LinearNode))
         {
@@ -129,24 +168,27 @@ public sealed class LatencyTable
             var input = shapes[node.Inputs[0]];
             string key = $"{JsonSerializer.Serialize(layer, Json.Options)} input {input}{(relu is null ? "" : $" {relu.Function}")} {(int8 ? "int8" : "float32")}";
             var entry = Entry(key, () => Time(LayerModel(layer, relu, input, int8), input), ref added);
-            one += entry[0];
-            many += entry[1];
-            if (!int8) continue;
+            if (!int8)
+            {
+                (one, many) = (one + entry[0], many + entry[1]);
+                continue;
+            }
+            (oneInt8, manyInt8) = (oneInt8 + entry[0], manyInt8 + entry[1]);
             // The conversions an int8 neighbour makes unnecessary.
             if (Int8Producer(graph, node.Inputs[0], int8Nodes))
             {
                 var pair = Entry($"quantize-dequantize {input}", () => Conversion(input), ref added);
-                (one, many) = (one - pair[0] / 2, many - pair[1] / 2);
+                (oneInt8, manyInt8) = (oneInt8 - pair[0] / 2, manyInt8 - pair[1] / 2);
             }
             if (Int8Consumers(graph, node.Name, int8Nodes))
             {
                 var output = shapes[node.Name];
                 var pair = Entry($"quantize-dequantize {output}", () => Conversion(output), ref added);
-                (one, many) = (one - pair[0] / 2, many - pair[1] / 2);
+                (oneInt8, manyInt8) = (oneInt8 - pair[0] / 2, manyInt8 - pair[1] / 2);
             }
         }
         if (added && _stored.Original.Length == 2) Save();
-        return new(one, many);
+        return (new(one, many), new(oneInt8, manyInt8));
     }
 
     private double[] Entry(string key, Func<LatencyPrediction> time, ref bool added)

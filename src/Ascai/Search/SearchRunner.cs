@@ -135,7 +135,7 @@ public static class SearchRunner
         }
         // Timed once per run folder: a resumed run reads the table back.
         if (space.Cost == Cost.CostMetric.Latency)
-            evaluator.Latency = LatencyTable.Open(model.Graph, config.Evaluation.LatencyBatch, TorchSharp.torch.get_num_threads(), store.PathOf(RunStore.LatencyFile));
+            evaluator.Latency = LatencyTable.Open(model.Graph, config.Evaluation.LatencyBatch, TorchSharp.torch.get_num_threads(), store.PathOf(RunStore.LatencyFile), int8: space.Quantizes);
 
         using var journal = store.OpenJournal();
         using var folder = new RunFolderObserver(store, space, rewriteConfig ? config : null);

@@ -54,6 +54,15 @@ public class LatencyTableTests
         Assert.Equal(0, again.Measured);
         // Another batch is another table.
         Assert.Equal(layers, LatencyTable.Open(model.Graph, batch: 4, threads: 2, path).Measured);
+        Assert.Null(table.OriginalInt8);
+
+        // Where candidates may be int8, int8 entries get their own scale: the original is predicted as measured both all
+        // float32 and all int8.
+        var withInt8 = LatencyTable.Open(model.Graph, batch: 8, threads: 2, int8: true);
+        var everyLayer = model.Graph.Nodes.Where(n => n is Ascai.Graph.Nodes.Conv2dNode or Ascai.Graph.Nodes.LinearNode).Select(n => n.Name).ToHashSet();
+        Assert.Equal(withInt8.Original.Many, withInt8.Predict(model.Graph, new HashSet<string>()).Many, 9);
+        Assert.Equal(withInt8.OriginalInt8!.Value.Many, withInt8.Predict(model.Graph, everyLayer).Many, 9);
+        Assert.Equal(withInt8.OriginalInt8!.Value.One, withInt8.Predict(model.Graph, everyLayer).One, 9);
 
         // The check times the candidate beside the original and compares it with the table's prediction relative to its original.
         var measured = evaluator.MeasureLatency(graph, space.Int8Layers(genome));
