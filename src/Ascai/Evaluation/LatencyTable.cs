@@ -91,8 +91,7 @@ public sealed class LatencyTable
         // A process's first ONNX Runtime passes run far slower than later ones (Latency.Profile): warm it untimed, or the
         // original, timed first, would look slow and the scale would carry the error into every prediction.
         table.Time(onnx, original.InputShape, warmUp: true);
-        var timings = Enumerable.Range(0, 3).Select(_ => table.Time(onnx, original.InputShape)).ToList();
-        var measured = new LatencyPrediction(timings.Min(t => t.One), timings.Min(t => t.Many));
+        var measured = table.FastestOfSessions(onnx, original.InputShape);
         var (layers, _) = table.SumOfLayers(original, new HashSet<string>());
         var stored = table._stored with { Original = [measured.One, measured.Many], Scale = [measured.One / layers.One, measured.Many / layers.Many] };
         if (int8)
@@ -102,8 +101,7 @@ public sealed class LatencyTable
             // for both over-predicted mostly-int8 networks by a third on the small VGG): the original in int8 anchors them.
             var all = original.Nodes.Where(n => n is Conv2dNode or LinearNode).Select(n => n.Name).ToHashSet();
             var quantized = AllInt8(original, all);
-            var timedInt8 = Enumerable.Range(0, 3).Select(_ => table.Time(quantized, original.InputShape)).ToList();
-            var measuredInt8 = new LatencyPrediction(timedInt8.Min(t => t.One), timedInt8.Min(t => t.Many));
+            var measuredInt8 = table.FastestOfSessions(quantized, original.InputShape);
             var (_, int8Layers) = table.SumOfLayers(original, all);
             if (int8Layers.One > 0 && int8Layers.Many > 0)
                 stored = stored with { OriginalInt8 = [measuredInt8.One, measuredInt8.Many], ScaleInt8 = [measuredInt8.One / int8Layers.One, measuredInt8.Many / int8Layers.Many] };
@@ -124,15 +122,21 @@ public sealed class LatencyTable
         return new(float32.One * _stored.Scale[0] + int8.One * scaleInt8[0], float32.Many * _stored.Scale[1] + int8.Many * scaleInt8[1]);
     }
 
-    // The original with every conv and linear layer in int8 (batch-norms folded; ranges from random inputs: the time of
-    // dense int8 kernels does not depend on them).
+    // The original with every conv and linear layer in int8 (batch-norms folded as int8 quantisation folds them).
     private static byte[] AllInt8(LayerGraph original, IReadOnlySet<string> layers)
     {
-        using var scope = NewDisposeScope();
         using var folded = BatchNormFolding.Fold(original);
-        var sample = randn(original.InputShape.WithBatch(4));
-        var ranges = ActivationCalibration.Calibrate(folded, () => [sample], CalibrationMethod.MinMax, 100);
-        return QdqWriter.Write(folded, layers, ranges, "original");
+        return Qdq(folded, layers, "original");
+    }
+
+    // A QDQ model of the graph with its activation ranges calibrated on random inputs: the time of dense int8 kernels
+    // does not depend on the ranges.
+    private static byte[] Qdq(LayerGraph graph, IReadOnlySet<string> int8Layers, string name)
+    {
+        using var scope = NewDisposeScope();
+        var sample = randn(graph.InputShape.WithBatch(4));
+        var ranges = ActivationCalibration.Calibrate(graph, () => [sample], CalibrationMethod.MinMax, 100);
+        return QdqWriter.Write(graph, int8Layers, ranges, name);
     }
 
     /// <summary>
@@ -262,10 +266,15 @@ public sealed class LatencyTable
         // be quantised, so that ONNX Runtime runs the int8 kernel as it does inside a network.
         if (int8) output = builder.Flatten(output);
         using var graph = builder.Build(output);
-        if (!int8) return OnnxExporter.Export(graph);
-        var sample = randn(input.WithBatch(4));
-        var ranges = ActivationCalibration.Calibrate(graph, () => [sample], CalibrationMethod.MinMax, 100);
-        return QdqWriter.Write(graph, new HashSet<string> { "layer" }, ranges, "layer");
+        return int8 ? Qdq(graph, new HashSet<string> { "layer" }, "layer") : OnnxExporter.Export(graph);
+    }
+
+    // The original is timed three times, each in a new session, and its fastest kept: one slow spell of the machine would
+    // otherwise skew its scale, and so every prediction.
+    private LatencyPrediction FastestOfSessions(byte[] onnx, Shape input)
+    {
+        var timings = Enumerable.Range(0, 3).Select(_ => Time(onnx, input)).ToList();
+        return new(timings.Min(t => t.One), timings.Min(t => t.Many));
     }
 
     private LatencyPrediction Time(byte[] onnx, Shape input, bool warmUp = false)
