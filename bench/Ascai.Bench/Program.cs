@@ -12,6 +12,7 @@ using Ascai.Bench;
 //   dotnet run -c Release --project bench/Ascai.Bench -- searches RUN_DIR...
 //   dotnet run -c Release --project bench/Ascai.Bench -- proxy RUN_DIR [--candidates K] [--bn-images N]
 //   dotnet run -c Release --project bench/Ascai.Bench -- onnx-zoo DIR     (DIR from experiments/onnx-zoo.py)
+//   dotnet run -c Release --project bench/Ascai.Bench -- latency-table [--networks N] [--batch B]
 //   dotnet run -c Release --project bench/Ascai.Bench -- decoding [--images N] [--width W] [--height H] [--resize R] [--crop C]
 Ascai.Runtime.NativeRuntime.Initialize();
 CultureInfo.DefaultThreadCurrentCulture = CultureInfo.InvariantCulture;
@@ -54,6 +55,9 @@ switch (benchmark)
     case "decoding":
         DecodingBenchmark.Run(Option("--images", 10000), Option("--width", 128), Option("--height", 96), Option("--resize", 72), Option("--crop", 64));
         break;
+    case "latency-table":
+        LatencyTableBenchmark.Run(Option("--networks", 16), Option("--batch", 64));
+        break;
     case "onnx-zoo":
         OnnxZooBenchmark.Run(args.ElementAtOrDefault(1) ?? throw new ArgumentException("onnx-zoo needs a folder"));
         break;
@@ -64,7 +68,7 @@ switch (benchmark)
         ProxyBenchmark.Run(args.ElementAtOrDefault(1) ?? throw new ArgumentException("proxy needs a run folder"), Option("--candidates", 8), Option("--bn-images", 1000));
         break;
     default:
-        Console.Error.WriteLine($"error: unknown benchmark '{benchmark}' (known: forward, compression, replay, pytorch-loop, workers, nats, memory, decoding, searches, proxy, onnx-zoo)");
+        Console.Error.WriteLine($"error: unknown benchmark '{benchmark}' (known: forward, compression, replay, pytorch-loop, workers, nats, memory, decoding, searches, proxy, latency-table, onnx-zoo)");
         return 2;
 }
 return 0;

@@ -59,7 +59,14 @@ public static class Latency
             run();
             if (i >= 0) times[i] = clock.Elapsed.TotalMilliseconds;
         }
-        Array.Sort(times);
-        return repeats % 2 == 1 ? times[repeats / 2] : (times[repeats / 2 - 1] + times[repeats / 2]) / 2;
+        return Median(times);
+    }
+
+    /// <summary>The median of <paramref name="values"/> (the mean of the middle two of an even count; NaN when empty).</summary>
+    public static double Median(IEnumerable<double> values)
+    {
+        var sorted = values.Order().ToArray();
+        if (sorted.Length == 0) return double.NaN;
+        return (sorted[(sorted.Length - 1) / 2] + sorted[sorted.Length / 2]) / 2;
     }
 }

@@ -13,15 +13,18 @@ namespace Ascai.Evaluation;
 /// and linear layer of a given configuration (input shape, kept channels, kernel, stride, groups, the ReLU ONNX Runtime
 /// fuses into it, and its precision) is timed once, alone, in ONNX Runtime at batch 1 and at <see cref="Batch"/>, and
 /// remembered. An int8 layer timed alone converts its input to int8 and its output back; inside a network, where an
-/// int8 layer feeds an int8 layer, neither conversion runs, so half of a measured quantise-dequantise pair of that
-/// tensor is taken off each side that meets another int8 layer. Layers timed alone do not add up to the network they
+/// int8 layer feeds an int8 layer, neither conversion runs, so an int8 entry is split into its kernel (the entry less half
+/// a measured quantise-dequantise pair of its input and of its output) and the conversions, which count only at the
+/// network's precision boundaries. Layers timed alone do not add up to the network they
 /// come from (each alone pays its own layout changes and memory traffic; pooling and adds are not timed), so the sum is
 /// scaled by the original model's end-to-end latency over the sum of its own entries: the original's prediction is its
 /// measurement, and a candidate's is never negative, which an additive offset allowed when the layers alone added up
 /// to more than the network (the small VGG's layers add up to 14-17 ms against 9.4-10.0 ms end to end at batch 64:
 /// recomputed over two searches' fronts, the offset's median errors were 43% and 120%, the scale's 19% and 7%). Where
 /// candidates may be int8, the int8 entries have a scale of their own, from the original timed with every layer in int8,
-/// so that both the all-float32 and the all-int8 original are predicted as measured. The
+/// so that both the all-float32 and the all-int8 original are predicted as measured; given networks of the search space
+/// (<see cref="Open"/>'s references), the int8 kernels and the conversions get separate scales fitted to those networks
+/// timed end to end, since a network's boundaries between precisions cost otherwise than its layers alone say. The
 /// original is timed three times, each in a new session, and its fastest kept, so one slow spell of the machine does
 /// not skew every prediction. Entries are kept in a file (a run folder's <c>latency.json</c>): a resumed run reads
 /// them back instead of timing the layers again. Thread-safe; timing a new entry holds a lock, so parallel evaluations wait for it.
@@ -38,7 +41,8 @@ public sealed class LatencyTable
     /// <summary>
     /// What the file holds: the batch, the threads, the original's end-to-end latency (ms at batch 1 and at the batch), the
     /// scale of the summed float32 entries at each, the original's latency with every layer in int8 and the scale of the
-    /// summed int8 entries (empty when the run has no precision genes: int8 entries then take the float32 scale), and
+    /// summed int8 kernels (empty when the run has no precision genes: int8 entries then take the float32 scale), the scale
+    /// of the conversions at precision boundaries and how it was fitted (empty when not calibrated: the int8 scale), and
     /// every layer entry (ms at batch 1 and at the batch).
     /// </summary>
     private sealed record Stored
@@ -49,6 +53,9 @@ public sealed class LatencyTable
         public double[] Scale { get; init; } = [];
         public double[] OriginalInt8 { get; init; } = [];
         public double[] ScaleInt8 { get; init; } = [];
+        public double[] ScaleKernels { get; init; } = [];
+        public double[] ScaleConversions { get; init; } = [];
+        public LatencyCalibration? Calibration { get; init; }
         public Dictionary<string, double[]> Layers { get; init; } = [];
     }
 
@@ -73,9 +80,13 @@ public sealed class LatencyTable
     /// The table of <paramref name="original"/> at batch 1 and <paramref name="batch"/> on <paramref name="threads"/>
     /// threads, read from <paramref name="path"/> when it holds one for the same batch and threads (else measured anew
     /// and, with a path, written there as entries are added). With <paramref name="int8"/> (candidates may run layers in
-    /// int8) the original is also timed with every layer in int8, to scale the int8 entries.
+    /// int8) the original is also timed with every layer in int8, to scale the int8 entries; with
+    /// <paramref name="references"/> as well (networks of the search space: compact graphs and their int8 nodes), those are
+    /// timed end to end and the int8 kernels and the conversions at precision boundaries get scales fitted to them
+    /// (<see cref="Calibration"/>). A table read back keeps its fit; one without a fit is fitted when references are given.
     /// </summary>
-    public static LatencyTable Open(LayerGraph original, int batch, int threads, string? path = null, bool int8 = false)
+    public static LatencyTable Open(LayerGraph original, int batch, int threads, string? path = null, bool int8 = false,
+        Func<IEnumerable<(LayerGraph Graph, IReadOnlySet<string> Int8Nodes)>>? references = null)
     {
         if (batch < 1) throw new SettingException(SettingException.Of<EvaluationSpec>(nameof(EvaluationSpec.LatencyBatch)), $"must be at least 1, got {batch}");
         var onnx = OnnxExporter.Export(original);
@@ -85,48 +96,90 @@ public sealed class LatencyTable
             try { known = JsonSerializer.Deserialize<Stored>(File.ReadAllText(path), Json.Options); }
             catch (JsonException e) { throw new AscaiException($"{path}: corrupt latency table ({e.Message.Split('\n')[0]}); delete it to measure again"); }
             // A table from before the scale (an offset instead) is measured again.
-            if (known is { Original.Length: 2, Scale.Length: 2 } && known.Batch == batch && known.Threads == threads) return new LatencyTable(path, threads, known, onnx);
+            if (known is { Original.Length: 2, Scale.Length: 2 } && known.Batch == batch && known.Threads == threads)
+            {
+                var read = new LatencyTable(path, threads, known, onnx);
+                return references is null || known.Calibration is not null || known.OriginalInt8.Length != 2 ? read : read.Calibrated(original, references());
+            }
         }
         var table = new LatencyTable(path, threads, new Stored { Batch = batch, Threads = threads }, onnx);
         // A process's first ONNX Runtime passes run far slower than later ones (Latency.Profile): warm it untimed, or the
         // original, timed first, would look slow and the scale would carry the error into every prediction.
         table.Time(onnx, original.InputShape, warmUp: true);
         var measured = table.FastestOfSessions(onnx, original.InputShape);
-        var (layers, _) = table.SumOfLayers(original, new HashSet<string>());
+        var layers = table.Parts(original, new HashSet<string>()).Float32;
         var stored = table._stored with { Original = [measured.One, measured.Many], Scale = [measured.One / layers.One, measured.Many / layers.Many] };
         if (int8)
         {
             // Layers timed alone in int8 add up to their network otherwise than float32 ones do (each alone pays a
             // quantise and a dequantise of its own, and the fixed cost of a run weighs more on its faster kernel; one scale
             // for both over-predicted mostly-int8 networks by a third on the small VGG): the original in int8 anchors them.
-            var all = original.Nodes.Where(n => n is Conv2dNode or LinearNode).Select(n => n.Name).ToHashSet();
-            var quantized = AllInt8(original, all);
-            var measuredInt8 = table.FastestOfSessions(quantized, original.InputShape);
-            var (_, int8Layers) = table.SumOfLayers(original, all);
+            var all = Layers(original);
+            var measuredInt8 = table.FastestOfSessions(Int8Onnx(original, all), original.InputShape);
+            var int8Layers = table.Parts(original, all).Int8;
             if (int8Layers.One > 0 && int8Layers.Many > 0)
                 stored = stored with { OriginalInt8 = [measuredInt8.One, measuredInt8.Many], ScaleInt8 = [measuredInt8.One / int8Layers.One, measuredInt8.Many / int8Layers.Many] };
         }
         table = new LatencyTable(path, threads, stored, onnx) { Measured = table.Measured };
         table.Save();
-        return table;
+        return references is not null && table.OriginalInt8 is not null ? table.Calibrated(original, references()) : table;
     }
+
+    /// <summary>How the int8 scales were fitted to networks timed end to end (null: from the two originals alone).</summary>
+    public LatencyCalibration? Calibration => _stored.Calibration;
 
     /// <summary>
     /// The predicted latency of <paramref name="graph"/> with <paramref name="int8Nodes"/> in int8: its float32 layers'
-    /// entries and its int8 layers' entries, each sum scaled by its own.
+    /// entries, its int8 kernels and the conversions at its precision boundaries, each sum scaled by its own.
     /// </summary>
     public LatencyPrediction Predict(LayerGraph graph, IReadOnlySet<string> int8Nodes)
     {
-        var (float32, int8) = SumOfLayers(graph, int8Nodes);
-        var scaleInt8 = _stored.ScaleInt8.Length == 2 ? _stored.ScaleInt8 : _stored.Scale;
-        return new(float32.One * _stored.Scale[0] + int8.One * scaleInt8[0], float32.Many * _stored.Scale[1] + int8.Many * scaleInt8[1]);
+        var parts = Parts(graph, int8Nodes);
+        return _stored.ScaleConversions.Length == 2 ? parts.Scaled(_stored.Scale, _stored.ScaleKernels, _stored.ScaleConversions) : PredictFromAnchors(parts);
     }
 
-    // The original with every conv and linear layer in int8 (batch-norms folded as int8 quantisation folds them).
-    private static byte[] AllInt8(LayerGraph original, IReadOnlySet<string> layers)
+    /// <summary>
+    /// The prediction without the fit of <see cref="Calibration"/>: the int8 kernels and conversions both take the scale
+    /// that predicts the all-int8 original as measured (for comparing the two).
+    /// </summary>
+    public LatencyPrediction PredictFromAnchors(LayerGraph graph, IReadOnlySet<string> int8Nodes) => PredictFromAnchors(Parts(graph, int8Nodes));
+
+    private LatencyPrediction PredictFromAnchors(LatencyParts parts) => parts.Scaled(_stored.Scale, AnchorScaleInt8, AnchorScaleInt8);
+
+    private double[] AnchorScaleInt8 => _stored.ScaleInt8.Length == 2 ? _stored.ScaleInt8 : _stored.Scale;
+
+    // The reference networks timed end to end beside the original (on the table's scale: relative to the original timed in
+    // the same rounds), and the int8 scales fitted to them and to the all-int8 original by weighted least squares.
+    private LatencyTable Calibrated(LayerGraph original, IEnumerable<(LayerGraph Graph, IReadOnlySet<string> Int8Nodes)> references)
     {
-        using var folded = BatchNormFolding.Fold(original);
-        return Qdq(folded, layers, "original");
+        var all = Layers(original);
+        var points = new List<(LatencyParts Parts, LatencyPrediction Measured)> { (Parts(original, all), OriginalInt8!.Value) };
+        foreach (var (graph, int8Nodes) in references)
+        {
+            var onnx = int8Nodes.Count == 0 ? OnnxExporter.Export(graph) : Int8Onnx(graph, int8Nodes);
+            var (model, beside) = MeasureBesideOriginal(onnx, graph.InputShape);
+            points.Add((Parts(graph, int8Nodes), new(model.One / beside.One * Original.One, model.Many / beside.Many * Original.Many)));
+        }
+        var one = LatencyCalibration.Fit(points.Select(p => (p.Parts.Float32.One * _stored.Scale[0], p.Parts.Kernels.One, p.Parts.Conversions.One, p.Measured.One)).ToList(), AnchorScaleInt8[0]);
+        var many = LatencyCalibration.Fit(points.Select(p => (p.Parts.Float32.Many * _stored.Scale[1], p.Parts.Kernels.Many, p.Parts.Conversions.Many, p.Measured.Many)).ToList(), AnchorScaleInt8[1]);
+        var stored = _stored with { ScaleKernels = [one.Kernels, many.Kernels], ScaleConversions = [one.Conversions, many.Conversions] };
+        // How far each predicts the references at the table's batch (the all-int8 original, the first point, is an anchor of both).
+        var networks = points.Skip(1).ToList();
+        double MedianError(Func<LatencyParts, LatencyPrediction> predict) =>
+            networks.Count == 0 ? 0 : Latency.Median(networks.Select(p => Math.Abs(predict(p.Parts).Many - p.Measured.Many) / p.Measured.Many));
+        var calibration = new LatencyCalibration(networks.Count, MedianError(PredictFromAnchors), MedianError(p => p.Scaled(stored.Scale, stored.ScaleKernels, stored.ScaleConversions)));
+        var table = new LatencyTable(_path, _threads, stored with { Calibration = calibration }, _original) { Measured = Measured };
+        table.Save();
+        return table;
+    }
+
+    private static HashSet<string> Layers(LayerGraph graph) => graph.Nodes.Where(n => n is Conv2dNode or LinearNode).Select(n => n.Name).ToHashSet();
+
+    // A network with these conv and linear layers in int8 (batch-norms folded as int8 quantisation folds them).
+    private static byte[] Int8Onnx(LayerGraph graph, IReadOnlySet<string> layers)
+    {
+        using var folded = BatchNormFolding.Fold(graph);
+        return Qdq(folded, layers, "network");
     }
 
     // A QDQ model of the graph with its activation ranges calibrated on random inputs: the time of dense int8 kernels
@@ -159,11 +212,13 @@ public sealed class LatencyTable
         }
     }
 
-    // The summed entries of the float32 layers and of the int8 ones (less the conversions their int8 neighbours spare).
-    private (LatencyPrediction Float32, LatencyPrediction Int8) SumOfLayers(LayerGraph graph, IReadOnlySet<string> int8Nodes)
+    // The summed entries of the float32 layers, of the int8 kernels (an int8 entry less the conversions of its input and
+    // output it was timed with) and of the conversions the network runs: those at its precision boundaries, where an int8
+    // layer meets a float32 one (or the network's input or output); between two int8 layers neither runs.
+    private LatencyParts Parts(LayerGraph graph, IReadOnlySet<string> int8Nodes)
     {
         var shapes = graph.InferShapes();
-        double one = 0, many = 0, oneInt8 = 0, manyInt8 = 0;
+        LatencyPrediction float32 = default, kernels = default, conversions = default;
         bool added = false;
         foreach (var node in graph.Nodes.Where(n => n is Conv2dNode or LinearNode))
         {
@@ -174,25 +229,29 @@ public sealed class LatencyTable
             var entry = Entry(key, () => Time(LayerModel(layer, relu, input, int8), input), ref added);
             if (!int8)
             {
-                (one, many) = (one + entry[0], many + entry[1]);
+                float32 = float32.Plus(entry[0], entry[1]);
                 continue;
             }
-            (oneInt8, manyInt8) = (oneInt8 + entry[0], manyInt8 + entry[1]);
-            // The conversions an int8 neighbour makes unnecessary.
-            if (Int8Producer(graph, node.Inputs[0], int8Nodes))
-            {
-                var pair = Entry($"quantize-dequantize {input}", () => Conversion(input), ref added);
-                (oneInt8, manyInt8) = (oneInt8 - pair[0] / 2, manyInt8 - pair[1] / 2);
-            }
-            if (Int8Consumers(graph, node.Name, int8Nodes))
-            {
-                var output = shapes[node.Name];
-                var pair = Entry($"quantize-dequantize {output}", () => Conversion(output), ref added);
-                (oneInt8, manyInt8) = (oneInt8 - pair[0] / 2, manyInt8 - pair[1] / 2);
-            }
+            var output = shapes[node.Name];
+            var into = Entry($"quantize-dequantize {input}", () => Conversion(input), ref added);
+            var outOf = Entry($"quantize-dequantize {output}", () => Conversion(output), ref added);
+            // Half a quantise-dequantise pair each way: a kernel cannot take less than no time.
+            kernels = kernels.Plus(Math.Max(0, entry[0] - (into[0] + outOf[0]) / 2), Math.Max(0, entry[1] - (into[1] + outOf[1]) / 2));
+            if (!Int8Producer(graph, node.Inputs[0], int8Nodes)) conversions = conversions.Plus(into[0] / 2, into[1] / 2);
+            if (!Int8Consumers(graph, node.Name, int8Nodes)) conversions = conversions.Plus(outOf[0] / 2, outOf[1] / 2);
         }
         if (added && _stored.Original.Length == 2) Save();
-        return (new(one, many), new(oneInt8, manyInt8));
+        return new(float32, kernels, conversions);
+    }
+
+    // A network's summed entries by kind; Int8 is what the int8 scale of the anchors multiplies.
+    private readonly record struct LatencyParts(LatencyPrediction Float32, LatencyPrediction Kernels, LatencyPrediction Conversions)
+    {
+        public LatencyPrediction Int8 => Kernels.Plus(Conversions.One, Conversions.Many);
+
+        public LatencyPrediction Scaled(double[] float32, double[] kernels, double[] conversions) => new(
+            Float32.One * float32[0] + Kernels.One * kernels[0] + Conversions.One * conversions[0],
+            Float32.Many * float32[1] + Kernels.Many * kernels[1] + Conversions.Many * conversions[1]);
     }
 
     private double[] Entry(string key, Func<LatencyPrediction> time, ref bool added)
@@ -328,4 +387,8 @@ public sealed class LatencyTable
 }
 
 /// <summary>Milliseconds of one forward pass at batch 1 and at the table's batch.</summary>
-public readonly record struct LatencyPrediction(double One, double Many);
+public readonly record struct LatencyPrediction(double One, double Many)
+{
+    /// <summary>This plus <paramref name="one"/> and <paramref name="many"/> milliseconds.</summary>
+    public LatencyPrediction Plus(double one, double many) => new(One + one, Many + many);
+}

@@ -135,7 +135,8 @@ public static class SearchRunner
         }
         // Timed once per run folder: a resumed run reads the table back.
         if (space.Cost == Cost.CostMetric.Latency)
-            evaluator.Latency = LatencyTable.Open(model.Graph, config.Evaluation.LatencyBatch, TorchSharp.torch.get_num_threads(), store.PathOf(RunStore.LatencyFile), int8: space.Quantizes);
+            evaluator.Latency = LatencyTable.Open(model.Graph, config.Evaluation.LatencyBatch, TorchSharp.torch.get_num_threads(), store.PathOf(RunStore.LatencyFile),
+                int8: space.Quantizes, references: space.Quantizes ? () => LatencyReferences.Draw(space, evaluator, config.Options.Seed) : null);
 
         using var journal = store.OpenJournal();
         using var folder = new RunFolderObserver(store, space, rewriteConfig ? config : null);
@@ -242,9 +243,8 @@ public static class SearchRunner
             using var graph = evaluator.Build(genome);
             return f with { TestAccuracy = Test(graph, genome), MeasuredLatency = Latency(graph, genome)?.Measured };
         }).ToList();
-        latencyErrors.Sort();
         var latencyCheck = evaluator.Latency is { } table && latencyErrors.Count > 0
-            ? new LatencyCheck(table.Batch, latencyErrors.Count, (latencyErrors[(latencyErrors.Count - 1) / 2] + latencyErrors[latencyErrors.Count / 2]) / 2, latencyErrors[^1], table.Entries) : null;
+            ? new LatencyCheck(table.Batch, latencyErrors.Count, Evaluation.Latency.Median(latencyErrors), latencyErrors.Max(), table.Entries, table.Calibration) : null;
         summary = summary with { Best = best, Front = front, Latency = latencyCheck };
         store.WriteSummary(summary);
         return summary;

@@ -3,9 +3,10 @@ namespace Ascai.Search;
 /// <summary>
 /// The latency table checked against measurement over the models measured (the front's cheapest and the returned one):
 /// the relative error of each one's predicted latency ratio to the original against the ratio measured beside the
-/// original (<see cref="Ascai.Evaluation.LatencyMeasurement.Error"/>).
+/// original (<see cref="Ascai.Evaluation.LatencyMeasurement.Error"/>), and how the table's int8 scales were fitted (null
+/// when the run searches no precision).
 /// </summary>
-public sealed record LatencyCheck(int Batch, int Models, double MedianError, double MaxError, int Entries);
+public sealed record LatencyCheck(int Batch, int Models, double MedianError, double MaxError, int Entries, Ascai.Evaluation.LatencyCalibration? Calibration = null);
 
 /// <summary>What a run found: <c>summary.json</c>.</summary>
 public sealed record SearchSummary

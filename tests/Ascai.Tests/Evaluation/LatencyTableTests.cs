@@ -35,16 +35,18 @@ public class LatencyTableTests
         using var graph = evaluator.Build(genome);
         var int8 = Ascai.Quantization.Int8Quantizer.NodesOf(graph, space.Int8Layers(genome));
         var first = table.Predict(graph, int8);
-        Assert.Equal(layers + 3, table.Entries);
+        // conv1 and conv2 in float32, fc2 in int8 with the conversions of its input and output.
+        Assert.Equal(layers + 5, table.Entries);
         Assert.True(first.One > 0 && first.Many > 0, "a prediction is a time");
         Assert.Equal(first, table.Predict(graph, int8));
-        Assert.Equal(layers + 3, table.Measured);
+        Assert.Equal(layers + 5, table.Measured);
         Assert.Equal(first.Many, evaluator.Evaluate(genome).Latency);
-        // fc1 and fc2 both int8: fc1's int8 entry, and the conversion of the tensor between them that neither runs.
+        // fc1 and fc2 both int8: fc1's int8 entry and the conversion of its input (that of the tensor between them, which
+        // neither runs, is known from fc2).
         genome[^2] = 8;
         var chained = Ascai.Quantization.Int8Quantizer.NodesOf(graph, space.Int8Layers(genome));
         table.Predict(graph, chained);
-        Assert.Equal(layers + 5, table.Entries);
+        Assert.Equal(layers + 7, table.Entries);
 
         // Read back: nothing timed again, the same predictions.
         var again = LatencyTable.Open(model.Graph, batch: 8, threads: 2, path);
@@ -63,11 +65,61 @@ public class LatencyTableTests
         Assert.Equal(withInt8.Original.Many, withInt8.Predict(model.Graph, new HashSet<string>()).Many, 9);
         Assert.Equal(withInt8.OriginalInt8!.Value.Many, withInt8.Predict(model.Graph, everyLayer).Many, 9);
         Assert.Equal(withInt8.OriginalInt8!.Value.One, withInt8.Predict(model.Graph, everyLayer).One, 9);
+        Assert.Null(withInt8.Calibration);
 
         // The check times the candidate beside the original and compares it with the table's prediction relative to its original.
         var measured = evaluator.MeasureLatency(graph, space.Int8Layers(genome));
         Assert.Equal(table.Original, measured.TableOriginal);
         Assert.True(measured.Original.Many > 0 && measured.Measured.Many > 0 && measured.Error >= 0);
+    }
+
+    [Fact]
+    public void NetworksOfTheSearchSpaceFitTheInt8ScalesOnceAndTheFitIsReadBack()
+    {
+        using var dir = new TempDirectory();
+        string path = Path.Combine(dir.Path, "latency.json");
+        using var model = ModelFile.Load(Repository.Model("vgg-small-fashion-mnist.ascai"));
+        var space = SearchSpace.Build(model.Graph, "ps+q");
+        var data = DatasetCatalog.Load("fashion-mnist", null, 100);
+        using var evaluator = new CandidateEvaluator(model, data, space, quantization: new Ascai.Quantization.Int8Options { CalibrationImages = 64 });
+        var genomes = new[] { Genome(0.5, int8: true), Genome(0.25, int8: false), Genome(0, int8: true) };
+        int drawn = 0;
+        IEnumerable<(Ascai.Graph.LayerGraph, IReadOnlySet<string>)> References()
+        {
+            foreach (var genome in genomes)
+            {
+                drawn++;
+                using var graph = evaluator.Build(genome);
+                yield return (graph, Ascai.Quantization.Int8Quantizer.NodesOf(graph, space.Int8Layers(genome)));
+            }
+        }
+        // Made without references, then opened with them: fitted then, once.
+        var plain = LatencyTable.Open(model.Graph, batch: 8, threads: 2, path, int8: true);
+        Assert.Null(plain.Calibration);
+        var fitted = LatencyTable.Open(model.Graph, batch: 8, threads: 2, path, int8: true, References);
+        Assert.Equal(3, drawn);
+        Assert.Equal(3, fitted.Calibration!.Networks);
+        Assert.True(fitted.Calibration.MedianErrorBefore >= 0 && fitted.Calibration.MedianErrorAfter >= 0);
+        using var candidate = evaluator.Build(genomes[0]);
+        var int8 = Ascai.Quantization.Int8Quantizer.NodesOf(candidate, space.Int8Layers(genomes[0]));
+        var predicted = fitted.Predict(candidate, int8);
+        Assert.True(predicted.One > 0 && predicted.Many > 0);
+        // Float32 networks are predicted as before the fit: it scales int8 kernels and conversions only.
+        Assert.Equal(fitted.PredictFromAnchors(model.Graph, new HashSet<string>()), fitted.Predict(model.Graph, new HashSet<string>()));
+        // Read back (a resumed run): the fit is kept, nothing is timed, the references are not drawn.
+        var again = LatencyTable.Open(model.Graph, batch: 8, threads: 2, path, int8: true, References);
+        Assert.Equal(3, drawn);
+        Assert.Equal(0, again.Measured);
+        Assert.Equal(fitted.Calibration, again.Calibration);
+        Assert.Equal(predicted, again.Predict(candidate, int8));
+
+        double[] Genome(double ratio, bool int8)
+        {
+            var genome = space.Identity;
+            for (int i = 0; i < genome.Length; i++)
+                genome[i] = space.Genes[i].Kind == GeneKind.Precision ? (int8 ? 8 : 32) : space.Genes[i].Clip(ratio);
+            return genome;
+        }
     }
 
     [Theory]
