@@ -5,6 +5,7 @@
 #   ps+q-latency  the same, cost: latency at batch 64 from the run's per-layer latency table,
 #   d+ps+q-latency  low-rank decomposition added to the genome, cost: latency,
 #   ps+q-latency-ft ps+q-latency with one epoch of fine-tuning for the front's cheapest near-misses (not run by default),
+#   ps+q-ft  ps+q (cost BOPs) with the same fine-tuning (not run by default),
 # then the models they return, and uniform int8 of the whole original (ascai quantize) and of the ps result, benched
 # together in one process (ascai bench: ONNX Runtime, batch 1 and 64, median of 101 runs).
 # Usage: experiments/precision.sh [OUT_DIR] (default runs/precision). STUDIES="ps ps+q" restricts the searches,
@@ -17,7 +18,7 @@ studies="${STUDIES:-ps ps+q ps+q-latency d+ps+q-latency}"
 mkdir -p "$out"
 declare -A models=([vgg]="$root/models/vgg-small-fashion-mnist.ascai" [resnet20]="$root/models/resnet20-fashion-mnist.ascai")
 declare -A flags=([ps]="--methods ps" [ps+q]="--methods ps+q" [ps+q-latency]="--methods ps+q --cost latency" [d+ps+q-latency]="--methods d+ps+q --cost latency"
-  [ps+q-latency-ft]="--methods ps+q --cost latency --finetune-epochs 1")
+  [ps+q-latency-ft]="--methods ps+q --cost latency --finetune-epochs 1" [ps+q-ft]="--methods ps+q --finetune-epochs 1")
 runs() { for seed in ${SEEDS:-0 1 2}; do echo "vgg $seed"; done; [ -n "${NO_RESNET:-}" ] || echo "resnet20 0"; }
 runs | while read -r name seed; do
   for study in $studies; do
