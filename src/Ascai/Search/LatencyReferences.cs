@@ -14,7 +14,7 @@ namespace Ascai.Search;
 public static class LatencyReferences
 {
     /// <summary>Networks a search's table is fitted to.</summary>
-    public const int Count = 8;
+    public const int Count = 12;
 
     /// <summary>
     /// <paramref name="count"/> networks drawn with <paramref name="seed"/> (a run's table is reproducible), each graph
