@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # What distinct-model keys and early rejection buy: the default and the strongest search settings on the small VGG
 # and ResNet-20 at 600 evaluations, each with both on (the default) and both off, three seeds on the small VGG,
-# one on ResNet-20 (R20_SEEDS="0 1 2" for three); then the searches benchmark over every run (distinct models, aliases, rejected candidates,
+# one on ResNet-20 (R20_SEEDS="0 1 2" for three; R20_SETTINGS="default" leaves its strongest search out); then the searches benchmark over every run (distinct models, aliases, rejected candidates,
 # warm-start share, feasible share, candidate time against the FLOP bound measured in the same run).
 # Usage: experiments/evaluations.sh [OUT_DIR] (default runs/evaluations); env SEEDS ("0 1 2"), BUDGET (600).
 set -euo pipefail
@@ -29,7 +29,7 @@ for seed in ${SEEDS:-0 1 2}; do
   done
 done
 for seed in ${R20_SEEDS:-0}; do
-  for setting in default strongest; do
+  for setting in ${R20_SETTINGS:-default strongest}; do
     for key in on off; do run "$root/models/resnet20-fashion-mnist.ascai" resnet20 "$seed" "$setting" "$key"; done
   done
 done
