@@ -3,7 +3,7 @@
 # and ResNet-20 at 600 evaluations, each with both on (the default) and both off, three seeds on the small VGG,
 # one on ResNet-20 (R20_SEEDS="0 1 2" for three; R20_SETTINGS="default" leaves its strongest search out); then the searches benchmark over every run (distinct models, aliases, rejected candidates,
 # warm-start share, feasible share, candidate time against the FLOP bound measured in the same run).
-# Usage: experiments/evaluations.sh [OUT_DIR] (default runs/evaluations); env SEEDS ("0 1 2"), BUDGET (600).
+# Usage: experiments/evaluations.sh [OUT_DIR] (default runs/evaluations); env SEEDS ("0 1 2"), BUDGET (600), NO_BENCH=1 (runs only).
 set -euo pipefail
 root="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
 out="${1:-$root/runs/evaluations}"
@@ -33,4 +33,4 @@ for seed in ${R20_SEEDS:-0}; do
     for key in on off; do run "$root/models/resnet20-fashion-mnist.ascai" resnet20 "$seed" "$setting" "$key"; done
   done
 done
-dotnet run -c Release --project "$root/bench/Ascai.Bench" -- searches "$out"/*-s*
+[ -n "${NO_BENCH:-}" ] || dotnet run -c Release --project "$root/bench/Ascai.Bench" -- searches "$out"/*-s*
