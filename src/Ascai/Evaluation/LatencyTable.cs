@@ -222,7 +222,7 @@ public sealed class LatencyTable
     // The summed entries of the float32 layers, of the int8 kernels (an int8 entry less the conversions of its input and
     // output it was timed with) and of the conversions the network runs: those at its precision boundaries, where an int8
     // layer meets a float32 one (or the network's input or output); between two int8 layers neither runs.
-    private LatencyParts Parts(LayerGraph graph, IReadOnlySet<string> int8Nodes)
+    internal LatencyParts Parts(LayerGraph graph, IReadOnlySet<string> int8Nodes)
     {
         var shapes = graph.InferShapes();
         LatencyPrediction float32 = default, kernels = default, conversions = default;
@@ -252,7 +252,7 @@ public sealed class LatencyTable
     }
 
     // A network's summed entries by kind; Int8 is what the int8 scale of the anchors multiplies.
-    private readonly record struct LatencyParts(LatencyPrediction Float32, LatencyPrediction Kernels, LatencyPrediction Conversions)
+    internal readonly record struct LatencyParts(LatencyPrediction Float32, LatencyPrediction Kernels, LatencyPrediction Conversions)
     {
         public LatencyPrediction Int8 => Kernels.Plus(Conversions.One, Conversions.Many);
 

@@ -122,6 +122,31 @@ public class LatencyTableTests
         }
     }
 
+    [Fact]
+    public void ConversionsCountOnlyAtBoundariesBetweenPrecisionsAndAResidualAddBetweenInt8LayersIsNone()
+    {
+        // x -> conv1 -> relu -> conv2 -> (+ relu's output) -> relu -> conv3 -> flatten -> fc, and the same without the add.
+        static Ascai.Graph.LayerGraph Network(bool residual)
+        {
+            var g = new Ascai.Graph.GraphBuilder(new Ascai.Graph.Shape(8, 6, 6));
+            string a = g.Relu(g.Conv("input", 8, 3, name: "conv1"));
+            string b = g.Conv(a, 8, 3, name: "conv2");
+            string c = g.Relu(residual ? g.Sum(b, a) : b);
+            return g.Build(g.Linear(g.Flatten(g.Conv(c, 8, 3, name: "conv3")), 4, name: "fc"));
+        }
+        using var residual = Network(residual: true);
+        using var chain = Network(residual: false);
+        var table = LatencyTable.Open(chain, batch: 4, threads: 2);
+        var all = new HashSet<string> { "conv1", "conv2", "conv3", "fc" };
+        // All int8: the add reads two quantised tensors and its output is quantised (conv3 reads it), so it runs in int8 and
+        // the only conversions are the network's input and output, as in the chain.
+        Assert.Equal(table.Parts(chain, all).Conversions, table.Parts(residual, all).Conversions);
+        Assert.True(table.Parts(chain, all).Conversions.Many > 0);
+        // conv3 in float32: the add runs in float32, so conv2's output and the tensor conv1 hands to it are converted too.
+        var notConv3 = new HashSet<string> { "conv1", "conv2", "fc" };
+        Assert.True(table.Parts(residual, notConv3).Conversions.Many > table.Parts(chain, notConv3).Conversions.Many);
+    }
+
     [Theory]
     [InlineData(5, 10, 6, 12, 0)]      // predicted half the original's latency, measured half: no error
     [InlineData(5, 10, 3, 12, 0.5)]    // predicted a quarter, measured a half
