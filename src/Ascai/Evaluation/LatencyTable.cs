@@ -87,7 +87,7 @@ public sealed class LatencyTable
     /// int8) the original is also timed with every layer in int8, to scale the int8 entries; with
     /// <paramref name="references"/> as well (networks of the search space: compact graphs and their int8 nodes), those are
     /// timed end to end and the int8 kernels and the conversions at precision boundaries get scales fitted to them
-    /// (<see cref="Calibration"/>). A table read back keeps its fit; one without a fit is fitted when references are given.
+    /// (<see cref="Calibration"/>). A table read back is used as it was written, fitted or not, and draws no references.
     /// </summary>
     public static LatencyTable Open(LayerGraph original, int batch, int threads, string? path = null, bool int8 = false,
         Func<IEnumerable<(LayerGraph Graph, IReadOnlySet<string> Int8Nodes)>>? references = null)
@@ -100,11 +100,8 @@ public sealed class LatencyTable
             try { known = JsonSerializer.Deserialize<Stored>(File.ReadAllText(path), Json.Options); }
             catch (JsonException e) { throw new AscaiException($"{path}: corrupt latency table ({e.Message.Split('\n')[0]}); delete it to measure again"); }
             // A table from before the scale (an offset instead) is measured again.
-            if (known is { Original.Length: 2, Scale.Length: 2 } && known.Batch == batch && known.Threads == threads)
-            {
-                var read = new LatencyTable(path, threads, known, onnx);
-                return references is null || known.Calibration is not null || known.OriginalInt8.Length != 2 ? read : read.Calibrated(original, references());
-            }
+            // Read back as it is, fitted or not: a resumed run prices its candidates as it did before.
+            if (known is { Original.Length: 2, Scale.Length: 2 } && known.Batch == batch && known.Threads == threads) return new LatencyTable(path, threads, known, onnx);
         }
         var table = new LatencyTable(path, threads, new Stored { Batch = batch, Threads = threads }, onnx);
         // A process's first ONNX Runtime passes run far slower than later ones (Latency.Profile): warm it untimed, or the
