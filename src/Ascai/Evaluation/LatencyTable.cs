@@ -99,8 +99,8 @@ public sealed class LatencyTable
             Stored? known;
             try { known = JsonSerializer.Deserialize<Stored>(File.ReadAllText(path), Json.Options); }
             catch (JsonException e) { throw new AscaiException($"{path}: corrupt latency table ({e.Message.Split('\n')[0]}); delete it to measure again"); }
-            // A table from before the scale (an offset instead) is measured again.
-            // Read back as it is, fitted or not: a resumed run prices its candidates as it did before.
+            // Read back as it is, fitted or not, so that a resumed run prices its candidates as it did before; a table from
+            // before the scale (an offset instead) is measured again.
             if (known is { Original.Length: 2, Scale.Length: 2 } && known.Batch == batch && known.Threads == threads) return new LatencyTable(path, threads, known, onnx);
         }
         var table = new LatencyTable(path, threads, new Stored { Batch = batch, Threads = threads }, onnx);
@@ -118,8 +118,7 @@ public sealed class LatencyTable
             var all = Layers(original);
             // Timed beside the original, as the networks of the fit are: a ratio to the original does not drift with the
             // machine's pace, and two separate timings did (the same all-int8 original measured 3.7 and 4.6 ms an hour apart).
-            var (int8Model, beside) = table.MeasureBesideOriginal(Int8Onnx(original, all), original.InputShape);
-            var measuredInt8 = new LatencyPrediction(int8Model.One / beside.One * measured.One, int8Model.Many / beside.Many * measured.Many);
+            var measuredInt8 = table.BesideOriginal(Int8Onnx(original, all), original.InputShape, measured);
             var int8Layers = table.Parts(original, all).Int8;
             if (int8Layers.One > 0 && int8Layers.Many > 0)
                 stored = stored with { OriginalInt8 = [measuredInt8.One, measuredInt8.Many], ScaleInt8 = [measuredInt8.One / int8Layers.One, measuredInt8.Many / int8Layers.Many] };
@@ -161,8 +160,7 @@ public sealed class LatencyTable
         foreach (var (graph, int8Nodes) in references)
         {
             var onnx = int8Nodes.Count == 0 ? OnnxExporter.Export(graph) : Int8Onnx(graph, int8Nodes);
-            var (model, beside) = MeasureBesideOriginal(onnx, graph.InputShape);
-            points.Add((Parts(graph, int8Nodes), new(model.One / beside.One * Original.One, model.Many / beside.Many * Original.Many)));
+            points.Add((Parts(graph, int8Nodes), BesideOriginal(onnx, graph.InputShape, Original)));
         }
         var one = LatencyCalibration.Fit(points.Select(p => (p.Parts.Float32.One * _stored.Scale[0], p.Parts.Kernels.One, p.Parts.Conversions.One, p.Measured.One)).ToList(), AnchorScaleInt8[0]);
         var many = LatencyCalibration.Fit(points.Select(p => (p.Parts.Float32.Many * _stored.Scale[1], p.Parts.Kernels.Many, p.Parts.Conversions.Many, p.Measured.Many)).ToList(), AnchorScaleInt8[1]);
@@ -194,6 +192,14 @@ public sealed class LatencyTable
         var sample = randn(graph.InputShape.WithBatch(4));
         var ranges = ActivationCalibration.Calibrate(graph, () => [sample], CalibrationMethod.MinMax, 100);
         return QdqWriter.Write(graph, int8Layers, ranges, name);
+    }
+
+    // A network's latency on the table's scale: its ratio to the original timed beside it, times the original's latency
+    // the table holds (a ratio does not drift with the machine's pace).
+    private LatencyPrediction BesideOriginal(byte[] onnx, Shape input, LatencyPrediction original)
+    {
+        var (model, beside) = MeasureBesideOriginal(onnx, input);
+        return new(model.One / beside.One * original.One, model.Many / beside.Many * original.Many);
     }
 
     /// <summary>
