@@ -28,8 +28,9 @@ public sealed record EvaluationSpec
     /// </summary>
     public PrunedChannelFill Fill { get; init; } = PrunedChannelFill.Linear;
     /// <summary>
-    /// Channels kept by ps rounded up to a multiple of this (1 = exact, the paper's): CPU kernels run blocks of 8 channels,
-    /// and odd counts made pruned models slower than the original (<see cref="ChannelPruning.DefaultMultiple"/>).
+    /// Channels kept by ps rounded up to a multiple of this (1 = exact, the paper's): CPU vector kernels run blocks of 8
+    /// (AVX2) or 16 (AVX-512) channels, and odd counts made pruned models slower than the original
+    /// (<see cref="ChannelPruning.DefaultMultiple"/>).
     /// </summary>
     public int ChannelMultiple { get; init; } = ChannelPruning.DefaultMultiple;
     /// <summary>
