@@ -4,9 +4,10 @@ namespace Ascai.Evaluation;
 /// How a latency table's int8 scales were fitted: to <paramref name="Networks"/> networks of the search space timed end
 /// to end (and the original with every layer in int8), with the median relative error of the prediction over those
 /// networks at the table's batch from the two originals alone (<paramref name="MedianErrorBefore"/>) and after the fit
-/// (<paramref name="MedianErrorAfter"/>).
+/// (<paramref name="MedianErrorAfter"/>). When the first fit erred by too much, the int8 entries were timed again and the
+/// better fit kept: <paramref name="FirstTimingError"/> is then the first fit's median error (null when timed once).
 /// </summary>
-public sealed record LatencyCalibration(int Networks, double MedianErrorBefore, double MedianErrorAfter)
+public sealed record LatencyCalibration(int Networks, double MedianErrorBefore, double MedianErrorAfter, double? FirstTimingError = null)
 {
     /// <summary>
     /// The scales of the int8 kernels and of the conversions at precision boundaries that best predict

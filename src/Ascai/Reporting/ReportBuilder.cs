@@ -114,7 +114,8 @@ public static class ReportBuilder
             rows.Add([$"latency, batch {check.Batch} (ms, measured end to end)", F(summary.Baseline.MeasuredLatency ?? 0, 2), best?.MeasuredLatency is { } m ? F(m, 2) : "-"]);
             rows.Add(["latency table error (median / max over the front's models)", "", $"{F(100 * check.MedianError, 1)}% / {F(100 * check.MaxError, 1)}% ({check.Models} models, {check.Entries} layer entries)"]);
             if (check.Calibration is { } fit)
-                rows.Add(["latency table int8 fit (median error over its networks, before / after)", "", $"{F(100 * fit.MedianErrorBefore, 1)}% / {F(100 * fit.MedianErrorAfter, 1)}% ({fit.Networks} networks)"]);
+                rows.Add(["latency table int8 fit (median error over its networks, before / after)", "", $"{F(100 * fit.MedianErrorBefore, 1)}% / {F(100 * fit.MedianErrorAfter, 1)}% ({fit.Networks} networks"
+                    + (fit.FirstTimingError is { } first ? $"; int8 entries timed again after a fit that erred by {F(100 * first, 1)}%)" : ")")]);
         }
         if (best is { Int8Layers.Count: > 0 })
             rows.Add(["int8 layers", "none", $"{best.Int8Layers.Count}: {string.Join(", ", best.Int8Layers)}"]);
