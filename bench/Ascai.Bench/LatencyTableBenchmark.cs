@@ -30,7 +30,8 @@ internal static class LatencyTableBenchmark
             evaluator.Latency = table;
             var fit = table.Calibration!;
             Console.WriteLine($"{name}: original {table.Original.Many:F2} ms at batch {batch}, all int8 {table.OriginalInt8!.Value.Many:F2} ms; " +
-                $"fitted to {fit.Networks} networks: median error on them {100 * fit.MedianErrorBefore:F1}% from the anchors, {100 * fit.MedianErrorAfter:F1}% fitted");
+                $"fitted to {fit.Networks} networks: median error on them {100 * fit.MedianErrorBefore:F1}% from the anchors, {100 * fit.MedianErrorAfter:F1}% fitted" +
+                (fit.FirstTimingError is { } first ? $" (its int8 entries timed again after a fit that erred by {100 * first:F1}%)" : ""));
             Console.WriteLine("| network | MACs ratio | int8 layers | measured ratio | anchors | fitted |");
             Console.WriteLine("|---|---|---|---|---|---|");
             var anchorErrors = new List<double>();

@@ -120,9 +120,7 @@ public sealed class LatencyTable
             // Timed beside the original, as the networks of the fit are: a ratio to the original does not drift with the
             // machine's pace, and two separate timings did (the same all-int8 original measured 3.7 and 4.6 ms an hour apart).
             var measuredInt8 = table.BesideOriginal(Int8Onnx(original, all), original.InputShape, measured);
-            var int8Layers = table.Parts(original, all).Int8;
-            if (int8Layers.One > 0 && int8Layers.Many > 0)
-                stored = stored with { OriginalInt8 = [measuredInt8.One, measuredInt8.Many], ScaleInt8 = [measuredInt8.One / int8Layers.One, measuredInt8.Many / int8Layers.Many] };
+            stored = Int8Anchored(stored, measuredInt8, table.Parts(original, all).Int8);
         }
         table = new LatencyTable(path, threads, stored, onnx) { Measured = table.Measured };
         table.Save();
@@ -189,11 +187,8 @@ public sealed class LatencyTable
         double? firstTimingError)
     {
         var all = Layers(original);
-        var int8Layers = Parts(original, all).Int8;
         var anchor = OriginalInt8!.Value;
-        var anchored = int8Layers.One > 0 && int8Layers.Many > 0
-            ? new LatencyTable(_path, _threads, _stored with { ScaleInt8 = [anchor.One / int8Layers.One, anchor.Many / int8Layers.Many] }, _original) { Measured = Measured }
-            : this;
+        var anchored = new LatencyTable(_path, _threads, Int8Anchored(_stored, anchor, Parts(original, all).Int8), _original) { Measured = Measured };
         var points = new List<(LatencyParts Parts, LatencyPrediction Measured)> { (anchored.Parts(original, all), anchor) };
         foreach (var (graph, int8Nodes, measured) in networks) points.Add((anchored.Parts(graph, int8Nodes), measured));
         var scale = anchored._stored.Scale;
@@ -207,6 +202,13 @@ public sealed class LatencyTable
         var calibration = new LatencyCalibration(references.Count, MedianError(anchored.PredictFromAnchors), MedianError(p => p.Scaled(stored.Scale, stored.ScaleKernels, stored.ScaleConversions)), firstTimingError);
         return new LatencyTable(_path, _threads, stored with { Calibration = calibration }, _original) { Measured = anchored.Measured };
     }
+
+    // The all-int8 original's measured latency and the scale of int8 entries that predicts it from them (none when the
+    // original has no int8 entries to scale).
+    private static Stored Int8Anchored(Stored stored, LatencyPrediction measuredInt8, LatencyPrediction int8Layers) =>
+        int8Layers.One > 0 && int8Layers.Many > 0
+            ? stored with { OriginalInt8 = [measuredInt8.One, measuredInt8.Many], ScaleInt8 = [measuredInt8.One / int8Layers.One, measuredInt8.Many / int8Layers.Many] }
+            : stored;
 
     // Entries that depend on int8 timings: int8 layers and the quantise-dequantise pairs of their conversions.
     private static bool Int8Entry(string key) => key.EndsWith(" int8", StringComparison.Ordinal) || key.StartsWith("quantize-dequantize ", StringComparison.Ordinal);
