@@ -210,8 +210,11 @@ public sealed class LatencyTable
             ? stored with { OriginalInt8 = [measuredInt8.One, measuredInt8.Many], ScaleInt8 = [measuredInt8.One / int8Layers.One, measuredInt8.Many / int8Layers.Many] }
             : stored;
 
+    // How an int8 layer's entry key ends and a conversion's begins (Parts writes them; Int8Entry reads them).
+    private const string Int8KeySuffix = " int8", ConversionKeyPrefix = "quantize-dequantize ";
+
     // Entries that depend on int8 timings: int8 layers and the quantise-dequantise pairs of their conversions.
-    private static bool Int8Entry(string key) => key.EndsWith(" int8", StringComparison.Ordinal) || key.StartsWith("quantize-dequantize ", StringComparison.Ordinal);
+    private static bool Int8Entry(string key) => key.EndsWith(Int8KeySuffix, StringComparison.Ordinal) || key.StartsWith(ConversionKeyPrefix, StringComparison.Ordinal);
 
     private static HashSet<string> Layers(LayerGraph graph) => graph.Nodes.Where(n => n is Conv2dNode or LinearNode).Select(n => n.Name).ToHashSet();
 
@@ -273,7 +276,7 @@ public sealed class LatencyTable
             var (layer, relu) = Alone(graph, node);
             bool int8 = int8Nodes.Contains(node.Name);
             var input = shapes[node.Inputs[0]];
-            string key = $"{JsonSerializer.Serialize(layer, Json.Options)} input {input}{(relu is null ? "" : $" {relu.Function}")} {(int8 ? "int8" : "float32")}";
+            string key = $"{JsonSerializer.Serialize(layer, Json.Options)} input {input}{(relu is null ? "" : $" {relu.Function}")}{(int8 ? Int8KeySuffix : " float32")}";
             var entry = Entry(key, () => Time(LayerModel(layer, relu, input, int8), input), ref added);
             if (!int8)
             {
@@ -281,8 +284,8 @@ public sealed class LatencyTable
                 continue;
             }
             var output = shapes[node.Name];
-            var into = Entry($"quantize-dequantize {input}", () => Conversion(input), ref added);
-            var outOf = Entry($"quantize-dequantize {output}", () => Conversion(output), ref added);
+            var into = Entry($"{ConversionKeyPrefix}{input}", () => Conversion(input), ref added);
+            var outOf = Entry($"{ConversionKeyPrefix}{output}", () => Conversion(output), ref added);
             // Half a quantise-dequantise pair each way: a kernel cannot take less than no time.
             kernels = kernels.Plus(Math.Max(0, entry[0] - (into[0] + outOf[0]) / 2), Math.Max(0, entry[1] - (into[1] + outOf[1]) / 2));
             if (!Int8Producer(graph, node.Inputs[0], int8Nodes)) conversions = conversions.Plus(into[0] / 2, into[1] / 2);
