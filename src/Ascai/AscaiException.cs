@@ -11,7 +11,7 @@ public class AscaiException(string message, Exception? inner = null) : Exception
 /// its own way (the command line prints its flag). <see cref="Problem"/> says what is wrong, and may name other
 /// settings in braces (<c>must be below {SearchOptions.Budget} (300)</c>), which <see cref="Describe"/> names the same way.
 /// </summary>
-public sealed partial class SettingException(string setting, string problem)
+public partial class SettingException(string setting, string problem)
     : AscaiException($"{setting} {Fill(problem, key => key)}")
 {
     /// <summary>The setting, as the library names it.</summary>
@@ -34,3 +34,9 @@ public sealed partial class SettingException(string setting, string problem)
     [GeneratedRegex(@"\{([A-Za-z][A-Za-z0-9_.]*)\}")]
     private static partial Regex Braced();
 }
+
+/// <summary>
+/// A training that diverged (a non-finite loss, gradients or outputs), naming the learning rate that made it. Fine-tuning
+/// inside a search records such a candidate and goes on to the next; a training of its own reports it.
+/// </summary>
+public sealed class TrainingDivergedException(string setting, string problem) : SettingException(setting, problem);

@@ -28,34 +28,28 @@ internal static class BenchCommand
             foreach (string path in parse.GetValue(models)!)
                 if (!File.Exists(path)) throw new AscaiException($"{path}: no such model file");
             CommonOptions.ApplyThreads(parse.GetValue(threads));
-            var table = new Table().AddColumns("model", "MACs", "params", "engine", "batch 1 (ms)", $"batch {n} (ms)", "images/s", "speed-up (batch 1 / N)");
-            var reference = new Dictionary<string, (double One, double Many)>();
-            foreach (string path in parse.GetValue(models)!)
+            var owned = new List<IDisposable>();
+            try
             {
+                var loaded = parse.GetValue(models)!.Select(path => LatencySubject.Load(path, owned)).ToList();
                 cancel.ThrowIfCancellationRequested();
-                if (Int8Model.TryLoad(path) is { } int8)
+                var rows = LatencyComparison.Measure([.. loaded.Select(l => l.Subject)], n, r);
+                var table = new Table().AddColumns("model", "MACs", "params", "engine", "batch 1 (ms)", $"batch {n} (ms)", "images/s", "speed-up (batch 1 / N)");
+                foreach (var row in rows)
                 {
-                    // Priced against the reference's float32 ONNX Runtime row: what quantisation buys on the same runtime.
-                    var (one, many) = int8.Latency(n, r);
-                    (double One, double Many) first = reference.GetValueOrDefault("ONNX Runtime", (one, many));
-                    reference.TryAdd("ONNX Runtime", first);
-                    table.AddRow(Markup.Escape(Path.GetFileName(path)), $"{int8.Macs:N0}", $"{int8.Params:N0}", "ONNX Runtime int8", $"{one:F2}", $"{many:F2}",
-                        $"{n * 1000 / many:N0}", $"{first.One / one:F2}x / {first.Many / many:F2}x");
-                    continue;
+                    var (subject, macs, parameters) = loaded[row.Subject];
+                    string engine = subject.Graph is null ? $"{row.Engine} int8" : row.Engine;
+                    table.AddRow(Markup.Escape(row.Model), $"{macs:N0}", $"{parameters:N0}", engine, $"{row.One:F2}", $"{row.Many:F2}",
+                        $"{n * 1000 / row.Many:N0}", $"{row.SpeedUpOne:F2}x / {row.SpeedUpMany:F2}x");
                 }
-                using var model = ModelFile.Load(path);
-                var profile = CostModel.Profile(model.Graph);
-                var latency = Latency.Profile(model.Graph, n, r, r);
-                foreach (var (engine, one, many) in new[] { ("TorchSharp", latency.TorchOne, latency.TorchMany), ("ONNX Runtime", latency.OrtOne, latency.OrtMany) })
-                {
-                    if (!reference.ContainsKey(engine)) reference[engine] = (one, many);
-                    var first = reference[engine];
-                    table.AddRow(Markup.Escape(Path.GetFileName(path)), $"{profile.TotalMacs:N0}", $"{profile.TotalParams:N0}", engine, $"{one:F2}", $"{many:F2}",
-                        $"{n * 1000 / many:N0}", $"{first.One / one:F2}x / {first.Many / many:F2}x");
-                }
+                AnsiConsole.Write(table);
             }
-            AnsiConsole.Write(table);
-            Console.WriteLine($"median of {r} runs after 3 warm-up runs, {TorchSharp.torch.get_num_threads()} threads; random inputs (dense compute does not depend on values)");
+            finally
+            {
+                foreach (var d in owned) d.Dispose();
+            }
+            Console.WriteLine($"median of {r} rounds, the models timed in turn in each (a speed-up is the median of the rounds' ratios), after warm-up runs; " +
+                $"{TorchSharp.torch.get_num_threads()} threads; random inputs (dense compute does not depend on values)");
             return Task.FromResult(0);
         });
         return command;

@@ -87,13 +87,13 @@ internal static class CommonOptions
     /// <summary>Per-channel input mean of a model that does not record it (ONNX).</summary>
     public static Option<float[]> Mean() => new("--mean")
     {
-        Description = "input mean per channel (an ONNX model has none; default: the data set's)", AllowMultipleArgumentsPerToken = true,
+        Description = "input mean: one value for every channel, or one per channel (a PyTorch export records none: give the one its training used; a model Ascai wrote records its own)", AllowMultipleArgumentsPerToken = true,
     };
 
     /// <summary>Per-channel input standard deviation of a model that does not record it (ONNX).</summary>
     public static Option<float[]> Std() => new("--std")
     {
-        Description = "input standard deviation per channel (default: the data set's)", AllowMultipleArgumentsPerToken = true,
+        Description = "input standard deviation: one value for every channel, or one per channel", AllowMultipleArgumentsPerToken = true,
     };
 
     /// <summary>The normalisation --mean and --std give, or null when neither is given; checked at once.</summary>
@@ -101,7 +101,7 @@ internal static class CommonOptions
     {
         float[]? m = parse.GetValue(mean), s = parse.GetValue(std);
         if ((m is null || m.Length == 0) && (s is null || s.Length == 0)) return null;
-        if (m is null || s is null || m.Length == 0 || s.Length == 0) throw new AscaiException("give both --mean and --std (one value per input channel)");
+        if (m is null || s is null || m.Length == 0 || s.Length == 0) throw new AscaiException("give both --mean and --std (one value for every channel, or one per channel)");
         var normalization = new Ascai.Graph.Normalization(m, s);
         normalization.Validate("Normalization");
         return normalization;

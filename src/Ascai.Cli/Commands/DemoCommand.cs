@@ -62,7 +62,7 @@ internal static class DemoCommand
             AnsiConsole.Write(table);
 
             AnsiConsole.MarkupLine($"searching per-layer channel pruning (Ps) within 1 point of the validation accuracy, {config.Options.Budget} evaluations ...");
-            var summary = SearchDisplay.Run(p => SearchRunner.Start(config, runDir, p, cancel));
+            var summary = SearchDisplay.Run(p => SearchRunner.Start(config, runDir, p, cancel, warn: CommonOptions.Warn, observers: [SearchDisplay.Plan]));
             int exit = SearchDisplay.Finish(summary, runDir);
             if (exit != 0 || cancel.IsCancellationRequested) return Task.FromResult(exit);
             string reportDir = Path.Combine(runDir, "report");

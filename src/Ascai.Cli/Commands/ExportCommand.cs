@@ -40,13 +40,21 @@ internal static class ExportCommand
                 Console.WriteLine($"wrote {path} ({quantized.Onnx.Length / 1024.0:N0} KiB, int8 QDQ, {quantized.Int8Layers.Count} layers in int8)");
                 return Task.FromResult(0);
             }
+            var given = CommonOptions.Normalization(parse, mean, std);
             using var loaded = ModelFile.Load(parse.GetValue(model)!);
-            byte[] onnx = OnnxExporter.Export(loaded.Graph, loaded.Info.Architecture);
+            // The normalisation given is the one the file records (in its metadata); a model that knows none says so.
+            if (given is not null) loaded.ResolveNormalization(given, given);
+            byte[] onnx = OnnxExporter.Export(loaded);
             // Checked before it is written: a model that does not run the same in ONNX Runtime is not a result.
             double? diff = parse.GetValue(check) ? OnnxExporter.Check(loaded.Graph, onnx) : null;
             AtomicFile.WriteBytes(path, onnx);
-            Console.WriteLine($"wrote {path} ({onnx.Length / 1024.0:N0} KiB, opset {OnnxExporter.Opset}); input: N x {loaded.Graph.InputShape} float32, " +
-                $"normalised with mean [{string.Join(", ", loaded.Info.Normalization.Mean)}] and std [{string.Join(", ", loaded.Info.Normalization.Std)}]");
+            var written = OnnxExporter.Signature(onnx);
+            var norm = loaded.Info.Normalization;
+            Console.WriteLine($"wrote {path} ({onnx.Length / 1024.0:N0} KiB, opset {written.Opset}); " +
+                $"input '{written.Input}': N x {loaded.Graph.InputShape} float32, output '{written.Output}'; " +
+                (loaded.Info.NormalizationAssumed
+                    ? "its input normalisation is unknown (give --mean and --std to record it in the file)"
+                    : $"inputs normalised with mean [{string.Join(", ", norm.Mean)}] and std [{string.Join(", ", norm.Std)}] (recorded in the file)"));
             if (diff is { } d) Console.WriteLine($"ONNX Runtime vs Ascai on 8 random inputs: max abs difference {d:G3}");
             return Task.FromResult(0);
         });

@@ -30,7 +30,8 @@ internal static class FinetuneCommand
         foreach (var option in data.All) command.Add(option);
         command.SetAction((parse, cancel) =>
         {
-            var train = options.Read(parse, parse.GetValue(seed));
+            // A model exported with its batch-norms folded trains with them put back (and folded again at the end).
+            var train = options.Read(parse, parse.GetValue(seed)) with { UnfoldBatchNorms = true };
             string outPath = parse.GetValue(output)!, modelPath = parse.GetValue(model)!;
             OutputPath.CheckFile(outPath, "path");
             var normalization = CommonOptions.Normalization(parse, mean, std);

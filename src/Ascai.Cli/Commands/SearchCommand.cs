@@ -33,22 +33,28 @@ internal static class SearchCommand
         var latencyBatch = new Option<int>("--latency-batch") { Description = "batch size of the latency --cost latency prices (batch 1 is timed too)", DefaultValueFactory = _ => Defaults.LatencyBatch }
             .Gives(Spec(nameof(EvaluationSpec.LatencyBatch)));
         var int8 = Int8Flags.Create(Defaults.Quantization);
-        var maxDrop = new Option<double?>("--max-drop") { Description = "accuracy floor as points below the model's validation accuracy (default 1)" }.Gives(Config(nameof(SearchConfig.MaxDrop)));
+        var maxDrop = new Option<double?>("--max-drop") { Description = $"accuracy floor as points below the model's validation accuracy (default {SearchConfig.Defaults.MaxDrop})" }.Gives(Config(nameof(SearchConfig.MaxDrop)));
         var confirmation = new Option<double>("--confirmation")
         {
             Description = "share of the held-out images kept from the search to confirm its result on: the front's candidates are re-scored there from the most accurate down, and the cheapest reached before the first that misses the floor is returned (0 = none, the paper's)",
-            DefaultValueFactory = _ => SearchConfig.DefaultConfirmation,
+            DefaultValueFactory = _ => SearchConfig.Defaults.Confirmation,
         }.Gives(Config(nameof(SearchConfig.Confirmation)));
         var confidence = new Option<string>("--confidence")
         {
-            Description = "the floor applies to a one-sided bound on each candidate's drop against the base model, at this confidence (e.g. 0.9), or to the point estimate (point, the paper's)",
-            DefaultValueFactory = _ => "point",
+            Description = "the floor applies to a one-sided bound on each candidate's drop against the base model, at this confidence, or to the point estimate (point, the paper's)",
+            DefaultValueFactory = _ => SearchConfig.Defaults.Confidence.ToString(CultureInfo.InvariantCulture),
         }.Gives(Config(nameof(SearchConfig.Confidence)));
-        var fineTuneEpochs = new Option<int>("--finetune-epochs") { Description = "after the search, fine-tune the front's cheapest candidates this many epochs each and return the cheapest that then meets the floor (0 = none)" }
+        var fineTuneEpochs = new Option<int>("--finetune-epochs")
+        {
+            Description = "after the search, fine-tune the front's cheapest near misses this many epochs each (distilled from the original) and return the cheapest that then keeps the promise; skipped when the data has no training images (0 = none, the paper's)",
+            DefaultValueFactory = _ => new FineTuneOptions().Epochs,
+        }
             .Gives(SettingException.Of<FineTuneOptions>(nameof(FineTuneOptions.Epochs)));
         var fineTuneTime = new Option<string?>("--finetune-time") { Description = "wall-clock budget of the fine-tuning, e.g. 10m" }.Gives(SettingException.Of<FineTuneOptions>(nameof(FineTuneOptions.TimeLimit)));
         var fineTuneCandidates = new Option<int>("--finetune-candidates") { Description = "candidates fine-tuned at most", DefaultValueFactory = _ => new FineTuneOptions().Candidates }
             .Gives(SettingException.Of<FineTuneOptions>(nameof(FineTuneOptions.Candidates)));
+        var fineTuneRate = new Option<double>("--finetune-lr") { Description = "peak learning rate of the fine-tuning (cosine schedule)", DefaultValueFactory = _ => new FineTuneOptions().LearningRate }
+            .Gives(SettingException.Of<FineTuneOptions>(nameof(FineTuneOptions.LearningRate)), SettingException.Of<Ascai.Training.TrainOptions>(nameof(Ascai.Training.TrainOptions.LearningRate)));
         var fineTuneLoss = new Option<string>("--finetune-loss") { Description = "distill (from the original model) or labels (cross-entropy only)", DefaultValueFactory = _ => new FineTuneOptions().Distill ? "distill" : "labels" };
         fineTuneLoss.AcceptOnlyFromAmong("distill", "labels");
         var bnImages = new Option<int>("--bn-reestimate") { Description = "re-estimate each candidate's batch-norm statistics on this many training images before scoring it (EagleEye; 0 = none)" }
@@ -66,8 +72,8 @@ internal static class SearchCommand
             DefaultValueFactory = _ => new SearchConfig { Model = "" }.EarlyRejection,
         }.Gives(Config(nameof(SearchConfig.EarlyRejection)));
         var threshold = new Option<double?>("--acc-threshold") { Description = "accuracy floor in percent" }.Gives(Config(nameof(SearchConfig.AccThreshold)));
-        var population = new Option<int>("--population") { Description = "population size N", DefaultValueFactory = _ => 50 }.Gives(Options(nameof(SearchOptions.Population)));
-        var generations = new Option<int>("--generations") { Description = "generations T", DefaultValueFactory = _ => 50 }.Gives(Options(nameof(SearchOptions.Generations)));
+        var population = new Option<int>("--population") { Description = "population size N", DefaultValueFactory = _ => SearchOptions.Defaults.Population }.Gives(Options(nameof(SearchOptions.Population)));
+        var generations = new Option<int>("--generations") { Description = "generations T", DefaultValueFactory = _ => SearchOptions.Defaults.Generations }.Gives(Options(nameof(SearchOptions.Generations)));
         var budget = new Option<int?>("--budget") { Description = "evaluation budget (distinct genomes)" }.Gives(Options(nameof(SearchOptions.Budget)));
         var timeLimit = new Option<string?>("--time-limit") { Description = "wall-clock budget, e.g. 90s, 10m, 1h" }.Gives(Options(nameof(SearchOptions.TimeLimit)));
         var stagnation = new Option<int?>("--stagnation") { Description = "stop after this many generations without improvement" }.Gives(Options(nameof(SearchOptions.Stagnation)));
@@ -79,11 +85,11 @@ internal static class SearchCommand
         var ddpgClip = new Option<DdpgClip>("--ddpg-clip") { Description = "ddpg: none, or theta (each action at most the layer's own floor limit: the floor enforced by clipping, as AMC enforces a FLOPs target)", DefaultValueFactory = _ => new DdpgOptions().Clip };
         strategy.AcceptOnlyFromAmong(Ascai.Search.Strategies.SearchStrategies.Names);
         var init = new Option<InitMode>("--init") { Description = "warm (theta) or naive", DefaultValueFactory = _ => InitMode.Warm };
-        var repair = new Option<InitRepair>("--init-repair") { Description = "infeasible warm samples: resample (paper), shrink toward the original, or scale (resample with every draw scaled toward the original by a factor that adapts to the share found feasible)", DefaultValueFactory = _ => InitRepair.Resample };
+        var repair = new Option<InitRepair>("--init-repair") { Description = "infeasible warm samples: scale (resample with every draw scaled toward the original by a factor that adapts to the share found feasible), resample (the paper's) or shrink toward the original", DefaultValueFactory = _ => SearchOptions.Defaults.InitRepair };
         var score = new Option<ScoreForm>("--score") { Description = "ascai (s/PEN) or genecai (exp(100 s)/PEN)", DefaultValueFactory = _ => ScoreForm.Ascai };
         var constraint = new Option<ConstraintHandling>("--constraint") { Description = "individuals below the floor: penalty (they compete through Eq. 4's penalty, the paper's) or strict (never selected while one above the floor exists)", DefaultValueFactory = _ => ConstraintHandling.Penalty };
         var selection = new Option<SelectionScheme>("--selection") { Description = "how parents are drawn: proportional (to the min-normalised score, the paper's) or tournament (the best of --tournament-size drawn at random; only the scores' order matters)", DefaultValueFactory = _ => SelectionScheme.Proportional };
-        var tournamentSize = new Option<int>("--tournament-size") { Description = "contestants per tournament", DefaultValueFactory = _ => 2 }.Gives(Options(nameof(SearchOptions.TournamentSize)));
+        var tournamentSize = new Option<int>("--tournament-size") { Description = "contestants per tournament", DefaultValueFactory = _ => SearchOptions.Defaults.TournamentSize }.Gives(Options(nameof(SearchOptions.TournamentSize)));
         var importance = new Option<ImportanceCriterion>("--importance") { Description = "channel ranking for ps: taylor or l1", DefaultValueFactory = _ => Defaults.Importance };
         var fill = CommonOptions.Fill();
         var multiple = CommonOptions.ChannelMultiple();
@@ -99,10 +105,10 @@ internal static class SearchCommand
         }.Gives(Spec(nameof(EvaluationSpec.DiscreteRatios)));
         var include = new Option<string[]>("--include") { Description = "only layers matching these globs", AllowMultipleArgumentsPerToken = true }.Gives(Spec(nameof(EvaluationSpec.Include)));
         var exclude = new Option<string[]>("--exclude") { Description = "leave layers matching these globs alone", AllowMultipleArgumentsPerToken = true }.Gives(Spec(nameof(EvaluationSpec.Exclude)));
-        var pCross = new Option<double>("--p-cross") { DefaultValueFactory = _ => 0.8, Description = "crossover probability of a pair" }.Gives(Options(nameof(SearchOptions.CrossoverProbability)));
-        var pSwap = new Option<double>("--p-swap") { DefaultValueFactory = _ => 0.2, Description = "swap probability of an element" }.Gives(Options(nameof(SearchOptions.SwapProbability)));
-        var pMutate = new Option<double>("--p-mutate") { DefaultValueFactory = _ => 0.8, Description = "mutation probability of an individual" }.Gives(Options(nameof(SearchOptions.MutationProbability)));
-        var pTweak = new Option<double>("--p-tweak") { DefaultValueFactory = _ => 0.05, Description = "tweak probability of an element" }.Gives(Options(nameof(SearchOptions.TweakProbability)));
+        var pCross = new Option<double>("--p-cross") { DefaultValueFactory = _ => SearchOptions.Defaults.CrossoverProbability, Description = "crossover probability of a pair" }.Gives(Options(nameof(SearchOptions.CrossoverProbability)));
+        var pSwap = new Option<double>("--p-swap") { DefaultValueFactory = _ => SearchOptions.Defaults.SwapProbability, Description = "swap probability of an element" }.Gives(Options(nameof(SearchOptions.SwapProbability)));
+        var pMutate = new Option<double>("--p-mutate") { DefaultValueFactory = _ => SearchOptions.Defaults.MutationProbability, Description = "mutation probability of an individual" }.Gives(Options(nameof(SearchOptions.MutationProbability)));
+        var pTweak = new Option<double>("--p-tweak") { DefaultValueFactory = _ => SearchOptions.Defaults.TweakProbability, Description = "tweak probability of an element" }.Gives(Options(nameof(SearchOptions.TweakProbability)));
         var engine = new Option<EvaluationEngine>("--engine") { Description = "runtime of the candidates' forward passes: torchsharp, onnxruntime, or auto (tries both, keeps the faster; same accuracies)", DefaultValueFactory = _ => Defaults.Engine };
         var workers = new Option<int>("--workers") { Description = "candidates evaluated at once; the threads are shared among them (same result for any number)", DefaultValueFactory = _ => 1 };
         var backend = new Option<string>("--backend") { Description = "where candidates are evaluated: local (this process) or nats (ascai worker processes)", DefaultValueFactory = _ => "local" };
@@ -117,9 +123,16 @@ internal static class SearchCommand
         var threads = CommonOptions.Threads();
         var mean = CommonOptions.Mean();
         var std = CommonOptions.Std();
+        var preset = new Option<string>("--preset")
+        {
+            Description = "default (the promise kept on images the search never saw: a confirmation split, a 90% bound, fine-tuning of near misses) or paper " +
+                "(the paper's setting: the floor on the point estimate, no confirmation, no fine-tuning, zeroed channels, exact channel counts, the resampling warm start, gains penalised); flags given beside it win",
+            DefaultValueFactory = _ => "default",
+        };
+        preset.AcceptOnlyFromAmong("default", "paper");
         var command = new Command("search", "search per-layer compression settings (ASCAI genetic algorithm, or a baseline)")
         {
-            model, methods, maxDrop, threshold, confirmation, confidence, fineTuneEpochs, fineTuneTime, fineTuneCandidates, fineTuneLoss, bnImages, probe, distinct, earlyRejection, population, generations, budget, timeLimit, stagnation, polish, strategy, ddpgWarmup, ddpgReward, ddpgClip, init, repair, score, constraint,
+            preset, model, methods, maxDrop, threshold, confirmation, confidence, fineTuneEpochs, fineTuneTime, fineTuneCandidates, fineTuneLoss, bnImages, probe, distinct, earlyRejection, population, generations, budget, timeLimit, stagnation, polish, strategy, ddpgWarmup, ddpgReward, ddpgClip, init, repair, score, constraint,
             selection, tournamentSize, importance, fill, multiple, coupled, discreteRatios, include, exclude, pCross, pSwap, pMutate, pTweak, seed, output, resume, threads, mean, std,
             engine, workers, backend, nats, natsToken, inFlight, cost, latencyBatch,
         };
@@ -127,6 +140,24 @@ internal static class SearchCommand
         // Options that only say where and how fast to run; the others define the run, which --resume reads from its folder.
         Option[] execution = [threads, engine, workers, backend, nats, natsToken, inFlight, data.ImageCache];
         Option[] extensions = [budget, generations, stagnation, timeLimit];
+        // The fine-tuning after the search reads the journal and does not write it: a resumed run may change it.
+        Option[] fineTuning = [fineTuneEpochs, fineTuneTime, fineTuneCandidates, fineTuneRate, fineTuneLoss];
+        // The fine-tuning the flags give, over `run` (the run's own, or the defaults): null when they ask for none.
+        FineTuneOptions? FineTuneFrom(ParseResult parse, FineTuneOptions run, int epochs)
+        {
+            if (epochs == 0)
+            {
+                if (parse.GetValue(fineTuneTime) is not null) throw new AscaiException("--finetune-time needs fine-tuning: give --finetune-epochs N too");
+                return null;
+            }
+            T Pick<T>(Option<T> option, T fallback) => CommonOptions.Given(parse, option) ? parse.GetValue(option)! : fallback;
+            return run with
+            {
+                Epochs = epochs, TimeLimit = CommonOptions.Given(parse, fineTuneTime) ? ParseDuration(parse.GetValue(fineTuneTime), "--finetune-time") : run.TimeLimit,
+                Candidates = Pick(fineTuneCandidates, run.Candidates), LearningRate = Pick(fineTuneRate, run.LearningRate),
+                Distill = CommonOptions.Given(parse, fineTuneLoss) ? parse.GetValue(fineTuneLoss) == "distill" : run.Distill,
+            };
+        }
         command.SetAction((parse, cancel) =>
         {
             int workerCount = parse.GetValue(workers);
@@ -147,53 +178,59 @@ internal static class SearchCommand
             if (resumeDir is not null)
             {
                 // Everything that defines the run is in its folder; what is typed beside --resume either extends it or is refused.
-                var defining = command.Options.Where(o => o != resume && !execution.Contains(o) && !extensions.Contains(o) && CommonOptions.Given(parse, o)).ToList();
+                var defining = command.Options.Where(o => o != resume && !execution.Contains(o) && !extensions.Contains(o) && !fineTuning.Contains(o) && CommonOptions.Given(parse, o)).ToList();
                 if (defining.Count > 0)
                     throw new AscaiException($"{defining[0].Name} cannot be given with --resume: the run's settings are in {Path.Combine(resumeDir, RunStore.ConfigFile)} " +
-                        "(--budget, --generations, --stagnation and --time-limit may extend it; start a new run with --out to change the rest)");
+                        "(--budget, --generations, --stagnation and --time-limit may extend it, the --finetune-* flags change the fine-tuning after it; start a new run with --out to change the rest)");
+                bool retune = fineTuning.Any(o => CommonOptions.Given(parse, o));
+                var runFineTune = retune ? SearchRunner.ReadConfig(resumeDir).FineTune ?? new FineTuneOptions() : null;
+                var fineTune = runFineTune is null ? null
+                    : FineTuneFrom(parse, runFineTune, CommonOptions.Given(parse, fineTuneEpochs) ? parse.GetValue(fineTuneEpochs) : runFineTune.Epochs);
                 var extension = new SearchExtension
                 {
                     Budget = parse.GetValue(budget), Generations = CommonOptions.Given(parse, generations) ? parse.GetValue(generations) : null,
                     Stagnation = parse.GetValue(stagnation), TimeLimit = ParseDuration(parse.GetValue(timeLimit)),
+                    FineTune = fineTune, WithoutFineTune = retune && fineTune is null,
                 };
                 runDir = resumeDir;
                 search = p =>
                 {
                     using var nats = Backend();
-                    return SearchRunner.Resume(resumeDir, p, cancel, workerCount, nats, extension.IsEmpty ? null : extension, CommonOptions.Warn);
+                    return SearchRunner.Resume(resumeDir, p, cancel, workerCount, nats, extension.IsEmpty ? null : extension, CommonOptions.Warn, [SearchDisplay.Plan]);
                 };
             }
             else
             {
                 runDir = parse.GetValue(output) ?? throw new AscaiException("--out RUN_DIR is required (or --resume RUN_DIR)");
+                // The preset's value for every flag left out; a flag given beside it wins.
+                var paper = parse.GetValue(preset) == "paper" ? new SearchConfig { Model = "" }.Paper() : null;
+                T Value<T>(Option<T> option, Func<SearchConfig, T> fromPreset) => paper is not null && !CommonOptions.Given(parse, option) ? fromPreset(paper) : parse.GetValue(option)!;
+                var fineTune = FineTuneFrom(parse, new FineTuneOptions(), Value(fineTuneEpochs, p => p.FineTune?.Epochs ?? 0));
                 var config = new SearchConfig
                 {
                     Model = parse.GetValue(model) ?? throw new AscaiException("--model is required"), Data = data.Read(parse),
                     Evaluation = new EvaluationSpec
                     {
                         Methods = parse.GetValue(methods)!, Include = parse.GetValue(include) ?? [], Exclude = parse.GetValue(exclude) ?? [],
-                        Importance = parse.GetValue(importance), Fill = parse.GetValue(fill), ChannelMultiple = parse.GetValue(multiple),
-                        CoupledResiduals = parse.GetValue(coupled), DiscreteRatios = parse.GetValue(discreteRatios), Engine = parse.GetValue(engine), BatchNormImages = parse.GetValue(bnImages),
+                        Importance = parse.GetValue(importance), Fill = Value(fill, p => p.Evaluation.Fill), ChannelMultiple = Value(multiple, p => p.Evaluation.ChannelMultiple),
+                        CoupledResiduals = parse.GetValue(coupled), DiscreteRatios = Value(discreteRatios, p => p.Evaluation.DiscreteRatios), Engine = parse.GetValue(engine),
+                        BatchNormImages = Value(bnImages, p => p.Evaluation.BatchNormImages),
                         Cost = parse.GetValue(cost) is { } metric ? Enum.Parse<Ascai.Cost.CostMetric>(metric, ignoreCase: true) : null,
                         Quantization = int8.Read(parse, withLayers: false), LatencyBatch = parse.GetValue(latencyBatch),
                     },
                     AccThreshold = parse.GetValue(threshold), MaxDrop = parse.GetValue(maxDrop), Strategy = parse.GetValue(strategy)!,
-                    Confirmation = parse.GetValue(confirmation), Confidence = ParseConfidence(parse.GetValue(confidence)!),
-                    FineTune = parse.GetValue(fineTuneEpochs) > 0 || parse.GetValue(fineTuneTime) is not null
-                        ? new FineTuneOptions
-                        {
-                            Epochs = Math.Max(1, parse.GetValue(fineTuneEpochs)), TimeLimit = ParseDuration(parse.GetValue(fineTuneTime), "--finetune-time"),
-                            Candidates = parse.GetValue(fineTuneCandidates), Distill = parse.GetValue(fineTuneLoss) == "distill",
-                        }
-                        : null,
-                    Probe = parse.GetValue(probe), DistinctModels = parse.GetValue(distinct), EarlyRejection = parse.GetValue(earlyRejection), Normalization = CommonOptions.Normalization(parse, mean, std),
+                    Confirmation = Value(confirmation, p => p.Confirmation), Confidence = ParseConfidence(Value(confidence, p => p.Confidence is { } c ? c.ToString(CultureInfo.InvariantCulture) : "point")),
+                    FineTune = fineTune,
+                    Probe = parse.GetValue(probe), DistinctModels = Value(distinct, p => p.DistinctModels), EarlyRejection = Value(earlyRejection, p => p.EarlyRejection),
+                    Normalization = CommonOptions.Normalization(parse, mean, std),
                     Options = new SearchOptions
                     {
                         Population = parse.GetValue(population), Generations = parse.GetValue(generations), Budget = parse.GetValue(budget),
                         TimeLimit = ParseDuration(parse.GetValue(timeLimit)), Stagnation = parse.GetValue(stagnation), Polish = parse.GetValue(polish), Seed = parse.GetValue(seed),
-                        Init = parse.GetValue(init), InitRepair = parse.GetValue(repair), Score = parse.GetValue(score), Constraint = parse.GetValue(constraint),
+                        Init = parse.GetValue(init), InitRepair = Value(repair, p => p.Options.InitRepair), Score = parse.GetValue(score), Constraint = parse.GetValue(constraint),
                         Selection = parse.GetValue(selection), TournamentSize = parse.GetValue(tournamentSize), CrossoverProbability = parse.GetValue(pCross),
                         SwapProbability = parse.GetValue(pSwap), MutationProbability = parse.GetValue(pMutate), TweakProbability = parse.GetValue(pTweak),
+                        PenalizeGains = paper is not null,
                         Ddpg = new DdpgOptions { Warmup = parse.GetValue(ddpgWarmup), Reward = parse.GetValue(ddpgReward), Clip = parse.GetValue(ddpgClip) },
                     },
                 };
@@ -202,7 +239,7 @@ internal static class SearchCommand
                 search = p =>
                 {
                     using var nats = Backend();
-                    return SearchRunner.Start(config, runDir, p, cancel, workerCount, nats, CommonOptions.Warn);
+                    return SearchRunner.Start(config, runDir, p, cancel, workerCount, nats, CommonOptions.Warn, [SearchDisplay.Plan]);
                 };
             }
             CommonOptions.ApplyThreads(parse.GetValue(threads), workerCount, "--workers");

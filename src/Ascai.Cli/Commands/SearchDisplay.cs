@@ -1,3 +1,4 @@
+using Ascai;
 using Ascai.Cost;
 using Ascai.Search;
 using Spectre.Console;
@@ -27,11 +28,29 @@ internal static class SearchDisplay
 
     private static string Line(SearchProgress p)
     {
-        string best = p.BestFeasible is { } b ? $"best feasible {100.0 * p.BestCostRatio:F1}% {p.Cost.Name()} at {b.ValAccuracy:F2}%" : "no feasible yet";
+        if (p.FineTuning is { } f)
+        {
+            var t = f.Step;
+            var left = t.Fraction > 0 ? TimeSpan.FromSeconds(t.Elapsed.TotalSeconds * (1 - t.Fraction) / t.Fraction) : TimeSpan.Zero;
+            return $"fine-tuning candidate {f.Candidate}/{f.Candidates} ({100 * f.CostRatio:F1}% {p.Cost.Name()}): epoch {t.Epoch}/{t.Epochs}, step {t.Step}/{t.StepsPerEpoch}, " +
+                $"loss {t.Loss:F3}, {t.Elapsed:hh\\:mm\\:ss}, eta {left:hh\\:mm\\:ss} for this candidate";
+        }
+        string best = p.Cheapest is { } b ? $"cheapest feasible {100.0 * p.CheapestCostRatio:F1}% {p.Cost.Name()} at {b.ValAccuracy:F2}%" : "none feasible yet";
         string eta = p.Budget is { } budget && p.EvaluationsPerSecond > 0 ? $", eta {TimeSpan.FromSeconds((budget - p.Evaluations) / p.EvaluationsPerSecond):hh\\:mm\\:ss}" : "";
         string generation = p.Phase == "generation" ? $"generation {p.Generation}" : p.Phase;
         return $"{generation}: {p.Evaluations} evaluations{(p.Budget is { } bb ? $"/{bb}" : "")}, {best}, {p.EvaluationsPerSecond:F2} eval/s, {p.Elapsed:hh\\:mm\\:ss}{eta}"
             + (p.Backend is { } backend ? $"; {backend}" : "");
+    }
+
+    /// <summary>Prints what the run's held-out images can support before the search starts (a warning says it when that is little).</summary>
+    public static readonly ISearchObserver Plan = new PlanPrinter();
+
+    private sealed class PlanPrinter : ISearchObserver
+    {
+        public void Planned(PromisePlan plan)
+        {
+            if (plan.Supported) Console.WriteLine(SettingException.Name(plan.Text, key => Ascai.Cli.Parsing.Flags.Of(key) ?? key));
+        }
     }
 
     /// <summary>Prints how a run ended and returns the exit code: 130 for an interrupted (resumable) run.</summary>
@@ -43,8 +62,13 @@ internal static class SearchDisplay
             return 130;
         }
         Summary(summary, runDir);
-        return 0;
+        if (summary.Best is not null) return 0;
+        Console.Error.WriteLine($"error: {SettingException.Name(summary.NoModel ?? "no model kept the promise", key => Ascai.Cli.Parsing.Flags.Of(key) ?? key)}");
+        return NoModelExitCode;
     }
+
+    /// <summary>The exit code of a search that ran to its end and returned no model.</summary>
+    public const int NoModelExitCode = 3;
 
     public static void Summary(SearchSummary s, string runDir)
     {
@@ -56,18 +80,19 @@ internal static class SearchDisplay
         table.AddRow([ "baseline", $"{s.Baseline.ValAccuracy:F2}%", .. confirmed ? new[] { Confirmation(s.Baseline.ConfirmationAccuracy) } : [],
             $"{s.Baseline.TestAccuracy:F2}%", $"{s.Baseline.Macs:N0}", "100%", .. bops ? new[] { "100%" } : [], $"{s.Baseline.Params:N0}" ]);
         if (s.Best is { } b)
-            table.AddRow([ confirmed ? "[bold]cheapest confirmed[/]" : "[bold]best feasible[/]", $"{b.ValAccuracy:F2}%", .. confirmed ? new[] { Confirmation(b.ConfirmationAccuracy) } : [],
+            table.AddRow([ b.FineTuned ? "[bold]returned (fine-tuned)[/]" : "[bold]returned[/]", $"{b.ValAccuracy:F2}%", .. confirmed ? new[] { Confirmation(b.ConfirmationAccuracy) } : [],
                 $"{b.TestAccuracy:F2}%", $"{b.Macs:N0}", $"[bold]{100 * b.MacsRatio:F1}%[/]", .. bops ? new[] { $"[bold]{100.0 * b.Bops / Math.Max(1, s.Baseline.Bops):F1}%[/]" } : [],
                 $"{b.Params:N0}" ]);
         else
-            table.AddRow([ confirmed ? "cheapest confirmed" : "best feasible", confirmed && s.Front.Count > 0 ? "none confirmed" : "none above the floor", .. confirmed ? new[] { "" } : [], "", "", "",
+            table.AddRow([ "returned", confirmed && s.Front.Count > 0 ? "none confirmed" : "none above the floor", .. confirmed ? new[] { "" } : [], "", "", "",
                 .. bops ? new[] { "" } : [], "" ]);
         AnsiConsole.Write(table);
-        string floor = s.Confidence is { } c ? $"floor {s.AccThreshold:F2}% (a {c:P0} bound on each candidate's drop)" : $"floor {s.AccThreshold:F2}%";
+        string floor = s.Confidence is { } c ? $"floor {s.AccThreshold:F2}% (a {100 * c:0.#}% bound on each candidate's drop)" : $"floor {s.AccThreshold:F2}%";
         string confirmation = s.ConfirmationThreshold is { } t ? $", {t:F2}% on the confirmation images ({s.Front.Count(f => f.Confirmed == true)} of {s.Front.Count} feasible candidates of the front confirmed)" : "";
         if (s.FineTuned.Count > 0)
             Console.WriteLine($"fine-tuned {s.FineTuned.Count} candidate(s): " + string.Join(", ", s.FineTuned.Select(f =>
-                $"{100 * f.MacsRatio:F1}% MACs {f.ValAccuracy:F2}% -> {f.JudgedOnAccuracy:F2}%{(f.Passed ? " (meets the floor)" : "")}")));
+                f.Failure is { } failure ? $"{100 * f.MacsRatio:F1}% MACs: {failure}"
+                : $"{100 * f.MacsRatio:F1}% MACs {f.ValAccuracy:F2}% -> {f.JudgedOnAccuracy:F2}%{(f.Passed ? " (keeps the promise)" : "")}")));
         if (s.ProbeTau is { } tau)
             Console.WriteLine($"probe: Kendall's tau {tau:F2} between the search's accuracy of {s.Probe.Count} candidates at about the returned cost and their test accuracy after one epoch of fine-tuning" +
                 (s.ProbeCostTau is { } costTau ? $" (their cost alone: {costTau:F2})" : ""));
@@ -76,6 +101,12 @@ internal static class SearchDisplay
                 $"the table's prediction was {s.Best.Latency:F2} ms (median error {100 * l.MedianError:F1}%, max {100 * l.MaxError:F1}% over {l.Models} models of the front)");
         if (s.Best is { Int8Layers.Count: > 0 } q)
             Console.WriteLine($"int8 layers ({q.Int8Layers.Count}): {string.Join(", ", q.Int8Layers)}; the quantised model is {RunStore.BestInt8File} (its accuracies above are ONNX Runtime's on that file)");
-        Console.WriteLine($"{floor} validation accuracy{confirmation}; run folder: {runDir} (summary.json, journal.jsonl, best-compact.ascai); figures and report: ascai report {runDir}");
+        Console.WriteLine($"{floor} validation accuracy{confirmation}; run folder: {runDir}; figures and report: ascai report {runDir}");
+        if (s.Best is { } returned)
+        {
+            string file = Path.Combine(runDir, returned.Int8Layers.Count > 0 ? RunStore.BestInt8File : RunStore.BestOnnxFile);
+            Console.WriteLine($"deploy: {file} ({100 * returned.MacsRatio:F1}% of the MACs, {returned.ConfirmationAccuracy ?? returned.ValAccuracy:F2}% on the " +
+                $"{(returned.ConfirmationAccuracy is null ? "search's" : "confirmation")} images{(returned.FineTuned ? ", fine-tuned" : "")}; the same model for Ascai: {Path.Combine(runDir, RunStore.BestCompactFile)})");
+        }
     }
 }

@@ -60,6 +60,9 @@ public sealed record EvaluationSpec
     /// </summary>
     public Int8Options Quantization { get; init; } = new() { CalibrationImages = 256 };
 
+    /// <summary>The paper's candidates: pruned channels zeroed, exact channel counts, continuous ratios, the original's batch-norm statistics.</summary>
+    public EvaluationSpec Paper() => this with { Fill = PrunedChannelFill.Zero, ChannelMultiple = 1, DiscreteRatios = false, BatchNormImages = 0 };
+
     private static string Key(string property) => SettingException.Of<EvaluationSpec>(property);
 
     /// <summary>Throws <see cref="SettingException"/> for values that make no sense.</summary>

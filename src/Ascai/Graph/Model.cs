@@ -19,7 +19,7 @@ public sealed class Model(LayerGraph graph, ModelInfo info) : IDisposable
         var chosen = given ?? (Info.NormalizationAssumed ? dataset : null);
         if (chosen is null) return null;
         chosen.Validate(given is null ? "the data set's normalisation" : nameof(Normalization), Graph.InputShape.Channels);
-        Info = Info with { Normalization = chosen, NormalizationAssumed = false };
+        Info = Info with { Normalization = chosen.For(Graph.InputShape.Channels), NormalizationAssumed = false };
         return given is null
             ? $"the model records no input normalisation: its inputs are normalised with the data set's mean [{string.Join(", ", chosen.Mean)}] and std [{string.Join(", ", chosen.Std)}]; give the ones it was trained with ({{{nameof(Normalization)}}})"
             : null;

@@ -3,6 +3,20 @@ namespace Ascai.Graph;
 /// <summary>Per-channel input normalisation applied to pixels scaled to [0, 1]: (x - mean) / std.</summary>
 public sealed record Normalization(float[] Mean, float[] Std)
 {
+    /// <summary>
+    /// One mean and one standard deviation per channel of a <paramref name="channels"/>-channel input: a single value (as
+    /// torchvision users often write it) stands for every channel.
+    /// </summary>
+    public Normalization For(int channels) =>
+        Mean.Length == channels && Std.Length == channels ? this
+        : new(Mean.Length == 1 ? Enumerable.Repeat(Mean[0], channels).ToArray() : Mean, Std.Length == 1 ? Enumerable.Repeat(Std[0], channels).ToArray() : Std);
+
+    /// <summary>Equal statistics, value by value.</summary>
+    public bool Equals(Normalization? other) => other is not null && Mean.SequenceEqual(other.Mean) && Std.SequenceEqual(other.Std);
+
+    /// <inheritdoc/>
+    public override int GetHashCode() => HashCode.Combine(Mean.Length, Mean.FirstOrDefault(), Std.FirstOrDefault());
+
     /// <summary>Fashion-MNIST's training-set statistics.</summary>
     public static Normalization FashionMnist { get; } = new([0.2860f], [0.3530f]);
     /// <summary>MNIST's training-set statistics.</summary>
@@ -16,10 +30,12 @@ public sealed record Normalization(float[] Mean, float[] Std)
     /// </summary>
     public void Validate(string setting, int? channels = null)
     {
-        if (Mean.Length == 0 || Mean.Length != Std.Length)
-            throw new SettingException(setting, $"needs one mean and one standard deviation per input channel, got {Mean.Length} and {Std.Length}");
-        if (channels is { } c && Mean.Length != c)
-            throw new SettingException(setting, $"has {Mean.Length} values per statistic for {c} input channels");
+        if (Mean.Length == 0 || Std.Length == 0)
+            throw new SettingException(setting, $"needs a mean and a standard deviation, got {Mean.Length} and {Std.Length} values");
+        if (channels is { } c && (Mean.Length is not 1 && Mean.Length != c || Std.Length is not 1 && Std.Length != c))
+            throw new SettingException(setting, $"has {Mean.Length} mean and {Std.Length} standard deviation values for {c} input channels: give one for every channel, or one per channel");
+        if (channels is null && Mean.Length != Std.Length && Mean.Length != 1 && Std.Length != 1)
+            throw new SettingException(setting, $"needs as many means as standard deviations (or one of either for every channel), got {Mean.Length} and {Std.Length}");
         if (Mean.Any(v => !float.IsFinite(v))) throw new SettingException(setting, $"mean [{string.Join(", ", Mean)}] is not finite");
         if (Std.Any(v => !(v > 0) || !float.IsFinite(v))) throw new SettingException(setting, $"standard deviation [{string.Join(", ", Std)}] must be finite and positive");
     }
@@ -84,4 +100,17 @@ public sealed record ModelInfo
     public List<TrainingRecord> Training { get; init; } = [];
     /// <summary>Set on compressed models: what they were compressed from and how.</summary>
     public CompressionRecord? Compression { get; init; }
+    /// <summary>The names and axes of the ONNX file the model was imported from (null: not imported), which its exports keep.</summary>
+    public OnnxInterface? Onnx { get; init; }
 }
+
+/// <summary>
+/// How an imported ONNX model is called: its input and output names, the names of their batch axes and its opset. A
+/// compressed model exported with them replaces the original in the user's serving code without a change.
+/// </summary>
+/// <param name="Input">The input tensor's name (PyTorch: <c>input_names</c>).</param>
+/// <param name="Output">The output tensor's name (PyTorch: <c>output_names</c>).</param>
+/// <param name="InputBatch">The input's symbolic batch axis (PyTorch: <c>dynamic_axes</c>), or null for a fixed one (exports keep it symbolic).</param>
+/// <param name="OutputBatch">The output's symbolic batch axis, or null for a fixed one.</param>
+/// <param name="Opset">The opset it declared.</param>
+public sealed record OnnxInterface(string Input, string Output, string? InputBatch, string? OutputBatch, int Opset);

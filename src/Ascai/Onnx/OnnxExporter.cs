@@ -17,8 +17,72 @@ public static class OnnxExporter
     public const int Opset = 17;
     private const int IrVersion = 8;
 
+    /// <summary>Metadata key of a model's information (normalisation, classes, history) as JSON, which an import reads back.</summary>
+    public const string ModelInfoKey = "ascai.model_info";
+
+    /// <summary>
+    /// Opset each operator that needs more than opset 13 first appeared in (every other operator Ascai writes has meant
+    /// the same since 13): a model keeps its own opset when it is at least what its operators need.
+    /// </summary>
+    private static readonly Dictionary<string, int> OpsetOf = new() { ["HardSwish"] = 14, ["LayerNormalization"] = 17 };
+    private const int OldestOpset = 13;
+
     /// <summary>The ONNX bytes of <paramref name="graph"/>.</summary>
     public static byte[] Export(LayerGraph graph, string name = "ascai") => ExportModel(graph, name).ToByteArray();
+
+    /// <summary>
+    /// The ONNX bytes of <paramref name="model"/> as a drop-in replacement for the file it was imported from: that file's
+    /// input and output names, batch axes and opset (raised only where an operator needs it), and the model's information
+    /// (its input normalisation among it) in the metadata, where an import reads it back.
+    /// </summary>
+    public static byte[] Export(Model model)
+    {
+        var proto = ExportModel(model.Graph, model.Info.Architecture);
+        Finish(proto, model.Info);
+        return proto.ToByteArray();
+    }
+
+    /// <summary>Gives an exported model the interface of the file it came from and the model's information (<see cref="Export(Model)"/>).</summary>
+    internal static void Finish(ModelProto proto, ModelInfo info, IReadOnlyDictionary<string, string>? metadata = null)
+    {
+        var onnx = proto.Graph;
+        if (info.Onnx is { } face)
+        {
+            Rename(onnx, onnx.Input[0].Name, face.Input);
+            Rename(onnx, onnx.Output[0].Name, face.Output);
+            onnx.Input[0].Type.TensorType.Shape.Dim[0].DimParam = face.InputBatch ?? "N";
+            onnx.Output[0].Type.TensorType.Shape.Dim[0].DimParam = face.OutputBatch ?? face.InputBatch ?? "N";
+            int needed = onnx.Node.Select(n => OpsetOf.GetValueOrDefault(n.OpType, OldestOpset)).DefaultIfEmpty(OldestOpset).Max();
+            // QDQ models need opset 13 too (per-axis DequantizeLinear); the writer's own opset stays when it is higher.
+            int opset = Math.Max(needed, face.Opset);
+            proto.OpsetImport.Single(o => o.Domain == "").Version = opset;
+            proto.IrVersion = opset switch { <= 18 => IrVersion, <= 20 => 9, _ => 10 }; // the IR version each opset came with
+        }
+        proto.MetadataProps.Add(new StringStringEntryProto { Key = ModelInfoKey, Value = System.Text.Json.JsonSerializer.Serialize(info, Serialization.Json.Options) });
+        foreach (var (key, value) in metadata ?? new Dictionary<string, string>())
+            if (key != ModelInfoKey) proto.MetadataProps.Add(new StringStringEntryProto { Key = key, Value = value });
+    }
+
+    /// <summary>The input and output names and the opset of ONNX bytes.</summary>
+    public static (string Input, string Output, int Opset) Signature(byte[] onnx)
+    {
+        var model = ModelProto.Parser.ParseFrom(onnx);
+        return (model.Graph.Input[0].Name, model.Graph.Output[0].Name, (int)model.OpsetImport.Where(o => o.Domain is "" or "ai.onnx").Max(o => o.Version));
+    }
+
+    // Every use of tensor `from` (node inputs and outputs, the graph's inputs and outputs) named `to` instead.
+    private static void Rename(GraphProto onnx, string from, string to)
+    {
+        if (from == to) return;
+        if (onnx.Node.Any(n => n.Output.Contains(to)) || onnx.Initializer.Any(t => t.Name == to))
+            throw new AscaiException($"cannot name the exported model's tensor '{from}' '{to}': a tensor of that name exists already");
+        foreach (var node in onnx.Node)
+        {
+            for (int i = 0; i < node.Input.Count; i++) if (node.Input[i] == from) node.Input[i] = to;
+            for (int i = 0; i < node.Output.Count; i++) if (node.Output[i] == from) node.Output[i] = to;
+        }
+        foreach (var value in onnx.Input.Concat(onnx.Output)) if (value.Name == from) value.Name = to;
+    }
 
     /// <summary>The ONNX model of <paramref name="graph"/>, for writers that transform it further (<see cref="QdqWriter"/>).</summary>
     internal static ModelProto ExportModel(LayerGraph graph, string name)

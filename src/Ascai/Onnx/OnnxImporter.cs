@@ -45,7 +45,13 @@ public static class OnnxImporter
     }
 
     /// <summary>The graph of ONNX bytes (<paramref name="source"/> names them in errors).</summary>
-    public static LayerGraph Import(byte[] bytes, string source = "ONNX model")
+    public static LayerGraph Import(byte[] bytes, string source = "ONNX model") => Read(bytes, source).Graph;
+
+    /// <summary>
+    /// The graph of ONNX bytes, how the model is called (its input and output names, batch axes and opset) and its
+    /// metadata (<paramref name="source"/> names them in errors). The caller disposes the graph.
+    /// </summary>
+    public static (LayerGraph Graph, OnnxInterface Interface, IReadOnlyDictionary<string, string> Metadata) Read(byte[] bytes, string source = "ONNX model")
     {
         ModelProto model;
         try { model = ModelProto.Parser.ParseFrom(bytes); }
@@ -56,8 +62,15 @@ public static class OnnxImporter
         if (opset is < 7 or > 21) throw new AscaiException($"{source}: opset {opset} is not supported (7-21; PyTorch exports 11-17)");
         OnnxFusion.Fuse(model.Graph);
         var builder = new Builder(model.Graph, source);
-        try { return builder.Build(); }
+        LayerGraph graph;
+        try { graph = builder.Build(); }
         catch { builder.Graph.Dispose(); throw; }
+        static string? Batch(ValueInfoProto value) => value.Type?.TensorType?.Shape?.Dim.FirstOrDefault() is { DimParam: { Length: > 0 } name } ? name : null;
+        var input = model.Graph.Input.First(i => !model.Graph.Initializer.Any(t => t.Name == i.Name));
+        var output = model.Graph.Output[0];
+        var metadata = new Dictionary<string, string>();
+        foreach (var entry in model.MetadataProps) metadata[entry.Key] = entry.Value;
+        return (graph, new OnnxInterface(input.Name, output.Name, Batch(input), Batch(output), (int)opset), metadata);
     }
 
     private sealed class Builder(GraphProto onnx, string source)

@@ -58,6 +58,32 @@ public sealed class OnnxRuntimeSession : IDisposable
         return tensor(output.GetTensorDataAsSpan<float>().ToArray(), shape);
     }
 
+    /// <summary>One run of <paramref name="input"/>, prepared once and run as often as asked (for timing runs one at a time); dispose it.</summary>
+    public PreparedRun Prepare(Tensor input) => new(this, Contiguous(input));
+
+    /// <summary>A run of one input whose ONNX Runtime value is made once (<see cref="Prepare"/>).</summary>
+    public sealed class PreparedRun : IDisposable
+    {
+        private readonly OnnxRuntimeSession _owner;
+        private readonly Tensor _input;
+        private readonly OrtValue _value;
+
+        internal PreparedRun(OnnxRuntimeSession owner, Tensor input) => (_owner, _input, _value) = (owner, input, View(input));
+
+        /// <summary>Runs it once; the output is discarded.</summary>
+        public void Run()
+        {
+            using (_owner._session.Run(RunOptions, [_owner._input], [_value], _owner._outputs)) { }
+        }
+
+        /// <inheritdoc/>
+        public void Dispose()
+        {
+            _value.Dispose();
+            _input.Dispose();
+        }
+    }
+
     /// <summary>Median milliseconds of one run of <paramref name="input"/> over <paramref name="repeats"/> runs after <paramref name="warmup"/> untimed ones.</summary>
     public double MedianMilliseconds(Tensor input, int repeats = 15, int warmup = 3)
     {

@@ -27,10 +27,11 @@ public static class QdqWriter
     /// <summary>
     /// The QDQ model of <paramref name="graph"/> with <paramref name="int8Layers"/> (conv or linear node names) in int8;
     /// <paramref name="ranges"/> gives the calibrated range of every activation (node outputs by name, and the input).
-    /// With no int8 layer the result is the float32 export with <paramref name="metadata"/> added.
+    /// With no int8 layer the result is the float32 export. With <paramref name="info"/> the file is a model's export
+    /// (<see cref="OnnxExporter.Export(Model)"/>: its interface and information, and <paramref name="metadata"/> beside them).
     /// </summary>
     public static byte[] Write(LayerGraph graph, IReadOnlySet<string> int8Layers, IReadOnlyDictionary<string, TensorRange> ranges,
-        string name, IReadOnlyDictionary<string, string>? metadata = null)
+        string name, ModelInfo? info = null, IReadOnlyDictionary<string, string>? metadata = null)
     {
         var model = OnnxExporter.ExportModel(graph, name);
         var onnx = model.Graph;
@@ -42,8 +43,7 @@ public static class QdqWriter
         var quantized = ActivationParameters(onnx, layers, ranges);
         foreach (var layer in layers) QuantizeWeights(onnx, layer, quantized[layer.Input[0]].Scale);
         InsertQdqPairs(onnx, quantized);
-        foreach (var (key, value) in metadata ?? new Dictionary<string, string>())
-            model.MetadataProps.Add(new StringStringEntryProto { Key = key, Value = value });
+        if (info is not null) OnnxExporter.Finish(model, info, metadata);
         return model.ToByteArray();
     }
 

@@ -12,7 +12,7 @@ namespace Ascai.Quantization;
 /// </summary>
 public sealed class Int8Model
 {
-    private const string InfoKey = "ascai.model_info";
+    private const string InfoKey = OnnxExporter.ModelInfoKey;
     private const string LayersKey = "ascai.int8_layers";
     private const string MacsKey = "ascai.macs";
     private const string ParamsKey = "ascai.params";
@@ -40,10 +40,9 @@ public sealed class Int8Model
         var profile = Cost.CostModel.Profile(graph);
         var metadata = new Dictionary<string, string>
         {
-            [InfoKey] = JsonSerializer.Serialize(info, Json.Options), [LayersKey] = string.Join(",", int8Layers),
-            [MacsKey] = profile.TotalMacs.ToString(), [ParamsKey] = profile.TotalParams.ToString(),
+            [LayersKey] = string.Join(",", int8Layers), [MacsKey] = profile.TotalMacs.ToString(), [ParamsKey] = profile.TotalParams.ToString(),
         };
-        byte[] onnx = QdqWriter.Write(graph, int8Layers, ranges, info.Architecture, metadata);
+        byte[] onnx = QdqWriter.Write(graph, int8Layers, ranges, info.Architecture, info, metadata);
         return new Int8Model(onnx, info, [.. int8Layers], profile.TotalMacs, profile.TotalParams, graph.InputShape);
     }
 
@@ -67,15 +66,6 @@ public sealed class Int8Model
         var input = new Shape([.. proto.Graph.Input[0].Type.TensorType.Shape.Dim.Skip(1).Select(d => (int)d.DimValue)]);
         return new Int8Model(bytes, info, layers.Length == 0 ? [] : layers.Split(','),
             long.Parse(metadata.GetValueOrDefault(MacsKey, "0")), long.Parse(metadata.GetValueOrDefault(ParamsKey, "0")), input);
-    }
-
-    /// <summary>Median milliseconds in ONNX Runtime at batch 1 and at <paramref name="batch"/> (random inputs), as many threads as TorchSharp.</summary>
-    public (double One, double Many) Latency(int batch, int repeats)
-    {
-        using var session = Session(TorchSharp.torch.get_num_threads());
-        using var scope = TorchSharp.torch.NewDisposeScope();
-        var shape = InputShape;
-        return (session.MedianMilliseconds(TorchSharp.torch.randn(shape.WithBatch(1)), repeats), session.MedianMilliseconds(TorchSharp.torch.randn(shape.WithBatch(batch)), repeats));
     }
 
     /// <summary>Writes the file atomically.</summary>

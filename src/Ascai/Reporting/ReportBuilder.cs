@@ -11,10 +11,12 @@ namespace Ascai.Reporting;
 /// <summary>Options of a report.</summary>
 public sealed record ReportOptions
 {
-    /// <summary>Measure the inference latency of the original and the best model (TorchSharp, this machine).</summary>
+    /// <summary>Time the original and the file the run returned on this machine, as <c>ascai bench</c> does (<see cref="LatencyComparison"/>).</summary>
     public bool MeasureLatency { get; init; } = true;
     /// <summary>Batch size of the second latency measurement (the first is batch 1).</summary>
     public int LatencyBatch { get; init; } = 64;
+    /// <summary>Rounds of the latency measurement (each times every model once at each batch).</summary>
+    public int LatencyRounds { get; init; } = 21;
 }
 
 /// <summary>
@@ -79,9 +81,7 @@ public static class ReportBuilder
 
         var best = summary.Best;
         List<LayerRow>? layers = null;
-        LatencyProfile? baseLatency = null, bestLatency = null;
-        (double One, double Many)? int8Latency = null;
-        if (options.MeasureLatency) baseLatency = MeasureLatency(model.Graph, options.LatencyBatch);
+        List<MeasuredLatency>? timed = null;
         if (best?.Genome is { } genome)
         {
             // The model the search returned, as it wrote it: the table and the latency describe that file, not a
@@ -90,14 +90,25 @@ public static class ReportBuilder
             if (!File.Exists(file)) throw new AscaiException($"{run.Path}: no {RunStore.BestCompactFile} (the model the run returned)");
             using var returned = ModelFile.Load(file);
             layers = LayerTable.Of(model.Graph, returned.Graph, space.Decode(genome), space.Int8Layers(genome));
-            if (options.MeasureLatency) bestLatency = MeasureLatency(returned.Graph, options.LatencyBatch);
-            // With int8 layers the model the run returned is the quantised file: its latency is what a user deploys.
-            string int8File = run.Store.PathOf(RunStore.BestInt8File);
-            if (options.MeasureLatency && best.Int8Layers.Count > 0 && Int8Model.TryLoad(int8File) is { } int8)
-                int8Latency = int8.Latency(options.LatencyBatch, repeats: 31);
+        }
+        if (options.MeasureLatency && best is not null)
+        {
+            // The file to deploy beside the original, timed as `ascai bench` times them (LatencyComparison).
+            var owned = new List<IDisposable>();
+            try
+            {
+                string deploy = run.Store.PathOf(DeployFile(best));
+                if (!File.Exists(deploy)) deploy = run.Store.PathOf(RunStore.BestCompactFile); // a folder copied without its ONNX file
+                timed = LatencyComparison.Measure([LatencySubject.Load(config.Model, owned).Subject, LatencySubject.Load(deploy, owned).Subject],
+                    options.LatencyBatch, options.LatencyRounds);
+            }
+            finally
+            {
+                foreach (var d in owned) d.Dispose();
+            }
         }
 
-        document.Blocks.Add(new Heading(2, "Baseline and best feasible individual"));
+        document.Blocks.Add(new Heading(2, "The original and the returned model"));
         var rows = new List<string[]>
         {
             new[] { "validation accuracy (%)", F(summary.Baseline.ValAccuracy, 2), best is null ? "none feasible" : F(best.ValAccuracy, 2) },
@@ -119,23 +130,22 @@ public static class ReportBuilder
         }
         if (best is { Int8Layers.Count: > 0 })
             rows.Add(["int8 layers", "none", $"{best.Int8Layers.Count}: {string.Join(", ", best.Int8Layers)}"]);
-        if (baseLatency is { } bl)
+        if (timed is not null)
         {
-            string Speed(double a, double b) => $"{F(b, 2)} ms ({(a >= b ? $"{F(a / b, 2)}x faster" : $"{F(b / a, 2)}x slower")})";
-            rows.Add(["latency, batch 1 (TorchSharp, this CPU)", $"{F(bl.TorchOne, 2)} ms", bestLatency is { } b1 ? Speed(bl.TorchOne, b1.TorchOne) : "-"]);
-            rows.Add([$"latency, batch {options.LatencyBatch} (TorchSharp)", $"{F(bl.TorchMany, 2)} ms", bestLatency is { } bm ? Speed(bl.TorchMany, bm.TorchMany) : "-"]);
-            rows.Add(["latency, batch 1 (ONNX Runtime)", $"{F(bl.OrtOne, 2)} ms", bestLatency is { } o1 ? Speed(bl.OrtOne, o1.OrtOne) : "-"]);
-            rows.Add([$"latency, batch {options.LatencyBatch} (ONNX Runtime)", $"{F(bl.OrtMany, 2)} ms", bestLatency is { } om ? Speed(bl.OrtMany, om.OrtMany) : "-"]);
-            if (int8Latency is { } q)
+            static string Speed(double ms, double speedUp) => $"{F(ms, 2)} ms ({(speedUp >= 1 ? $"{F(speedUp, 2)}x faster" : $"{F(1 / speedUp, 2)}x slower")})";
+            foreach (var engine in new[] { LatencyComparison.OnnxRuntime, LatencyComparison.TorchSharp })
             {
-                rows.Add([$"latency, batch 1 (ONNX Runtime, {RunStore.BestInt8File})", $"{F(bl.OrtOne, 2)} ms", Speed(bl.OrtOne, q.One)]);
-                rows.Add([$"latency, batch {options.LatencyBatch} (ONNX Runtime, {RunStore.BestInt8File})", $"{F(bl.OrtMany, 2)} ms", Speed(bl.OrtMany, q.Many)]);
+                var (original, returned) = (timed.FirstOrDefault(l => l.Subject == 0 && l.Engine == engine), timed.FirstOrDefault(l => l.Subject == 1 && l.Engine == engine));
+                if (original is null || returned is null) continue;
+                string what = engine == LatencyComparison.OnnxRuntime ? $"{engine}, {returned.Model}" : $"{engine}, the same model";
+                rows.Add([$"latency, batch 1 ({what})", $"{F(original.One, 2)} ms", Speed(returned.One, returned.SpeedUpOne)]);
+                rows.Add([$"latency, batch {options.LatencyBatch} ({what})", $"{F(original.Many, 2)} ms", Speed(returned.Many, returned.SpeedUpMany)]);
             }
         }
         if (summary.Baseline.ConfirmationAccuracy is { } baseConfirmation)
             rows.Insert(1, [$"confirmation accuracy (%, {summary.ConfirmationImages} images the search never saw)", F(baseConfirmation, 2),
                 best?.ConfirmationAccuracy is { } c ? F(c, 2) : "-"]);
-        document.Blocks.Add(new Table(["", "original", "best"], rows));
+        document.Blocks.Add(new Table(["", "original", "returned"], rows));
 
         if (summary.Front.Count > 0)
         {
@@ -154,7 +164,7 @@ public static class ReportBuilder
                 [
                     I(f.Index), F(f.MacsRatio, 3), .. bops ? new[] { F((double)f.Bops / Math.Max(1, summary.Baseline.Macs), 3) } : [],
                     .. latency ? new[] { Ms(f.Latency), Ms(f.MeasuredLatency) } : [], Judged(f.ValAccuracy, f.ValJudged), f.ConfirmationAccuracy is { } c ? Judged(c, f.ConfirmationJudged) : "-",
-                    f.Confirmed is { } ok ? (ok ? "yes" : "no") : "-", f.TestAccuracy is { } test ? F(test, 2) : "-", f.Returned ? "yes" : "",
+                    f.Confirmed switch { true => "yes", false => "no: the walk stops", null => f.ConfirmationAccuracy is null ? "-" : "not reached" }, f.TestAccuracy is { } test ? F(test, 2) : "-", f.Returned ? "yes" : "",
                 ]).ToList()));
         }
 
@@ -164,7 +174,7 @@ public static class ReportBuilder
             document.Blocks.Add(new Paragraph("Fine-tuned after the search, cheapest first, and judged again " +
                 (summary.ConfirmationImages > 0 ? "on the confirmation images" : "on the search's images") + "; the first that meets the floor there is returned."));
             document.Blocks.Add(new Table(["journal index", "MACs ratio", "search acc (%)", "after fine-tuning (%)", "meets the floor", "fine-tuning (s)"],
-                summary.FineTuned.Select(f => new[] { I(f.Index), F(f.MacsRatio, 3), F(f.ValAccuracy, 2), F(f.JudgedOnAccuracy, 2), f.Passed ? "yes" : "no", F(f.Seconds, 0) }).ToList()));
+                summary.FineTuned.Select(f => new[] { I(f.Index), F(f.MacsRatio, 3), F(f.ValAccuracy, 2), f.Failure ?? F(f.JudgedOnAccuracy, 2), f.Passed ? "yes" : "no", F(f.Seconds, 0) }).ToList()));
         }
         if (summary.ProbeTau is { } tau)
         {
@@ -209,10 +219,11 @@ public static class ReportBuilder
             document.Blocks.Add(new Figure($"{prefix}best-vs-evaluations.png", "Cheapest feasible candidate's MACs ratio against evaluations spent.", Figures.BestVsEvaluations([run])));
     }
 
-    private static LatencyProfile MeasureLatency(LayerGraph graph, int batch) => Latency.Profile(graph, batch, repeatsOne: 31, repeatsMany: 15);
+    /// <summary>The file of a run to deploy: the int8 model when layers run in int8, else the compact ONNX model.</summary>
+    public static string DeployFile(SummaryModel returned) => returned.Int8Layers.Count > 0 ? RunStore.BestInt8File : RunStore.BestOnnxFile;
 
     private static string FloorText(SearchConfig config) =>
-        config.AccThreshold is { } t ? $"--acc-threshold {F(t, 2)}" : $"base - {F(config.MaxDrop ?? 1, 2)} points";
+        config.AccThreshold is { } t ? $"--acc-threshold {F(t, 2)}" : $"base - {F(config.MaxDrop ?? SearchConfig.Defaults.MaxDrop, 2)} points";
 
     private static string Judged(double accuracy, double? judged) => judged is { } j ? $"{F(accuracy, 2)} ({F(j, 2)})" : F(accuracy, 2);
 

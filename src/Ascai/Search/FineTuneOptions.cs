@@ -9,7 +9,7 @@ public sealed record FineTuneOptions
     public int Epochs { get; init; } = 1;
     /// <summary>Wall-clock budget of all the fine-tuning (null: none); a candidate cut short is judged as it stands.</summary>
     public TimeSpan? TimeLimit { get; init; }
-    /// <summary>Candidates fine-tuned at most, cheapest first; the first that meets the floor afterwards is returned.</summary>
+    /// <summary>Near misses fine-tuned at most, from the costliest down (<see cref="FrontFineTuning.Run"/>).</summary>
     public int Candidates { get; init; } = 3;
     /// <summary>How far below the floor (in points, on the search's images) a candidate may be and still be fine-tuned.</summary>
     public double Slack { get; init; } = 2;
@@ -32,5 +32,5 @@ public sealed record FineTuneOptions
 
     /// <summary>The training settings of one candidate's fine-tuning.</summary>
     public TrainOptions Training(int seed, TimeSpan? timeLimit = null) =>
-        new() { Epochs = Epochs, LearningRate = LearningRate, Seed = seed, TimeLimit = timeLimit };
+        new() { Epochs = Epochs, LearningRate = LearningRate, Seed = seed, TimeLimit = timeLimit, UnfoldBatchNorms = true };
 }

@@ -31,7 +31,10 @@ public static class FrontConfirmation
             });
         }).ToList();
         EvaluationRecord? returned = null;
-        for (int i = rows.Count - 1; i >= 0 && rows[i].Row.Confirmed == true; i--) returned = rows[i].Record;
+        int i = rows.Count - 1;
+        for (; i >= 0 && rows[i].Row.Confirmed == true; i--) returned = rows[i].Record;
+        // Past the first miss the walk has stopped: what a cheaper candidate scores there is shown, but it was not tested.
+        for (i--; i >= 0; i--) rows[i] = rows[i] with { Row = rows[i].Row with { Confirmed = null } };
         return (returned, rows.Select(r => r.Row).ToList());
     }
 

@@ -20,51 +20,69 @@ public sealed record FineTunedModel
     /// on the test split for a probed candidate.
     /// </summary>
     public double JudgedOnAccuracy { get; init; }
+    /// <summary>Under a confidence floor: the base accuracy there minus the bound on its drop (at the confidence divided among the candidates tried).</summary>
+    public double? Judged { get; init; }
     /// <summary>Whether it meets the floor there after fine-tuning.</summary>
     public bool Passed { get; init; }
     /// <summary>Seconds spent fine-tuning it (0 when read back from the run folder).</summary>
     public double Seconds { get; init; }
+    /// <summary>Why it has no accuracy after fine-tuning (its training diverged), or null.</summary>
+    public string? Failure { get; init; }
 }
 
 /// <summary>
-/// Fine-tuning inside the pipeline: the compact models of the front's cheapest candidates (down to
-/// <see cref="FineTuneOptions.Slack"/> points below the floor, since fine-tuning recovers accuracy, and the confirmed
-/// result last) are trained on the training split, distilled from the original model by default, and judged again on
-/// the confirmation images; the cheapest that meets the floor is the result. A compact model keeps its shape while it
+/// Fine-tuning inside the pipeline: the compact models of the front's near misses (cheaper than anything the search
+/// alone could return, down to <see cref="FineTuneOptions.Slack"/> points below the floor, since fine-tuning recovers
+/// accuracy) are trained on the training split, distilled from the original model by default, and judged again on the
+/// confirmation images; the cheapest that keeps the promise is the result when it is cheaper than the search's own. A compact model keeps its shape while it
 /// trains, so no pruned channel regrows; non-structured zeros are held at zero. Fine-tuned models are kept in the run
 /// folder (<c>finetuned/INDEX.ascai</c>), so a resumed run does not train them again.
 /// </summary>
 public sealed class FrontFineTuning(Model model, DatasetSplits data, CandidateEvaluator evaluator, SearchRun run, string cacheDir)
 {
     /// <summary>
-    /// Fine-tunes candidates cheapest first until one meets <paramref name="floor"/> (judged on the confirmation images
-    /// when <paramref name="confirmed"/>, else on the search's); returns it (its graph is the caller's to dispose) and
-    /// every candidate tried. Returning the first of several to pass is a multiple test: under a confidence bound each
-    /// is judged at the confidence divided among them (Bonferroni), so that the chance a returned one truly misses the
-    /// floor stays within the floor's confidence.
+    /// Fine-tunes the front's near misses (<see cref="NearMisses"/>) from the costliest down and judges each against
+    /// <paramref name="floor"/> (on the confirmation images when <paramref name="confirmed"/>, else on the search's), until
+    /// the first that misses it: the cheapest that passed before is returned (its graph is the caller's to dispose), with
+    /// every candidate tried. The sequence is fixed by the search's images alone and stops at its first miss (fixed-sequence
+    /// testing), so the chance that a returned candidate truly misses the floor stays within the floor's confidence,
+    /// however many are tried. A candidate whose training diverges is recorded and passed over.
     /// </summary>
-    public (EvaluationRecord Record, LayerGraph Graph)? Run(FineTuneOptions options, AccuracyFloor floor, bool confirmed, EvaluationRecord? returned,
+    public (EvaluationRecord Record, LayerGraph Graph)? Run(FineTuneOptions options, AccuracyFloor floor, bool confirmed,
         List<FineTunedModel> tried, CancellationToken cancel = default)
     {
         var clock = System.Diagnostics.Stopwatch.StartNew();
-        var candidates = Candidates(options, returned).ToList();
-        if (floor.Confidence is { } confidence && candidates.Count > 1) floor = floor with { Confidence = 1 - (1 - confidence) / candidates.Count };
-        foreach (var record in candidates)
+        var candidates = NearMisses(options).OrderByDescending(r => r.CostIn(run.Space.Cost)).ThenBy(r => r.Index).ToList();
+        (EvaluationRecord Record, LayerGraph Graph)? passedLast = null;
+        foreach (var (record, k) in candidates.Select((r, k) => (r, k)))
         {
             var left = options.TimeLimit is { } limit ? limit - clock.Elapsed : (TimeSpan?)null;
             if (left is { } l && l <= TimeSpan.Zero) break;
-            var (graph, seconds) = FineTuned(record, options, options.Epochs, left, cancel);
+            var progress = new Progress(step => run.Report(new FineTuneProgress(k + 1, candidates.Count, record.Index, record.CostIn(run.Space.Cost) / run.BaseCost, step)));
+            LayerGraph graph;
+            double seconds;
+            try { (graph, seconds) = FineTuned(record, options, options.Epochs, left, cancel, progress: progress); }
+            catch (TrainingDivergedException e)
+            {
+                tried.Add(new FineTunedModel { Index = record.Index, MacsRatio = (double)record.Macs / evaluator.BaseMacs, ValAccuracy = record.ValAccuracy, Failure = e.Problem });
+                continue;
+            }
             var result = Judge(record, graph, confirmed, cancel);
             bool passed = floor.Meets(result);
             tried.Add(new FineTunedModel
             {
                 Index = record.Index, MacsRatio = (double)record.Macs / evaluator.BaseMacs, ValAccuracy = record.ValAccuracy,
-                JudgedOnAccuracy = result.ValAccuracy, Passed = passed, Seconds = seconds,
+                JudgedOnAccuracy = result.ValAccuracy, Judged = floor.Confidence is null ? null : floor.Judged(result), Passed = passed, Seconds = seconds,
             });
-            if (passed) return (record, graph);
-            graph.Dispose();
+            if (!passed)
+            {
+                graph.Dispose();
+                break;
+            }
+            passedLast?.Graph.Dispose();
+            passedLast = (record, graph);
         }
-        return null;
+        return passedLast;
     }
 
     /// <summary>
@@ -114,16 +132,19 @@ public sealed class FrontFineTuning(Model model, DatasetSplits data, CandidateEv
         return Spread(band.OrderBy(r => r.ValAccuracy).ThenBy(r => r.Index).ToList(), count).OrderBy(r => r.CostIn(metric)).ThenBy(r => r.Index).ToList();
     }
 
-    // The front's candidates worth fine-tuning: cheaper than the confirmed result and at most Slack points below the
-    // floor on the search's images, spread over that range, then the confirmed result itself; cheapest first.
-    private IEnumerable<EvaluationRecord> Candidates(FineTuneOptions options, EvaluationRecord? returned)
+    /// <summary>
+    /// The candidates worth fine-tuning, chosen on the search's images alone: the front's members that miss the floor there
+    /// by at most <see cref="FineTuneOptions.Slack"/> points and cost less than its cheapest member that meets it (the
+    /// cheapest the search alone could return), at most <see cref="FineTuneOptions.Candidates"/> spread over their costs.
+    /// </summary>
+    public List<EvaluationRecord> NearMisses(FineTuneOptions options)
     {
         double Cost(EvaluationRecord r) => r.CostIn(run.Space.Cost);
-        var cheaper = run.ParetoFront()
-            .Where(r => r.ValAccuracy >= run.Floor.Threshold - options.Slack && (returned is null || Cost(r) < Cost(returned)))
+        double cheapestFeasible = run.FeasibleFront().Select(Cost).DefaultIfEmpty(double.PositiveInfinity).Min();
+        var misses = run.ParetoFront()
+            .Where(r => !r.Feasible && r.ValAccuracy >= run.Floor.Threshold - options.Slack && Cost(r) < cheapestFeasible)
             .OrderBy(Cost).ToList();
-        var picked = Spread(cheaper, returned is null ? options.Candidates : Math.Max(0, options.Candidates - 1));
-        return returned is null ? picked : [.. picked, returned];
+        return Spread(misses, options.Candidates);
     }
 
     // A fine-tuned candidate is trained in float32 and then quantised (with the layers its genome runs in int8) as it was in the search.
@@ -142,10 +163,18 @@ public sealed class FrontFineTuning(Model model, DatasetSplits data, CandidateEv
     }
 
     private (LayerGraph Graph, double Seconds) FineTuned(EvaluationRecord record, FineTuneOptions options, int epochs, TimeSpan? timeLimit,
-        CancellationToken cancel, string folder = "finetuned")
+        CancellationToken cancel, string folder = "finetuned", IProgress<TrainProgress>? progress = null)
     {
         var training = options.Training(run.Options.Seed, timeLimit) with { Epochs = epochs, KeepZeros = run.Space.PrunesWeights };
-        return FineTune(model, data, evaluator, record.Genome, training, options.Distill, Path.Combine(cacheDir, folder, $"{record.Index}.ascai"), cancel);
+        // Kept per setting: a run resumed with other fine-tuning settings trains its candidates anew.
+        string setting = $"e{epochs}-lr{training.LearningRate.ToString(System.Globalization.CultureInfo.InvariantCulture)}-{(options.Distill ? "distill" : "labels")}";
+        return FineTune(model, data, evaluator, record.Genome, training, options.Distill, Path.Combine(cacheDir, folder, setting, $"{record.Index}.ascai"), cancel, progress);
+    }
+
+    // Reports on the training thread, as the search's own progress does.
+    private sealed class Progress(Action<TrainProgress> report) : IProgress<TrainProgress>
+    {
+        public void Report(TrainProgress value) => report(value);
     }
 
     /// <summary>
@@ -155,14 +184,14 @@ public sealed class FrontFineTuning(Model model, DatasetSplits data, CandidateEv
     /// already there. The caller disposes the graph.
     /// </summary>
     public static (LayerGraph Graph, double Seconds) FineTune(Model model, DatasetSplits data, CandidateEvaluator evaluator, double[] genome,
-        TrainOptions training, bool distill, string path, CancellationToken cancel = default)
+        TrainOptions training, bool distill, string path, CancellationToken cancel = default, IProgress<TrainProgress>? progress = null)
     {
         if (File.Exists(path)) return (ModelFile.Load(path).Graph, 0);
         var graph = evaluator.Build(genome);
         try
         {
             var clock = System.Diagnostics.Stopwatch.StartNew();
-            Trainer.Train(graph, data with { Normalization = model.Info.Normalization }, training, cancel: cancel, teacher: distill ? model.Graph : null);
+            Trainer.Train(graph, data with { Normalization = model.Info.Normalization }, training, progress, cancel, teacher: distill ? model.Graph : null);
             Directory.CreateDirectory(Path.GetDirectoryName(path)!);
             ModelFile.Save(new Model(graph, model.Info with { Compression = new CompressionRecord { BaseMacs = evaluator.BaseMacs, BaseParams = evaluator.BaseParams, Compact = true } }), path);
             return (graph, clock.Elapsed.TotalSeconds);

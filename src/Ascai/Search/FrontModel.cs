@@ -25,7 +25,11 @@ public sealed record FrontModel
     public double? ConfirmationAccuracy { get; init; }
     /// <summary>Under a confidence floor: the confirmation images' base accuracy minus the bound on its drop there.</summary>
     public double? ConfirmationJudged { get; init; }
-    /// <summary>Whether it meets the floor on the confirmation images (null: not checked).</summary>
+    /// <summary>
+    /// The confirmation walk's verdict (<see cref="FrontConfirmation"/>): true where it was reached and met the floor on the
+    /// confirmation images, false where it missed (the walk stops there), null where the walk did not reach it or there are
+    /// no confirmation images.
+    /// </summary>
     public bool? Confirmed { get; init; }
     /// <summary>Accuracy on the test split (null when not measured).</summary>
     public double? TestAccuracy { get; init; }

@@ -7,6 +7,9 @@ namespace Ascai.Search;
 /// </summary>
 public interface ISearchObserver
 {
+    /// <summary>The run knows its floor and its held-out images, before the first candidate: what they can support.</summary>
+    void Planned(PromisePlan plan) { }
+
     /// <summary>A strategy computed the threshold vector (the warm start's per-gene limits).</summary>
     void ThetaComputed(double[] theta) { }
 

@@ -11,9 +11,11 @@ public enum ScoreForm
 
 /// <summary>
 /// The score of a compressed model, from its saving and its accuracy (percent), under a hard accuracy floor:
-/// PEN = |acc_o - acc_v| + 1 + [acc_v &lt; acc_thr] exp(acc_thr - acc_v).
+/// PEN = max(acc_o - acc_v, 0) + 1 + [acc_v &lt; acc_thr] exp(acc_thr - acc_v). The paper's Eq. 4 has |acc_o - acc_v|, which
+/// penalises a candidate for being more accurate than the original (<paramref name="PenalizeGains"/>): among two
+/// candidates of equal cost it prefers the one further below the original, as long as it is above it less.
 /// </summary>
-public sealed record ScoreFunction(ScoreForm Form, double BaseAccuracy, double Threshold, double Kappa = 100)
+public sealed record ScoreFunction(ScoreForm Form, double BaseAccuracy, double Threshold, double Kappa = 100, bool PenalizeGains = false)
 {
     /// <summary>
     /// Eq. 4: the penalty (the +1 keeps a lossless candidate from dividing by zero). The floor term reads
@@ -22,8 +24,8 @@ public sealed record ScoreFunction(ScoreForm Form, double BaseAccuracy, double T
     /// </summary>
     public double Penalty(double accuracy, double? judged = null)
     {
-        double floorSide = judged ?? accuracy;
-        return Math.Abs(BaseAccuracy - accuracy) + 1 + (floorSide < Threshold ? Math.Exp(Math.Min(Threshold - floorSide, 700)) : 0);
+        double floorSide = judged ?? accuracy, loss = BaseAccuracy - accuracy;
+        return (PenalizeGains ? Math.Abs(loss) : Math.Max(loss, 0)) + 1 + (floorSide < Threshold ? Math.Exp(Math.Min(Threshold - floorSide, 700)) : 0);
     }
 
     /// <summary>Eq. 3 for a saving s = 1 - cost / base cost.</summary>

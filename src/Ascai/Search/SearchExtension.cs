@@ -3,10 +3,19 @@ namespace Ascai.Search;
 /// <summary>
 /// How far a resumed run may go beyond its own settings: a larger budget, more generations, a longer time limit, a
 /// longer patience. Only extensions: the journal must replay as it was written, so a setting that would end the run
-/// before its journal does is refused. Null leaves a setting as the run had it.
+/// before its journal does is refused. Null leaves a setting as the run had it. The fine-tuning after the search may
+/// change freely: it reads the journal, it does not write it.
 /// </summary>
 public sealed record SearchExtension
 {
+    /// <summary>The fine-tuning after the search, replacing the run's (null: the run's own).</summary>
+    public FineTuneOptions? FineTune { get; init; }
+    /// <summary>Whether the resumed run fine-tunes nothing after the search, whatever the run said.</summary>
+    public bool WithoutFineTune { get; init; }
+
+    /// <summary>The fine-tuning the resumed run does after the search, given the run's own.</summary>
+    public FineTuneOptions? FineTuneOf(FineTuneOptions? run) => WithoutFineTune ? null : FineTune ?? run;
+
     /// <summary>The new evaluation budget (at least the evaluations already made).</summary>
     public int? Budget { get; init; }
     /// <summary>The new wall-clock limit of the resumed part.</summary>
@@ -17,7 +26,7 @@ public sealed record SearchExtension
     public int? Stagnation { get; init; }
 
     /// <summary>Whether it changes nothing.</summary>
-    public bool IsEmpty => Budget is null && TimeLimit is null && Generations is null && Stagnation is null;
+    public bool IsEmpty => Budget is null && TimeLimit is null && Generations is null && Stagnation is null && FineTune is null && !WithoutFineTune;
 
     /// <summary>The run's options extended; throws <see cref="SettingException"/> for a value that would shorten the run.</summary>
     /// <param name="options">The run's options.</param>

@@ -4,13 +4,25 @@ using Ascai.Evaluation;
 
 namespace Ascai.Search;
 
-/// <summary>Progress of a search after each evaluation.</summary>
-public sealed record SearchProgress(int Generation, int Evaluations, int? Budget, EvaluationRecord? BestFeasible, double BaseCost,
+/// <summary>
+/// Progress of a search after each evaluation. <paramref name="Cheapest"/> is the candidate the run would return if it
+/// ended now, before confirmation: the cheapest that meets the floor (<see cref="SearchRun.CheapestFeasible"/>).
+/// </summary>
+public sealed record SearchProgress(int Generation, int Evaluations, int? Budget, EvaluationRecord? Cheapest, double BaseCost,
     TimeSpan Elapsed, double EvaluationsPerSecond, string Phase, Cost.CostMetric Cost = Ascai.Cost.CostMetric.Macs, string? Backend = null)
 {
-    /// <summary>The best feasible individual's cost relative to the original, in the run's metric, or null.</summary>
-    public double? BestCostRatio => BestFeasible is { } b ? b.CostIn(Cost) / Math.Max(1, BaseCost) : null;
+    /// <summary>The cheapest feasible candidate's cost relative to the original, in the run's metric, or null.</summary>
+    public double? CheapestCostRatio => Cheapest is { } b ? b.CostIn(Cost) / Math.Max(1, BaseCost) : null;
+
+    /// <summary>After the search, while a candidate is fine-tuned (<see cref="Phase"/> "fine-tuning"): which, and how far.</summary>
+    public FineTuneProgress? FineTuning { get; init; }
 }
+
+/// <summary>
+/// A fine-tuning step after the search: candidate <paramref name="Candidate"/> of at most <paramref name="Candidates"/>
+/// (journal index <paramref name="Index"/>, at <paramref name="CostRatio"/> of the original's cost), and its training's progress.
+/// </summary>
+public sealed record FineTuneProgress(int Candidate, int Candidates, int Index, double CostRatio, Training.TrainProgress Step);
 
 /// <summary>
 /// The stateful heart of a search: evaluates genomes for a strategy through the cache and the journal, enforces
@@ -71,8 +83,16 @@ public sealed class SearchRun
     public int Evaluations => _records.Count;
     /// <summary>Every distinct evaluation, in order.</summary>
     public IReadOnlyList<EvaluationRecord> Records => _records;
-    /// <summary>The best feasible individual so far (highest score among those meeting the floor).</summary>
+    /// <summary>
+    /// The fittest feasible individual so far (highest score among those meeting the floor): the strategies' guide (the
+    /// genetic algorithm's stagnation, the polish's start), not what the run returns.
+    /// </summary>
     public EvaluationRecord? BestFeasible { get; private set; }
+    /// <summary>
+    /// The cheapest individual so far that meets the floor (in the space's cost; of equal cost, the more accurate, then the
+    /// earlier): what the run returns when nothing is confirmed or fine-tuned after it (<see cref="FeasibleFront"/>'s first).
+    /// </summary>
+    public EvaluationRecord? CheapestFeasible { get; private set; }
     /// <summary>Wall-clock time of this process's part of the run.</summary>
     public TimeSpan Elapsed => _clock.Elapsed;
     /// <summary>Why the run stopped, once it has.</summary>
@@ -92,6 +112,10 @@ public sealed class SearchRun
             return StopReason is not null;
         }
     }
+
+    /// <summary>Reports a fine-tuning step after the search through the run's progress.</summary>
+    public void Report(FineTuneProgress step) =>
+        _progress?.Report(new SearchProgress(-1, Evaluations, Options.Budget, CheapestFeasible, BaseCost, Elapsed, 0, "fine-tuning", Space.Cost) { FineTuning = step });
 
     /// <summary>Marks the run as stopped for a strategy's own reason (generations done, stagnation).</summary>
     public void Stop(string reason) => StopReason ??= reason;
@@ -235,8 +259,17 @@ public sealed class SearchRun
             BestFeasible = record;
             Notify(o => o.BestImproved(record));
         }
+        if (record.Feasible && Cheaper(record, CheapestFeasible)) CheapestFeasible = record;
         double rate = Evaluations / Math.Max(Elapsed.TotalSeconds, 1e-9);
-        _progress?.Report(new SearchProgress(record.Generation, Evaluations, Options.Budget, BestFeasible, BaseCost, Elapsed, rate, Phase, Space.Cost, Status?.Invoke()));
+        _progress?.Report(new SearchProgress(record.Generation, Evaluations, Options.Budget, CheapestFeasible, BaseCost, Elapsed, rate, Phase, Space.Cost, Status?.Invoke()));
+    }
+
+    // The order of FeasibleFront: cost, then accuracy; the earlier of two equal records stays.
+    private bool Cheaper(EvaluationRecord record, EvaluationRecord? than)
+    {
+        if (than is null) return true;
+        int byCost = record.CostIn(Space.Cost).CompareTo(than.CostIn(Space.Cost));
+        return byCost < 0 || byCost == 0 && record.ValAccuracy > than.ValAccuracy;
     }
 
     /// <summary>
@@ -251,6 +284,20 @@ public sealed class SearchRun
     /// push a feasible one off it (with a confidence bound, a refused candidate may hold a higher point accuracy).
     /// </summary>
     public IReadOnlyList<EvaluationRecord> FeasibleFront() => Pareto(_records.Where(r => r.Feasible), Space.Cost);
+
+    /// <summary>
+    /// The feasible records as a ladder up from the cheapest: by increasing cost, each at least as accurate as the one
+    /// below it on the search's images. Unlike the front it keeps ties: at equal accuracy there (every candidate of a small
+    /// held-out set at 100%, say) the costlier candidate is the safer one on new images, so a walk down the ladder from its
+    /// top has somewhere to stop. At most <paramref name="max"/> rungs, spread evenly over it, both ends kept.
+    /// </summary>
+    public static List<EvaluationRecord> Ladder(IEnumerable<EvaluationRecord> feasible, Cost.CostMetric metric, int max)
+    {
+        var ladder = new List<EvaluationRecord>();
+        foreach (var r in feasible.Where(r => r.Failure is null && r.RejectedAfter is null).OrderBy(r => r.CostIn(metric)).ThenByDescending(r => r.ValAccuracy).ThenBy(r => r.Index))
+            if (ladder.Count == 0 || r.ValAccuracy >= ladder[^1].ValAccuracy && r.CostIn(metric) > ladder[^1].CostIn(metric)) ladder.Add(r);
+        return FrontFineTuning.Spread(ladder, max);
+    }
 
     /// <summary>The non-dominated (cost, accuracy) subset of <paramref name="records"/>, by increasing cost.</summary>
     public static List<EvaluationRecord> Pareto(IEnumerable<EvaluationRecord> records, Cost.CostMetric metric)

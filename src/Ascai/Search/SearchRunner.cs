@@ -1,4 +1,5 @@
 using Ascai.Compression;
+using Ascai.Cost;
 using Ascai.Data;
 using Ascai.Evaluation;
 using Ascai.Graph;
@@ -66,7 +67,7 @@ public static class SearchRunner
         var config = ReadConfig(runDir);
         // The journal is checked before any work: a broken one would only be found after the model's preparation.
         int done = new RunStore(runDir).ReadJournal().Count;
-        if (extension is not null) config = config with { Options = extension.Apply(config.Options, done) };
+        if (extension is not null) config = config with { Options = extension.Apply(config.Options, done), FineTune = extension.FineTuneOf(config.FineTune) };
         config.Validate();
         OutputPath.CheckFolder(runDir, nameof(Resume), NeededBytes(config.Model));
         return Execute(config, runDir, progress, cancel, isNew: false, workers, backend, warn, observers ?? [], rewriteConfig: extension is not null);
@@ -90,6 +91,19 @@ public static class SearchRunner
               $"what it was trained on (check {{Normalization}}, the channels and the image size)"
             : null;
 
+    /// <summary>
+    /// The confirmation images a share of <paramref name="validation"/> held-out images makes: at least one, and at least one
+    /// left to search, or the share is refused (a share that rounds to nothing would silently confirm nothing).
+    /// </summary>
+    public static int ConfirmationCount(double share, int validation)
+    {
+        int count = (int)Math.Round(share * validation);
+        if (count < 1 || count >= validation)
+            throw new SettingException(SettingException.Of<SearchConfig>(nameof(SearchConfig.Confirmation)),
+                $"{share} of the {validation} held-out images is {count}: it must leave at least one image to confirm on and one to search on");
+        return count;
+    }
+
     private static void CheckWorkers(int workers)
     {
         if (workers < 1) throw new SettingException(nameof(workers), $"must be at least 1, got {workers}");
@@ -103,11 +117,15 @@ public static class SearchRunner
     {
         var store = new RunStore(runDir);
         using var model = ModelFile.Load(config.Model);
+        // A run folder written before this rule searched such a model with the data set's normalisation: it resumes so.
+        if (isNew && model.Info.NormalizationAssumed && config.Normalization is null)
+            throw new SettingException(nameof(Normalization), $"is unknown: {config.Model} records no input normalisation, and a model fed other inputs than it was trained on " +
+                "is compressed on noise. Give the mean and standard deviation its training used: one value for every channel, or one per channel (ImageNet's: 0.485 0.456 0.406 and 0.229 0.224 0.225)");
         var warnings = new List<string>();
         var data = ModelData.Load(model, config.Data, config.Normalization, warnings.Add);
         foreach (string warning in warnings) warn?.Invoke(warning);
         // Confirmation images are set aside before anything looks at the validation images: the search never sees them.
-        if (config.Confirmation > 0) data = data.WithConfirmation((int)Math.Round(config.Confirmation * data.ValidationIndices.Length), config.Options.Seed);
+        if (config.Confirmation > 0) data = data.WithConfirmation(ConfirmationCount(config.Confirmation, data.ValidationIndices.Length), config.Options.Seed);
         var space = config.Evaluation.Space(model.Graph);
         if (space.Cost == Cost.CostMetric.Latency && backend is not null)
             throw new SettingException(SettingException.Of<EvaluationSpec>(nameof(EvaluationSpec.Cost)), "latency is timed on this machine, so it cannot be priced by remote workers: use macs or bops with them");
@@ -121,12 +139,19 @@ public static class SearchRunner
         }
         double floor = config.Floor(baseAccuracy);
         var accuracyFloor = new AccuracyFloor(baseAccuracy, floor, config.Confidence);
+        var plan = PromisePlan.For(data.ValidationIndices.Length, data.ConfirmationIndices.Length, baseAccuracy, baseAccuracy - floor, config.Confidence);
+        foreach (var observer in observers) observer.Planned(plan);
+        if (!plan.Supported)
+        {
+            warnings.Add(plan.Text);
+            warn?.Invoke(plan.Text);
+        }
         var rejectBelow = config.EarlyRejection ? accuracyFloor : null;
         // Remote workers evaluate exactly what the local evaluator would; it still measures the best.
         // Connect first: an unreachable server fails before minutes of local preparation.
         var remoteEvaluate = backend?.Open(config, model, data, rejectBelow);
         using var evaluator = config.Evaluation.Evaluator(model, data, space);
-        var score = new ScoreFunction(config.Options.Score, baseAccuracy, floor);
+        var score = new ScoreFunction(config.Options.Score, baseAccuracy, floor, PenalizeGains: config.Options.PenalizeGains);
         evaluator.RejectBelow = rejectBelow;
         if (isNew) // only once every check has passed: a refused run leaves no folder behind
         {
@@ -192,7 +217,11 @@ public static class SearchRunner
             latencyErrors.Add(latency.Error);
             return (latency.Measured.Many, latency.Predicted.Many);
         }
-        var (returned, front, confirmationFloor) = Select(config, data, evaluator, run);
+        // With fine-tuning, the promise is tested twice (the search's own candidates, then the fine-tuned near misses):
+        // each gets half of the risk the confidence allows, so that the one returned keeps it.
+        bool tunes = config.FineTune is not null && data.TrainIndices.Length > 0;
+        double riskShare = tunes ? 0.5 : 1;
+        var (returned, front, confirmationFloor) = Select(config, data, evaluator, run, riskShare);
         summary = summary with
         {
             Baseline = summary.Baseline with { TestAccuracy = Test(model.Graph, space.Identity), ConfirmationAccuracy = confirmationFloor?.BaseAccuracy },
@@ -202,8 +231,14 @@ public static class SearchRunner
         var tuning = new FrontFineTuning(model, data, evaluator, run, store.Folder);
         var tuned = new List<FineTunedModel>();
         LayerGraph? fineTuned = null;
-        if (config.FineTune is { } fineTune && tuning.Run(fineTune, confirmationFloor ?? run.Floor, confirmationFloor is not null, returned, tuned, cancel) is { } chosen)
-            (returned, fineTuned) = chosen;
+        if (config.FineTune is not null && !tunes)
+            warnings.Add($"the data has no training images: no candidate was fine-tuned ({{{SettingException.Of<FineTuneOptions>(nameof(FineTuneOptions.Epochs))}}})");
+        else if (config.FineTune is { } fineTune
+                 && tuning.Run(fineTune, confirmationFloor ?? Share(run.Floor, riskShare), confirmationFloor is not null, tuned, cancel) is { } chosen)
+        {
+            if (returned is null || chosen.Record.CostIn(space.Cost) < returned.CostIn(space.Cost)) (returned, fineTuned) = chosen;
+            else chosen.Graph.Dispose();
+        }
         var (tau, costTau, probed) = config.Probe > 0 ? tuning.Probe(config.Probe, config.FineTune ?? new FineTuneOptions(), returned, cancel) : (null, null, []);
         summary = summary with { FineTuned = tuned, Probe = probed, ProbeTau = tau, ProbeCostTau = costTau };
         SummaryModel? best = null;
@@ -245,22 +280,62 @@ public static class SearchRunner
         }).ToList();
         var latencyCheck = evaluator.Latency is { } table && latencyErrors.Count > 0
             ? new LatencyCheck(table.Batch, latencyErrors.Count, Evaluation.Latency.Median(latencyErrors), latencyErrors.Max(), table.Entries, table.Calibration) : null;
-        summary = summary with { Best = best, Front = front, Latency = latencyCheck };
+        summary = summary with { Best = best, Front = front, Latency = latencyCheck, Warnings = warnings.Select(w => SettingException.Name(w, key => key)).ToList(), NoModel = best is null ? NoModel(config, run, front, tuned, confirmationFloor, data) : null };
         store.WriteSummary(summary);
         return summary;
     }
 
+    /// <summary>
+    /// Why a run returned nothing, in one sentence: the candidate that came closest to the promise where it was last
+    /// judged (the confirmation images, its fine-tuning, or the search's images), by how much it missed, and the three
+    /// ways to a model.
+    /// </summary>
+    private static string NoModel(SearchConfig config, SearchRun run, List<FrontModel> front, List<FineTunedModel> tuned, AccuracyFloor? confirmationFloor, DatasetSplits data)
+    {
+        var floor = confirmationFloor ?? run.Floor;
+        string where = confirmationFloor is null ? $"the {data.ValidationIndices.Length} search images" : $"the {data.ConfirmationIndices.Length} confirmation images";
+        string bound = floor.Confidence is { } c ? $" (a {100 * c:0.#}% bound on its drop)" : "";
+        double Ratio(int index) => run.Records[index].CostIn(run.Space.Cost) / Math.Max(run.BaseCost, 1e-12);
+        // (index, the accuracy the floor judged, how it got it)
+        var near = new List<(int Index, double Judged, string How)>();
+        foreach (var f in front)
+            if (f.ConfirmationAccuracy is { } confirmed) near.Add((f.Index, f.ConfirmationJudged ?? confirmed, "scored"));
+        foreach (var t in tuned.Where(t => t.Failure is null)) near.Add((t.Index, t.Judged ?? t.JudgedOnAccuracy, "reached after fine-tuning"));
+        if (confirmationFloor is null)
+            foreach (var r in run.Records.Where(r => r.Failure is null)) near.Add((r.Index, r.Judged ?? r.ValAccuracy, "scored"));
+        string closest = "";
+        double missing = 0;
+        if (near.Count > 0)
+        {
+            var n = near.MaxBy(x => x.Judged);
+            missing = Math.Max(0, floor.Threshold - n.Judged);
+            closest = $": the closest, candidate {n.Index} at {100 * Ratio(n.Index):F1}% of the {run.Space.Cost.Name()}, {n.How} {n.Judged:F2}% on {where}{bound} against a floor of {floor.Threshold:F2}%";
+        }
+        string drop = config.AccThreshold is { } threshold
+            ? $"a lower floor ({{{SettingException.Of<SearchConfig>(nameof(SearchConfig.AccThreshold))}}} {Math.Floor((threshold - missing) * 10) / 10:0.0})"
+            : $"a larger drop ({{{SettingException.Of<SearchConfig>(nameof(SearchConfig.MaxDrop))}}} {Math.Ceiling(((config.MaxDrop ?? SearchConfig.Defaults.MaxDrop) + missing) * 10) / 10:0.0})";
+        string fineTune = config.FineTune is null ? $", fine-tuning of the near misses ({{{SettingException.Of<FineTuneOptions>(nameof(FineTuneOptions.Epochs))}}} 1)" : "";
+        return $"no model kept the promise{closest}. To get one: more held-out images{fineTune}, or {drop}";
+    }
+
+    /// <summary>Feasible candidates the confirmation walks down at most (<see cref="SearchRun.Ladder"/>): each costs a pass over the confirmation images.</summary>
+    public const int LadderRungs = 16;
+
     /// <summary>Feasible candidates of the front, cheapest first, that the summary gives test accuracies for.</summary>
     public const int FrontTested = 8;
 
+    // The floor with its risk (1 - confidence) scaled by `share`.
+    private static AccuracyFloor Share(AccuracyFloor floor, double share) => floor.Confidence is { } c ? floor with { Confidence = 1 - (1 - c) * share } : floor;
+
     private static (EvaluationRecord? Returned, List<FrontModel> Front, AccuracyFloor? ConfirmationFloor) Select(SearchConfig config, DatasetSplits data,
-        CandidateEvaluator evaluator, SearchRun run)
+        CandidateEvaluator evaluator, SearchRun run, double riskShare)
     {
-        var feasible = run.FeasibleFront();
+        // A candidate that costs what the original does (every layer kept whole) is not a result.
+        var feasible = SearchRun.Ladder(run.Records.Where(r => r.Feasible && r.CostIn(run.Space.Cost) < run.BaseCost), run.Space.Cost, LadderRungs);
         if (data.ConfirmationIndices.Length == 0)
-            return (run.BestFeasible, FrontConfirmation.Rows(feasible, evaluator.BaseMacs, run.Space.Cost), null);
+            return (feasible.FirstOrDefault(), FrontConfirmation.Rows(feasible, evaluator.BaseMacs, run.Space.Cost), null);
         double baseConfirmation = evaluator.BaseConfirmationAccuracy();
-        var floor = new AccuracyFloor(baseConfirmation, config.AccThreshold ?? baseConfirmation - (config.MaxDrop ?? 1.0), config.Confidence);
+        var floor = Share(new AccuracyFloor(baseConfirmation, config.AccThreshold ?? baseConfirmation - (config.MaxDrop ?? SearchConfig.Defaults.MaxDrop), config.Confidence), riskShare);
         var (returned, front) = FrontConfirmation.Select(feasible, g => evaluator.Confirm(g), floor, evaluator.BaseMacs, run.Space.Cost);
         return (returned, front, floor);
     }

@@ -13,8 +13,16 @@ public sealed record SearchSummary
 {
     /// <summary>The uncompressed model.</summary>
     public required SummaryModel Baseline { get; init; }
-    /// <summary>The best feasible individual, or null when none met the floor.</summary>
+    /// <summary>
+    /// The model the run returned: the cheapest candidate (in the run's cost) that kept the promise, on the confirmation
+    /// images when there are some, after fine-tuning when it was fine-tuned; null when none did (<see cref="NoModel"/> says why).
+    /// </summary>
     public SummaryModel? Best { get; init; }
+    /// <summary>
+    /// When the run returned no model: which candidate came closest, by how much it missed, and how to get a model (more
+    /// held-out images, fine-tuning, a larger drop), with settings named in braces as <see cref="SettingException"/> names them.
+    /// </summary>
+    public string? NoModel { get; init; }
     /// <summary>Accuracy floor (percent) on the search's validation images.</summary>
     public double AccThreshold { get; init; }
     /// <summary>The floor on the confirmation images (their base accuracy minus the allowed drop), when there are some.</summary>
@@ -25,7 +33,10 @@ public sealed record SearchSummary
     public int ValidationImages { get; init; }
     /// <summary>Held-out images kept from the search to confirm its result on (0: none).</summary>
     public int ConfirmationImages { get; init; }
-    /// <summary>The front's feasible candidates, cheapest first: search, confirmation and test accuracy side by side.</summary>
+    /// <summary>
+    /// The feasible candidates the result was chosen from, cheapest first (<see cref="SearchRun.Ladder"/>): search,
+    /// confirmation and test accuracy side by side, and the confirmation walk's verdict on each.
+    /// </summary>
     public List<FrontModel> Front { get; init; } = [];
     /// <summary>The candidates fine-tuned after the search, in the order tried.</summary>
     public List<FineTunedModel> FineTuned { get; init; } = [];

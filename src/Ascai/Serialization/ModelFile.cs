@@ -35,7 +35,7 @@ public static class ModelFile
         {
             if (model.Graph.FirstNonFiniteTensor() is { } nonFinite)
                 throw new AscaiException($"{path}: not written: tensor {nonFinite} holds NaN or infinite values");
-            AtomicFile.WriteBytes(path, Onnx.OnnxExporter.Export(model.Graph, model.Info.Architecture));
+            AtomicFile.WriteBytes(path, Onnx.OnnxExporter.Export(model));
             return;
         }
         model.Graph.Validate();
@@ -148,17 +148,39 @@ public static class ModelFile
     }
 
     /// <summary>
-    /// An ONNX classifier as a model. ONNX carries no input normalisation: 1-channel inputs get Fashion-MNIST's
-    /// statistics and 3-channel inputs CIFAR-10's (the data sets Ascai reads), which the model then records.
+    /// An ONNX classifier as a model, called as the file is (<see cref="OnnxInterface"/>). A file Ascai wrote carries the
+    /// model's information in its metadata, its input normalisation among it; any other carries none, and the model's
+    /// normalisation is marked unknown (<see cref="ModelInfo.NormalizationAssumed"/>) until the user or the data set gives it.
     /// </summary>
     private static Model LoadOnnx(string path)
     {
-        var graph = Onnx.OnnxImporter.Load(path);
-        var shapes = graph.InferShapes();
-        var normalization = graph.InputShape.Channels == 3 ? Normalization.Cifar10 : Normalization.FashionMnist;
-        return new Model(graph, new ModelInfo
+        if (!File.Exists(path)) throw new AscaiException($"{path}: no such file");
+        var (graph, face, metadata) = Onnx.OnnxImporter.Read(File.ReadAllBytes(path), path);
+        try
         {
-            Architecture = Path.GetFileNameWithoutExtension(path), NumClasses = (int)shapes[graph.Output].Elements, Normalization = normalization, NormalizationAssumed = true,
-        });
+            var shapes = graph.InferShapes();
+            if (metadata.TryGetValue(Onnx.OnnxExporter.ModelInfoKey, out string? json))
+            {
+                ModelInfo? recorded;
+                try { recorded = JsonSerializer.Deserialize<ModelInfo>(json, Json.Options); }
+                catch (JsonException e) { throw new AscaiException($"{path}: corrupt model information in its metadata ({e.Message.Split('\n')[0]})"); }
+                if (recorded is not null)
+                {
+                    recorded.Normalization.Validate($"{path}: the normalisation in its metadata", graph.InputShape.Channels);
+                    return new Model(graph, recorded with { Onnx = face, NumClasses = (int)shapes[graph.Output].Elements });
+                }
+            }
+            var normalization = graph.InputShape.Channels == 3 ? Normalization.Cifar10 : Normalization.FashionMnist;
+            return new Model(graph, new ModelInfo
+            {
+                Architecture = Path.GetFileNameWithoutExtension(path), NumClasses = (int)shapes[graph.Output].Elements, Normalization = normalization, NormalizationAssumed = true,
+                Onnx = face,
+            });
+        }
+        catch
+        {
+            graph.Dispose();
+            throw;
+        }
     }
 }

@@ -27,6 +27,11 @@ public sealed record TrainOptions
     public bool KeepZeros { get; init; }
     /// <summary>Stop after the step that passes this much time (null: run every epoch).</summary>
     public TimeSpan? TimeLimit { get; init; }
+    /// <summary>
+    /// Train every conv that no batch-norm follows (a model exported with its batch-norms folded) with one re-inserted,
+    /// folded back at the end (<see cref="Graph.BatchNormFolding.InsertForTraining"/>); what fine-tuning does.
+    /// </summary>
+    public bool UnfoldBatchNorms { get; init; }
 
     /// <summary>Throws <see cref="SettingException"/> for values that make no sense, before any work starts.</summary>
     public void Validate()

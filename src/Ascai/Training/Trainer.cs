@@ -36,6 +36,26 @@ public static class Trainer
             throw new AscaiException($"the model has {shapes[graph.Output]} outputs but {data.Name} has {data.Train.NumClasses} classes");
 
         var loader = new BatchLoader(data.Train, data.Normalization);
+        if (!options.UnfoldBatchNorms) return TrainInPlace(graph, data, options, loader, progress, cancel, teacher);
+        IReadOnlyList<string> inserted;
+        using (NewDisposeScope())
+            inserted = BatchNormFolding.InsertForTraining(graph, loader.Batches(data.TrainIndices.Take(UnfoldImages).ToArray(), options.BatchSize).Select(b => b.Images));
+        try
+        {
+            return TrainInPlace(graph, data, options, loader, progress, cancel, teacher);
+        }
+        finally
+        {
+            BatchNormFolding.FoldInserted(graph, inserted);
+        }
+    }
+
+    /// <summary>Training images the re-inserted batch-norms' starting statistics are measured on (<see cref="TrainOptions.UnfoldBatchNorms"/>).</summary>
+    public const int UnfoldImages = 1024;
+
+    private static IReadOnlyList<EpochResult> TrainInPlace(LayerGraph graph, DatasetSplits data, TrainOptions options, BatchLoader loader,
+        IProgress<TrainProgress>? progress, CancellationToken cancel, LayerGraph? teacher)
+    {
         var augmentation = options.Augment ? Augmentation.For(data.InputShape) : null;
         var shuffle = new Random(options.Seed);
         random.manual_seed(options.Seed);
@@ -97,7 +117,7 @@ public static class Trainer
     }
 
     // The one error of a training that diverged, naming the setting to change.
-    private static SettingException Diverged(TrainOptions options, string what) =>
+    private static TrainingDivergedException Diverged(TrainOptions options, string what) =>
         new(SettingException.Of<TrainOptions>(nameof(TrainOptions.LearningRate)), $"{options.LearningRate} made the training diverge ({what}): try a lower one");
 
     // The step's backward again, on one thread (see SkippableSteps); whether its gradients are finite.

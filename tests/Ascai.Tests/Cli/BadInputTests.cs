@@ -284,7 +284,7 @@ public class BadInputTests
         SearchRunner.Start(new SearchConfig
         {
             Model = Path.Combine(dir, "model.ascai"), Evaluation = new Ascai.Evaluation.EvaluationSpec { Include = ["fc1"] }, Data = new Ascai.Data.DataOptions { ValidationSize = 100 }, Strategy = "uniform",
-            Options = new SearchOptions { Budget = 4 },
+            Confirmation = 0, Confidence = null, FineTune = null, Options = new SearchOptions { Budget = 4 },
         }, run);
         string duplicated = Path.Combine(dir, "duplicated");
         Directory.CreateDirectory(duplicated);

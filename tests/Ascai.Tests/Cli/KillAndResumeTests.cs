@@ -16,7 +16,7 @@ public class KillAndResumeTests
 
     private static string[] Search(string model, string runDir, params string[] extra) =>
         ["search", "--model", model, "--methods", "ps", "--val-size", "300", "--population", "6", "--generations", "50",
-         "--budget", $"{Budget}", "--seed", "11", "--threads", "2", "--out", runDir, .. extra];
+         "--budget", $"{Budget}", "--seed", "11", "--threads", "2", "--confirmation", "0", "--confidence", "point", "--finetune-epochs", "0", "--out", runDir, .. extra];
 
     [Fact]
     public void AKilledSearchResumesToTheUninterruptedJournal()

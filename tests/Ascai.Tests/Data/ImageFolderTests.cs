@@ -63,7 +63,7 @@ public class ImageFolderTests
         {
             var config = new SearchConfig
             {
-                Model = Repository.Model("vgg-small-fashion-mnist.ascai"), MaxDrop = 1, Evaluation = new Ascai.Evaluation.EvaluationSpec { Include = ["conv5", "conv6"] },
+                Model = Repository.Model("vgg-small-fashion-mnist.ascai"), MaxDrop = 1, Confirmation = 0, Confidence = null, FineTune = null, Evaluation = new Ascai.Evaluation.EvaluationSpec { Include = ["conv5", "conv6"] },
                 Options = new SearchOptions { Population = 4, Generations = 2, Budget = 20, Seed = 2 },
             } with { Data = data };
             SearchRunner.Start(config, Path.Combine(dir.Path, run));

@@ -37,7 +37,7 @@ public class PyTorchSplitTests
         using var dir = new TempDirectory();
         var summary = SearchRunner.Start(new SearchConfig
         {
-            Model = Onnx, MaxDrop = 1, Normalization = TrainedWith,
+            Model = Onnx, MaxDrop = 1, Confirmation = 0, Confidence = null, FineTune = null, Normalization = TrainedWith,
             Options = new SearchOptions { Population = 4, Generations = 2, Budget = 12, Seed = 1 },
         } with { Data = options }, dir.File("run"));
         Assert.Equal("training images 59000..59999", summary.Split);
@@ -55,7 +55,7 @@ public class PyTorchSplitTests
         var warnings = new List<string>();
         var summary = SearchRunner.Start(new SearchConfig
         {
-            Model = Onnx, MaxDrop = 1, Normalization = TrainedWith, Data = new Ascai.Data.DataOptions { ValidationSize = 200 }, Evaluation = new Ascai.Evaluation.EvaluationSpec { Include = ["*"] },
+            Model = Onnx, MaxDrop = 1, Confirmation = 0, Confidence = null, FineTune = null, Normalization = TrainedWith, Data = new Ascai.Data.DataOptions { ValidationSize = 200 }, Evaluation = new Ascai.Evaluation.EvaluationSpec { Include = ["*"] },
             Options = new SearchOptions { Population = 2, Generations = 1, Budget = 2, Seed = 1, Init = InitMode.Naive },
         }, dir.File("run"), warn: warnings.Add);
         var warning = Assert.Single(warnings);

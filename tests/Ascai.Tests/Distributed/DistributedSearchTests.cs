@@ -13,7 +13,7 @@ public class DistributedSearchTests
 {
     private static SearchConfig Config() => new()
     {
-        Model = Repository.Model("vgg-small-fashion-mnist.ascai"), MaxDrop = 1, Data = new Ascai.Data.DataOptions { ValidationSize = 300 },
+        Model = Repository.Model("vgg-small-fashion-mnist.ascai"), MaxDrop = 1, Confirmation = 0, Confidence = null, FineTune = null, Data = new Ascai.Data.DataOptions { ValidationSize = 300 },
         Options = new SearchOptions { Population = 6, Generations = 4, Budget = 30, Seed = 11 },
     };
 

@@ -181,7 +181,7 @@ public class LatencyTableTests
         string runDir = Path.Combine(dir.Path, "run");
         var config = new SearchConfig
         {
-            Model = Repository.Model("vgg-small-fashion-mnist.ascai"), MaxDrop = 1, Data = new DataOptions { ValidationSize = 200 },
+            Model = Repository.Model("vgg-small-fashion-mnist.ascai"), MaxDrop = 1, Confirmation = 0, Confidence = null, FineTune = null, Data = new DataOptions { ValidationSize = 200 },
             Evaluation = new EvaluationSpec { Methods = "ps+q", Include = ["conv6", "fc1"], Cost = Ascai.Cost.CostMetric.Latency, LatencyBatch = 8,
                 Quantization = new Ascai.Quantization.Int8Options { CalibrationImages = 64 } },
             Options = new SearchOptions { Population = 4, Generations = 1, Budget = 20, Seed = 2 },

@@ -73,7 +73,7 @@ public class LibraryPackageTests
             Assert.Matches(@"original: \d+\.\d\d% on 1000 validation images", output);
             Assert.Contains("conv4 at 30%", output);
             Assert.Contains("conv4: 64 channels, made by conv4, read by conv5", output);
-            Assert.Matches(@"best: [\d.]+ ?% of the MACs", output);
+            Assert.Matches(@"returned: [\d.]+ ?% of the MACs", output);
             // The summary's plan, applied to the original model, is the model the search returned.
             var applied = Regex.Match(output, @"applied: ([\d,]+) MACs \(the search's best: ([\d,]+)\)");
             Assert.True(applied.Success, output);

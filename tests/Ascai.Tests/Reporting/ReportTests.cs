@@ -51,7 +51,7 @@ public class ReportTests
         using (var masked = Ascai.Compression.Compressor.Apply(model.Graph, space.Decode(best.Genome), new Ascai.Compression.CompressionContext { Importance = Ascai.Compression.ImportanceCriterion.L1 }))
         using (var compact = Ascai.Compression.Compactor.Compact(masked))
             ModelFile.Save(new Model(compact, model.Info), Path.Combine(run, RunStore.BestCompactFile));
-        var config = new SearchConfig { Model = modelPath, MaxDrop = 5, Strategy = strategy };
+        var config = new SearchConfig { Model = modelPath, MaxDrop = 5, Strategy = strategy, Confirmation = 0, Confidence = null, FineTune = null };
         var summary = new SearchSummary
         {
             Baseline = new SummaryModel { ValAccuracy = 90, TestAccuracy = 89, Macs = (long)baseMacs, Params = 2000 },
@@ -97,7 +97,7 @@ public class ReportTests
         foreach (string file in files) Assert.Contains($"]({file})", markdown);
         foreach (string layer in new[] { "conv1", "conv2", "fc1", "fc2", "fc3" }) Assert.Contains($"| {layer} |", markdown);
         Assert.Contains("latency, batch 1 (TorchSharp", markdown);
-        Assert.Contains("latency, batch 4 (ONNX Runtime)", markdown);
+        Assert.Contains("latency, batch 4 (ONNX Runtime, best-compact.", markdown); // the file to deploy
 
         // Self-contained: every figure inline, nothing fetched from anywhere.
         string html = File.ReadAllText(Path.Combine(outDir, ReportBuilder.HtmlFile));

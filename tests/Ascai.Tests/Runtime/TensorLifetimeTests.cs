@@ -61,7 +61,7 @@ public class TensorLifetimeTests
             AssertScoped("ModelFile.Save", () => ModelFile.Save(new Model(compact, model.Info), Path.Combine(dir.Path, "m.ascai")));
         }
         AssertScoped("Evaluator.Evaluate", () => Evaluator.Evaluate(model.Graph, data.Validation, data.ValidationIndices, data.Normalization));
-        AssertScoped("Latency.Profile", () => Latency.Profile(model.Graph, 8, 2, 2));
+        AssertScoped("LatencyComparison.Measure", () => LatencyComparison.Measure([new LatencySubject("m", OnnxExporter.Export(model.Graph), model.Graph, model.Graph.InputShape)], 8, 2));
         using var trained = model.Graph.Clone();
         AssertScoped("Trainer.Train", () => Trainer.Train(trained, data, new TrainOptions { Epochs = 1, BatchSize = 64 }));
     }

@@ -60,7 +60,8 @@ public class AccuracyFloorTests
         var floor = new AccuracyFloor(94, 93);
         var (returned, rows) = FrontConfirmation.Select(front, g => new CandidateResult(onConfirmation[g[0]], 1, 1), floor, 1000, Ascai.Cost.CostMetric.Macs);
         Assert.Equal(2, returned!.Index);
-        Assert.Equal([true, false, true, true], rows.Select(r => r.Confirmed!.Value));
+        Assert.Equal([null, false, true, true], rows.Select(r => r.Confirmed));
+        Assert.Equal(93.6, rows[0].ConfirmationAccuracy); // scored there, shown, but not tested: the walk had stopped
         // The most accurate failing: nothing is returned, whatever cheaper candidates do.
         onConfirmation[3] = 92.5;
         Assert.Null(FrontConfirmation.Select(front, g => new CandidateResult(onConfirmation[g[0]], 1, 1), floor, 1000, Ascai.Cost.CostMetric.Macs).Returned);

@@ -137,7 +137,7 @@ public class FineTuningTests
         var summary = SearchRunner.Start(new SearchConfig
         {
             Model = dir.File("m.ascai"), MaxDrop = 2, Data = new DataOptions { Dataset = "idx", DataDir = dir.Path, ValidationSize = 300 },
-            Evaluation = new EvaluationSpec { Fill = PrunedChannelFill.Zero, Importance = ImportanceCriterion.L1, ChannelMultiple = 1 }, Confirmation = 0.5, FineTune = new FineTuneOptions { Epochs = 1, Candidates = 2, Slack = 20 }, Probe = 3,
+            Evaluation = new EvaluationSpec { Fill = PrunedChannelFill.Zero, Importance = ImportanceCriterion.L1, ChannelMultiple = 1 }, Confirmation = 0.5, Confidence = null, FineTune = new FineTuneOptions { Epochs = 1, Candidates = 2, Slack = 20 }, Probe = 3,
             Options = new SearchOptions { Population = 4, Generations = 3, Budget = 30, Seed = 1 },
         }, dir.File("run"));
         Assert.NotEmpty(summary.FineTuned);
@@ -145,10 +145,13 @@ public class FineTuningTests
         Assert.Equal(3, summary.Probe.Count);
         Assert.InRange(summary.ProbeTau!.Value, -1, 1);
         Assert.InRange(summary.ProbeCostTau!.Value, -1, 1);
-        Assert.True(File.Exists(Path.Combine(dir.File("run"), "finetuned", $"{summary.FineTuned[0].Index}.ascai")), "fine-tuned models are kept for a resume");
+        Assert.Single(Directory.GetFiles(Path.Combine(dir.File("run"), "finetuned"), $"{summary.FineTuned[0].Index}.ascai", SearchOption.AllDirectories)); // kept for a resume
+        // The near misses are tried from the costliest down, and the walk stops at the first that misses the floor.
+        Assert.Equal(summary.FineTuned.OrderByDescending(f => f.MacsRatio).Select(f => f.Index), summary.FineTuned.Select(f => f.Index));
+        Assert.All(summary.FineTuned.SkipLast(1), f => Assert.True(f.Passed));
         if (summary.Best is { FineTuned: true } best)
         {
-            var passed = summary.FineTuned.First(f => f.Passed);
+            var passed = summary.FineTuned.Last(f => f.Passed);
             Assert.Equal(passed.MacsRatio, best.MacsRatio, 9);
             using var saved = ModelFile.Load(Path.Combine(dir.File("run"), RunStore.BestCompactFile));
             Assert.Equal(best.Macs, CostModel.Profile(saved.Graph).TotalMacs);

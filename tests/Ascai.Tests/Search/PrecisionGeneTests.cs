@@ -167,7 +167,7 @@ public class PrecisionGeneTests
         string runDir = Path.Combine(dir.Path, "run");
         var config = new SearchConfig
         {
-            Model = Repository.Model("vgg-small-fashion-mnist.ascai"), MaxDrop = 1, Data = new DataOptions { ValidationSize = 300 },
+            Model = Repository.Model("vgg-small-fashion-mnist.ascai"), MaxDrop = 1, Confirmation = 0, Confidence = null, FineTune = null, Data = new DataOptions { ValidationSize = 300 },
             Evaluation = new EvaluationSpec { Methods = "ps+q", Include = ["conv5", "conv6", "fc1", "fc2"], Quantization = new Int8Options { CalibrationImages = 128 } },
             Options = new SearchOptions { Population = 4, Generations = 2, Budget = 40, Seed = 1 },
         };

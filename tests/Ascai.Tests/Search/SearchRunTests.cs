@@ -183,7 +183,7 @@ public class SearchRunTests
     public void RepairsFillTheWarmPopulationWithFeasibleIndividualsInFewerEvaluations(InitRepair repair)
     {
         var options = Small with { Population = 20, Generations = 1 };
-        var resample = Run(options);
+        var resample = Run(options with { InitRepair = InitRepair.Resample });
         var repaired = Run(options with { InitRepair = repair });
         int initial(SearchRun run) => run.Records.Count(r => r.Generation == -1);
         Assert.True(initial(repaired) < initial(resample), $"{repair} {initial(repaired)} vs resample {initial(resample)} evaluations");
