@@ -58,6 +58,44 @@ public sealed record DatasetSplits(string Name, ImageDataset Train, ImageDataset
         ? TrainIndices
         : Enumerable.Range(0, DefaultCalibrationSize).Select(i => TrainIndices[(int)((long)i * TrainIndices.Length / DefaultCalibrationSize)]).ToArray();
 
+    /// <summary>
+    /// A hash of what a search reads of this data: the held-out images (labels and pixels, in order, confirmation images
+    /// included), the training images fitted statistics are measured on, and the size of each split. Two runs with the
+    /// same fingerprint judged and fitted their candidates on the same images, wherever the files are.
+    /// </summary>
+    public string Fingerprint()
+    {
+        using var sha = System.Security.Cryptography.IncrementalHash.CreateHash(System.Security.Cryptography.HashAlgorithmName.SHA256);
+        void Add(ImageDataset images, int[] indices)
+        {
+            sha.AppendData(BitConverter.GetBytes(indices.Length));
+            foreach (int i in indices) sha.AppendData(BitConverter.GetBytes(images.Labels[i]));
+            // In chunks: a large held-out set is not held in memory twice.
+            for (int at = 0; at < indices.Length; at += 256)
+            {
+                var chunk = indices.AsSpan(at, Math.Min(256, indices.Length - at));
+                if (images.HoldsFloats)
+                {
+                    var floats = new float[chunk.Length * images.ImageSize];
+                    images.ReadFloats(chunk, floats);
+                    sha.AppendData(System.Runtime.InteropServices.MemoryMarshal.AsBytes(floats.AsSpan()));
+                }
+                else
+                {
+                    var bytes = new byte[chunk.Length * images.ImageSize];
+                    images.Read(chunk, bytes);
+                    sha.AppendData(bytes);
+                }
+            }
+        }
+        Add(Validation, ValidationIndices);
+        Add(Validation, ConfirmationIndices);
+        Add(Train, CalibrationIndices);
+        sha.AppendData(BitConverter.GetBytes(TrainIndices.Length));
+        sha.AppendData(BitConverter.GetBytes(Test.Count));
+        return Convert.ToHexStringLower(sha.GetHashAndReset());
+    }
+
     /// <summary>Every test image's index.</summary>
     public int[] TestIndices => Enumerable.Range(0, Test.Count).ToArray();
 

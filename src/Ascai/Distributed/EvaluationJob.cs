@@ -34,7 +34,39 @@ public sealed record EvaluationJob
 
     /// <summary>The job's id: the first 16 hex digits of the SHA-256 of its JSON.</summary>
     [System.Text.Json.Serialization.JsonIgnore]
-    public string Id => Hash(ToJson())[..16];
+    public string Id => Hash(ToJson())[..IdLength];
+
+    /// <summary>
+    /// Throws <see cref="AscaiException"/> unless the job's names are what the coordinator writes: hashes of lower-case hex
+    /// and a model extension Ascai reads. A worker checks them before any of them becomes part of a path: a message may
+    /// come from anyone who may publish on the server.
+    /// </summary>
+    public void CheckNames()
+    {
+        if (!IsHex(ModelHash, 64)) throw new AscaiException($"job: model hash '{Shown(ModelHash)}' is not a SHA-256 in hex");
+        if (!IsHex(DataHash, 64)) throw new AscaiException($"job: data hash '{Shown(DataHash)}' is not a SHA-256 in hex");
+        if (ModelExtension is not (".ascai" or ".onnx")) throw new AscaiException($"job: model extension '{Shown(ModelExtension)}' is neither .ascai nor .onnx");
+    }
+
+    /// <summary>Whether <paramref name="text"/> is exactly <paramref name="length"/> lower-case hex digits (a job id has 16).</summary>
+    public static bool IsHex(string? text, int length) => text is not null && text.Length == length && text.All(c => c is >= '0' and <= '9' or >= 'a' and <= 'f');
+
+    /// <summary>The length of a job id (<see cref="Id"/>).</summary>
+    public const int IdLength = 16;
+
+    // A name from a message, safe to print: at most 40 characters, control characters replaced.
+    internal static string Shown(string? text) => new string((text ?? "").Take(40).Select(c => char.IsControl(c) ? '?' : c).ToArray());
+
+    /// <summary>
+    /// This build of Ascai: the first 16 hex digits of the SHA-256 of the library's assembly. A worker says it with every
+    /// result; a search takes results only from its own build, whose candidates are the ones it would make itself.
+    /// </summary>
+    public static string Build => _build.Value;
+    private static readonly Lazy<string> _build = new(() =>
+    {
+        string path = typeof(EvaluationJob).Assembly.Location;
+        return path.Length > 0 && File.Exists(path) ? Hash(File.ReadAllBytes(path))[..16] : typeof(EvaluationJob).Assembly.ManifestModule.ModuleVersionId.ToString("N")[..16];
+    });
 
     /// <summary>Lower-case hex SHA-256 of some bytes.</summary>
     public static string Hash(byte[] bytes) => Convert.ToHexStringLower(SHA256.HashData(bytes));

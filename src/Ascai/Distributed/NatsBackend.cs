@@ -28,6 +28,7 @@ public sealed class NatsBackend(NatsEndpoint endpoint, int inFlight = 64) : IEva
     private string _job = "";
     private Task? _results, _heartbeats;
 
+    private Action<double[], CandidateResult, string>? _check;
     private int _resultCount;
     private double _workerSeconds;
 
@@ -53,9 +54,11 @@ public sealed class NatsBackend(NatsEndpoint endpoint, int inFlight = 64) : IEva
     }
 
     /// <inheritdoc/>
-    public Func<double[], CancellationToken, CandidateResult> Open(SearchConfig config, Model model, DatasetSplits data, AccuracyFloor? rejectBelow = null)
+    public Func<double[], CancellationToken, CandidateResult> Open(SearchConfig config, Model model, DatasetSplits data, AccuracyFloor? rejectBelow = null,
+        Action<double[], CandidateResult, string>? check = null)
     {
         if (inFlight < 1) throw new SettingException(nameof(inFlight), $"must be at least 1, got {inFlight}");
+        _check = check;
         OpenAsync(config, model, data, rejectBelow).GetAwaiter().GetResult();
         return Evaluate;
     }
@@ -95,7 +98,11 @@ public sealed class NatsBackend(NatsEndpoint endpoint, int inFlight = 64) : IEva
             await foreach (var msg in results.ConsumeAsync<byte[]>(cancellationToken: _stop.Token))
             {
                 if (msg.Data is null) continue;
-                var outcome = JsonSerializer.Deserialize<EvaluationOutcome>(msg.Data, Json.Options)!;
+                EvaluationOutcome? outcome;
+                try { outcome = JsonSerializer.Deserialize<EvaluationOutcome>(msg.Data, Json.Options); }
+                catch (JsonException) { outcome = null; }
+                // A message that is not a result of this job is ignored: its task's own result still comes, or the task is sent again.
+                if (outcome is not { Key: not null, Worker: not null } || outcome.Job != _job) continue;
                 // The first outcome of a key wins; a redelivered task's second one changes nothing.
                 if (!_arrived.TryAdd(outcome.Key, outcome)) continue;
                 lock (_stop) (_resultCount, _workerSeconds) = (_resultCount + 1, _workerSeconds + outcome.Seconds);
@@ -125,13 +132,21 @@ public sealed class NatsBackend(NatsEndpoint endpoint, int inFlight = 64) : IEva
         {
             var task = JsonSerializer.SerializeToUtf8Bytes(new EvaluationTask(_job, key, genome), Json.Options);
             // The message id lets JetStream drop a republished duplicate (a resumed search) within its window.
-            _js!.PublishAsync(NatsLayout.TaskSubject(_job), task, opts: new NatsJSPubOpts { MsgId = $"{_job}-{EvaluationJob.KeyId(key)}" }, cancellationToken: cancel)
-                .AsTask().GetAwaiter().GetResult().EnsureSuccess();
+            var ack = _js!.PublishAsync(NatsLayout.TaskSubject(_job), task, opts: new NatsJSPubOpts { MsgId = $"{_job}-{EvaluationJob.KeyId(key)}" }, cancellationToken: cancel)
+                .AsTask().GetAwaiter().GetResult();
+            // A duplicate is the same task published by this search's previous life (a resume within JetStream's window):
+            // it is in the stream already, and its result comes as any other.
+            if (!ack.Duplicate) ack.EnsureSuccess();
             if (_arrived.TryGetValue(key, out known)) waiter.TrySetResult(known);
         }
         var outcome = waiter.Task.WaitAsync(cancel).GetAwaiter().GetResult();
-        if (outcome.Error is not null) throw new AscaiException($"worker {outcome.Worker}: {outcome.Error}");
-        return new CandidateResult(outcome.ValAccuracy, outcome.Macs, outcome.Params, outcome.Failure) { Images = outcome.Images, Worse = outcome.Worse, Better = outcome.Better, RejectedAfter = outcome.RejectedAfter, Bops = outcome.Bops, Latency = outcome.Latency };
+        string worker = $"worker {EvaluationJob.Shown(outcome.Worker)}";
+        if (outcome.Build != EvaluationJob.Build)
+            throw new AscaiException($"{worker} runs another build of Ascai ({EvaluationJob.Shown(outcome.Build)}, this search {EvaluationJob.Build}): run the same build on every machine");
+        if (outcome.Error is not null) throw new AscaiException($"{worker}: {outcome.Error}");
+        var result = new CandidateResult(outcome.ValAccuracy, outcome.Macs, outcome.Params, outcome.Failure) { Images = outcome.Images, Worse = outcome.Worse, Better = outcome.Better, RejectedAfter = outcome.RejectedAfter, Bops = outcome.Bops, Latency = outcome.Latency };
+        _check?.Invoke(genome, result, worker);
+        return result;
     }
 
     /// <summary>Stops collecting and closes the connection; tasks still queued stay for a resumed search.</summary>

@@ -66,7 +66,13 @@ public sealed class NatsWorker(NatsEndpoint endpoint, int slots, string cacheDir
                 catch (OperationCanceledException) { return; }
                 next = Pull(tasks, cancel); // the one after, while this one is evaluated
                 if (held is null) continue;
-                var task = JsonSerializer.Deserialize<EvaluationTask>(held.Msg.Data!, Json.Options)!;
+                if (Parse(held.Msg.Data!) is not { } task)
+                {
+                    // A poison message: never evaluated, never redelivered, said once.
+                    log($"worker {name}: dropped a task message that is not a task of Ascai ({held.Msg.Data!.Length} bytes)");
+                    held.Terminate();
+                    continue;
+                }
                 Interlocked.Increment(ref _busy);
                 _clock.Start();
                 EvaluationOutcome outcome;
@@ -78,6 +84,7 @@ public sealed class NatsWorker(NatsEndpoint endpoint, int slots, string cacheDir
                     outcome = new EvaluationOutcome(task.Job, task.Key, result.ValAccuracy, result.Macs, result.Params, name, clock.Elapsed.TotalSeconds, Failure: result.Failure)
                     {
                         Images = result.Images, Worse = result.Worse, Better = result.Better, RejectedAfter = result.RejectedAfter, Bops = result.Bops, Latency = result.Latency,
+                        Build = EvaluationJob.Build,
                     };
                 }
                 catch (OperationCanceledException)
@@ -88,7 +95,7 @@ public sealed class NatsWorker(NatsEndpoint endpoint, int slots, string cacheDir
                 }
                 catch (AscaiException e)
                 {
-                    outcome = new EvaluationOutcome(task.Job, task.Key, 0, 0, 0, name, 0, e.Message);
+                    outcome = new EvaluationOutcome(task.Job, task.Key, 0, 0, 0, name, 0, e.Message) { Build = EvaluationJob.Build };
                     _evaluators.TryRemove(task.Job, out _);
                 }
                 held.StopProgress();
@@ -104,6 +111,15 @@ public sealed class NatsWorker(NatsEndpoint endpoint, int slots, string cacheDir
             // A task pulled ahead but not started goes back to the queue at once, not after the ack wait.
             if (next.IsCompletedSuccessfully && next.Result is { } unstarted) unstarted.GiveBack();
         }
+    }
+
+    /// <summary>A task message, or null for one that is not JSON, not a task, or names a job no coordinator could have made.</summary>
+    internal static EvaluationTask? Parse(byte[] data)
+    {
+        EvaluationTask? task;
+        try { task = JsonSerializer.Deserialize<EvaluationTask>(data, Json.Options); }
+        catch (JsonException) { return null; }
+        return task is { Job: { } job, Key: not null, Genome: { } genome } && EvaluationJob.IsHex(job, EvaluationJob.IdLength) && genome.All(double.IsFinite) ? task : null;
     }
 
     /// <summary>The next task, held (its progress sent) from the moment it arrives; null when none came in 5 s.</summary>
@@ -144,6 +160,13 @@ public sealed class NatsWorker(NatsEndpoint endpoint, int slots, string cacheDir
             Block(Msg.NakAsync(cancellationToken: CancellationToken.None));
         }
 
+        /// <summary>Ends the message's deliveries: no worker is handed it again.</summary>
+        public void Terminate()
+        {
+            StopProgress();
+            Block(Msg.AckTerminateAsync(cancellationToken: CancellationToken.None));
+        }
+
         private static async Task KeepAlive(INatsJSMsg<byte[]> msg, CancellationToken stop)
         {
             while (true)
@@ -170,8 +193,13 @@ public sealed class NatsWorker(NatsEndpoint endpoint, int slots, string cacheDir
     /// <summary>The evaluator of a job: its blobs from the disk cache or the store, each checked against its hash.</summary>
     private async Task<CandidateEvaluator> Load(string jobId, INatsObjStore blobs, Action<string> log, CancellationToken cancel)
     {
-        var jobBytes = await Fetch(blobs, $"job-{jobId}", null, $"job-{jobId}.json", cancel);
-        var job = JsonSerializer.Deserialize<EvaluationJob>(jobBytes, Json.Options) ?? throw new AscaiException($"job {jobId}: empty description");
+        // The job id was checked as 16 hex digits (Parse): it names a file of the cache and nothing outside it. The
+        // description is checked against it before it is cached, and every name in it before it names a file.
+        var jobBytes = await Fetch(blobs, $"job-{jobId}", jobId, $"job-{jobId}.json", cancel);
+        EvaluationJob job;
+        try { job = JsonSerializer.Deserialize<EvaluationJob>(jobBytes, Json.Options) ?? throw new AscaiException($"job {jobId}: empty description"); }
+        catch (JsonException e) { throw new AscaiException($"job {jobId}: not a job description ({e.Message.Split('\n')[0]})"); }
+        job.CheckNames();
         if (job.Id != jobId) throw new AscaiException($"job {jobId}: its description hashes to {job.Id}");
         // The model keeps its extension in the cache: the loader reads .ascai and .onnx differently.
         string modelPath = Path.Combine(cacheDir, $"model-{job.ModelHash}{job.ModelExtension}");
@@ -188,11 +216,12 @@ public sealed class NatsWorker(NatsEndpoint endpoint, int slots, string cacheDir
     }
 
     /// <summary>
-    /// A blob from the disk cache (file <paramref name="file"/>), else from the store (then cached); its SHA-256 must be
-    /// <paramref name="hash"/> when given.
+    /// A blob from the disk cache (file <paramref name="file"/>), else from the store (then cached); its SHA-256 must
+    /// start with <paramref name="hash"/> (a whole hash, or a job id's 16 digits) before it is cached or used.
     /// </summary>
-    private async Task<byte[]> Fetch(INatsObjStore blobs, string key, string? hash, string file, CancellationToken cancel)
+    private async Task<byte[]> Fetch(INatsObjStore blobs, string key, string hash, string file, CancellationToken cancel)
     {
+        if (Path.GetFileName(file) != file || file.Contains("..")) throw new AscaiException($"blob {EvaluationJob.Shown(key)}: not a file name of the cache");
         Directory.CreateDirectory(cacheDir);
         string path = Path.Combine(cacheDir, file);
         bool cached = File.Exists(path);
@@ -203,7 +232,7 @@ public sealed class NatsWorker(NatsEndpoint endpoint, int slots, string cacheDir
             try { bytes = await blobs.GetBytesAsync(key, cancel); }
             catch (NatsObjNotFoundException) { throw new AscaiException($"blob {key} is not in the store"); }
         }
-        if (hash is not null && EvaluationJob.Hash(bytes) != hash)
+        if (!EvaluationJob.Hash(bytes).StartsWith(hash, StringComparison.Ordinal))
             throw new AscaiException($"blob {key}: content hash {EvaluationJob.Hash(bytes)[..16]}... does not match the job's {hash[..16]}...{(cached ? $" (corrupt cache file {path}?)" : "")}");
         if (!cached) AtomicFile.WriteBytes(path, bytes);
         return bytes;

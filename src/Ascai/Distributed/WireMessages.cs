@@ -24,6 +24,8 @@ public sealed record EvaluationOutcome(string Job, string Key, double ValAccurac
     public double? Latency { get; init; }
     /// <summary>Images scored before it was rejected (null: all).</summary>
     public int? RejectedAfter { get; init; }
+    /// <summary>The worker's build of Ascai (<see cref="EvaluationJob.Build"/>).</summary>
+    public string Build { get; init; } = "";
 }
 
 /// <summary>A worker's periodic sign of life: slots, busy slots, evaluations done and their rate.</summary>

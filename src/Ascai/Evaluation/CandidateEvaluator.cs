@@ -137,6 +137,9 @@ public sealed class CandidateEvaluator : IDisposable
     /// <summary>Compresses by <paramref name="genome"/> (compact form unless disabled) and measures it on the validation images.</summary>
     public CandidateResult Evaluate(double[] genome, CancellationToken cancel = default)
     {
+        // A genome from a message (a remote worker's task) is checked like any input: its length, then its range.
+        if (genome.Length != _space.Genes.Count) throw new AscaiException($"a genome of {genome.Length} genes for a search space of {_space.Genes.Count}");
+        genome = _space.Clip(genome);
         var clock = Stopwatch.StartNew();
         using var scope = NewDisposeScope();
         // libtorch's OpenMP thread count is per calling thread: a parallel worker would otherwise use every core.
@@ -165,6 +168,36 @@ public sealed class CandidateEvaluator : IDisposable
         using var scope = NewDisposeScope();
         set_num_threads(_threads);
         return Measure(graph, int8, Confirmation, Stopwatch.StartNew(), 0, cancel, timed: false);
+    }
+
+    /// <summary>
+    /// Throws <see cref="AscaiException"/> unless <paramref name="result"/>, computed elsewhere for <paramref name="genome"/> (a
+    /// remote worker's), is one this evaluator could have made: the genome's own MACs, parameters and bit-operations (its
+    /// model built here, no forward pass), all the validation images scored, and an accuracy that the comparison with the
+    /// base model accounts for (base right, minus the images it gets wrong that the base gets right, plus the reverse).
+    /// <paramref name="source"/> names where it came from.
+    /// </summary>
+    public void Check(double[] genome, CandidateResult result, string source)
+    {
+        string Refused(string why) => throw new AscaiException($"{source} sent a result that cannot be right for its candidate: {why}");
+        using (var scope = NewDisposeScope())
+        using (var graph = Build(genome))
+        {
+            var profile = CostModel.Profile(graph);
+            long parameters = _space.PrunesWeights ? profile.TotalNonZeroParams : profile.TotalParams;
+            long bops = profile.TotalBops(Int8Quantizer.NodesOf(graph, _space.Int8Layers(genome)));
+            if (result.Macs != profile.TotalMacs || result.Params != parameters || (result.Bops ?? result.Macs) != bops)
+                Refused($"{result.Macs:N0} MACs, {result.Params:N0} parameters, {result.Bops ?? result.Macs:N0} BOPs where its model has {profile.TotalMacs:N0}, {parameters:N0} and {bops:N0}");
+        }
+        if (result.Failure is not null) return; // no accuracy: it counts as below every floor
+        int n = ValidationImages, baseCorrect = _validation.Base.Correct;
+        if (result.Images != n) Refused($"scored on {result.Images} images, the job has {n}");
+        if (!(result.ValAccuracy is >= 0 and <= 100)) Refused($"accuracy {result.ValAccuracy}");
+        if (result.Worse is not { } worse || result.Better is not { } better || worse < 0 || better < 0 || worse > baseCorrect || better > n - baseCorrect)
+            Refused($"{result.Worse?.ToString() ?? "no"} images worse and {result.Better?.ToString() ?? "no"} better than the original, which gets {baseCorrect} of {n} right");
+        else if (Math.Abs(result.ValAccuracy - 100.0 * (baseCorrect - worse + better) / n) > 1e-9)
+            Refused($"accuracy {result.ValAccuracy}% where its comparison with the original gives {100.0 * (baseCorrect - worse + better) / n}%");
+        if (result.RejectedAfter is { } after && (after < 1 || after >= n)) Refused($"rejected after {after} of {n} images");
     }
 
     /// <summary>A compressed model measured on the validation images, against the base model there, with <paramref name="int8"/> quantised.</summary>

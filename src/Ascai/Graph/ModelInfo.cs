@@ -33,7 +33,7 @@ public sealed record Normalization(float[] Mean, float[] Std)
         if (Mean.Length == 0 || Std.Length == 0)
             throw new SettingException(setting, $"needs a mean and a standard deviation, got {Mean.Length} and {Std.Length} values");
         if (channels is { } c && (Mean.Length is not 1 && Mean.Length != c || Std.Length is not 1 && Std.Length != c))
-            throw new SettingException(setting, $"has {Mean.Length} mean and {Std.Length} standard deviation values for {c} input channels: give one for every channel, or one per channel");
+            throw new SettingException(setting, $"has {Mean.Length} means and {Std.Length} standard deviations for {c} input channel{(c == 1 ? "" : "s")}: give one value for every channel, or one per channel");
         if (channels is null && Mean.Length != Std.Length && Mean.Length != 1 && Std.Length != 1)
             throw new SettingException(setting, $"needs as many means as standard deviations (or one of either for every channel), got {Mean.Length} and {Std.Length}");
         if (Mean.Any(v => !float.IsFinite(v))) throw new SettingException(setting, $"mean [{string.Join(", ", Mean)}] is not finite");

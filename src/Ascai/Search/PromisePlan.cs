@@ -41,11 +41,11 @@ public sealed record PromisePlan(int SearchImages, int ConfirmationImages, doubl
     {
         get
         {
-            string split = ConfirmationImages > 0 ? $"{SearchImages} held-out images to search, {ConfirmationImages} to confirm" : $"{SearchImages} held-out images, all to search";
+            string split = ConfirmationImages > 0 ? $"{SearchImages:N0} held-out images to search, {ConfirmationImages:N0} to confirm" : $"{SearchImages:N0} held-out images, all to search";
             string promise = $"at most {AllowedDrop:0.##} point{(AllowedDrop == 1 ? "" : "s")} below the original";
             if (Confidence is not { } c)
                 return $"{split}; the floor is the point estimate on {(ConfirmationImages > 0 ? "both" : "them")}: {promise} there, with no confidence stated for new images";
-            string where = ConfirmationImages > 0 ? $"{ConfirmationImages} confirmation images" : $"{SearchImages} search images";
+            string where = ConfirmationImages > 0 ? $"{ConfirmationImages:N0} confirmation images" : $"{SearchImages:N0} search images";
             string margin = PassingDrop is >= 0 ? $"if it loses at most {PassingDrop:0.00} points there" : "not even when it loses nothing there";
             string text = $"{split}; promise: {promise} at {100 * c:0.#}% confidence. A candidate that disagrees with the original on {100 * Disagreement:0.0}% of the images " +
                 $"(typical at the floor) passes on {where} {margin}; {ImagesNeeded:N0} there would let one that loses {AllowedDrop / 2:0.##} pass";

@@ -116,6 +116,16 @@ public static class SearchRunner
         IEvaluationBackend? backend, Action<string>? warn, IReadOnlyList<ISearchObserver> observers, bool rewriteConfig = false)
     {
         var store = new RunStore(runDir);
+        // One search per folder: a resume holds it from the start; a new run from when it makes the folder.
+        IDisposable? folderLock = isNew ? null : store.Lock();
+        try { return Execute(config, store, progress, cancel, isNew, workers, backend, warn, observers, rewriteConfig, ref folderLock); }
+        finally { folderLock?.Dispose(); }
+    }
+
+    private static SearchSummary Execute(SearchConfig config, RunStore store, IProgress<SearchProgress>? progress, CancellationToken cancel, bool isNew, int workers,
+        IEvaluationBackend? backend, Action<string>? warn, IReadOnlyList<ISearchObserver> observers, bool rewriteConfig, ref IDisposable? folderLock)
+    {
+        string runDir = store.Folder;
         using var model = ModelFile.Load(config.Model);
         // A run folder written before this rule searched such a model with the data set's normalisation: it resumes so.
         if (isNew && model.Info.NormalizationAssumed && config.Normalization is null)
@@ -126,6 +136,10 @@ public static class SearchRunner
         foreach (string warning in warnings) warn?.Invoke(warning);
         // Confirmation images are set aside before anything looks at the validation images: the search never sees them.
         if (config.Confirmation > 0) data = data.WithConfirmation(ConfirmationCount(config.Confirmation, data.ValidationIndices.Length), config.Options.Seed);
+        // What the run is made from: recorded when it starts, and a resume refuses anything else.
+        var inputs = RunInputs.Of(config, ModelFile.Hash(config.Model), data.Fingerprint());
+        if (!isNew && store.ReadInputs() is { } recorded && recorded.Difference(inputs) is { } changed)
+            throw new SettingException(nameof(Resume), $"{runDir} cannot be resumed: {changed} since the run started. Start a new run with --out to search these inputs");
         var space = config.Evaluation.Space(model.Graph);
         if (space.Cost == Cost.CostMetric.Latency && backend is not null)
             throw new SettingException(SettingException.Of<EvaluationSpec>(nameof(EvaluationSpec.Cost)), "latency is timed on this machine, so it cannot be priced by remote workers: use macs or bops with them");
@@ -149,15 +163,19 @@ public static class SearchRunner
         var rejectBelow = config.EarlyRejection ? accuracyFloor : null;
         // Remote workers evaluate exactly what the local evaluator would; it still measures the best.
         // Connect first: an unreachable server fails before minutes of local preparation.
-        var remoteEvaluate = backend?.Open(config, model, data, rejectBelow);
-        using var evaluator = config.Evaluation.Evaluator(model, data, space);
+        CandidateEvaluator? local = null; // made below, after the connection; the backend's results are checked against it
+        var remoteEvaluate = backend?.Open(config, model, data, rejectBelow, (genome, result, source) => local!.Check(genome, result, source));
+        using var evaluator = local = config.Evaluation.Evaluator(model, data, space);
         var score = new ScoreFunction(config.Options.Score, baseAccuracy, floor, PenalizeGains: config.Options.PenalizeGains);
         evaluator.RejectBelow = rejectBelow;
         if (isNew) // only once every check has passed: a refused run leaves no folder behind
         {
             Directory.CreateDirectory(runDir);
+            folderLock ??= store.Lock();
+            if (store.HasConfig) throw new SettingException(nameof(runDir), $"{runDir} holds a run already, started meanwhile by another search");
             store.WriteConfig(config);
         }
+        if (isNew || store.ReadInputs() is null) store.WriteInputs(inputs); // a folder from before inputs were recorded: from now on
         // Timed once per run folder: a resumed run reads the table back.
         if (space.Cost == Cost.CostMetric.Latency)
             evaluator.Latency = LatencyTable.Open(model.Graph, config.Evaluation.LatencyBatch, TorchSharp.torch.get_num_threads(), store.PathOf(RunStore.LatencyFile),

@@ -19,6 +19,8 @@ public class JsonLinesFile<T> : IDisposable where T : class
     /// <summary>Opens (or creates) the file at <paramref name="path"/>; <paramref name="what"/> names it in errors.</summary>
     public JsonLinesFile(string path, string what)
     {
+        if (new FileInfo(path).LinkTarget is { } target)
+            throw new AscaiException($"{path} is a symbolic link (to {target}): Ascai appends only to files where they are, never through a link");
         string text = File.Exists(path) ? File.ReadAllText(path) : "";
         Existing = Parse(path, text, what);
         _stream = new FileStream(path, FileMode.OpenOrCreate, FileAccess.ReadWrite, FileShare.Read);

@@ -22,6 +22,13 @@ public static class ModelFile
 
     private sealed record Document(string Format, int Version, ModelInfo Info, string Output, List<Node> Nodes, List<TensorEntry> Tensors);
 
+    /// <summary>The lower-case hex SHA-256 of a file's bytes (streamed): which model a run was made from.</summary>
+    public static string Hash(string path)
+    {
+        using var stream = File.OpenRead(path);
+        return Convert.ToHexStringLower(System.Security.Cryptography.SHA256.HashData(stream));
+    }
+
     /// <summary>Whether a path names an ONNX file (by its extension), which Load and Save handle through ONNX.</summary>
     public static bool IsOnnx(string path) => path.EndsWith(".onnx", StringComparison.OrdinalIgnoreCase);
 

@@ -75,7 +75,7 @@ public class BadInputTests
         new("search " + M + " --out run1 --backend nats --nats foo", 1, "--nats 'foo' is not a NATS URL", "run1"),
         new("search " + M + " --out run1 --mean 0.5", 1, "give both --mean and --std", "run1"),
         new("search " + M + " --out run1 --mean 0.5 --std 0", 1, "--mean / --std standard deviation [0] must be finite and positive", "run1"),
-        new("search " + M + " --out run1 --mean 0.5 0.5 --std 0.2 0.2", 1, "has 2 values per statistic for 1 input channels", "run1", Fast: false),
+        new("search " + M + " --out run1 --mean 0.5 0.5 --std 0.2 0.2", 1, "has 2 means and 2 standard deviations for 1 input channel", "run1", Fast: false),
         new("search --out run1", 1, "--model is required", "run1"),
         new("search " + M, 1, "--out RUN_DIR is required"),
         // Output paths, checked before anything is read.
