@@ -33,6 +33,7 @@ internal static class EvalCommand
             using var loaded = ModelFile.Load(parse.GetValue(model)!);
             // The validation split is held out of training: only then do warnings about it matter.
             var splits = ModelData.Load(loaded, dataOptions, normalization, test ? null : CommonOptions.Warn);
+            if (test && splits.TestIndices.Length == 0) throw new AscaiException($"{splits.Test.Name}: the data has no test images (evaluate the held-out ones with --split val)");
             using var session = parse.GetValue(engine) == "onnxruntime" ? new Ascai.Onnx.OnnxRuntimeSession(Ascai.Onnx.OnnxExporter.Export(loaded.Graph)) : null;
             Func<TorchSharp.torch.Tensor, TorchSharp.torch.Tensor> forward = session is null ? x => loaded.Graph.Forward(x) : session.Run;
             var result = test

@@ -77,11 +77,12 @@ internal static class SearchDisplay
             .AddColumns(["", $"val acc ({s.ValidationImages})", .. confirmed ? new[] { $"confirmation ({s.ConfirmationImages})" } : [], "test acc", "MACs", "MACs ratio",
                 .. bops ? new[] { "BOPs ratio" } : [], "params"]);
         string Confirmation(double? accuracy) => accuracy is { } a ? $"{a:F2}%" : "";
+        static string Percent(double? accuracy) => accuracy is { } a ? $"{a:F2}%" : "-";
         table.AddRow([ "baseline", $"{s.Baseline.ValAccuracy:F2}%", .. confirmed ? new[] { Confirmation(s.Baseline.ConfirmationAccuracy) } : [],
-            $"{s.Baseline.TestAccuracy:F2}%", $"{s.Baseline.Macs:N0}", "100%", .. bops ? new[] { "100%" } : [], $"{s.Baseline.Params:N0}" ]);
+            Percent(s.Baseline.TestAccuracy), $"{s.Baseline.Macs:N0}", "100%", .. bops ? new[] { "100%" } : [], $"{s.Baseline.Params:N0}" ]);
         if (s.Best is { } b)
             table.AddRow([ b.FineTuned ? "[bold]returned (fine-tuned)[/]" : "[bold]returned[/]", $"{b.ValAccuracy:F2}%", .. confirmed ? new[] { Confirmation(b.ConfirmationAccuracy) } : [],
-                $"{b.TestAccuracy:F2}%", $"{b.Macs:N0}", $"[bold]{100 * b.MacsRatio:F1}%[/]", .. bops ? new[] { $"[bold]{100.0 * b.Bops / Math.Max(1, s.Baseline.Bops):F1}%[/]" } : [],
+                Percent(b.TestAccuracy), $"{b.Macs:N0}", $"[bold]{100 * b.MacsRatio:F1}%[/]", .. bops ? new[] { $"[bold]{100.0 * b.Bops / Math.Max(1, s.Baseline.Bops):F1}%[/]" } : [],
                 $"{b.Params:N0}" ]);
         else
             table.AddRow([ "returned", confirmed && s.Front.Count > 0 ? "none confirmed" : "none above the floor", .. confirmed ? new[] { "" } : [], "", "", "",

@@ -124,8 +124,7 @@ public static class DatasetCatalog
     {
         string trainDir = Path.Combine(dir, "train"), testDir = Path.Combine(dir, "test");
         if (!Directory.Exists(dir)) throw new AscaiException($"{dir}: data directory not found");
-        if (!Directory.Exists(trainDir)) throw new AscaiException($"{dir}: no train/ folder (expected {dir}/train/CLASS/IMAGE and {dir}/test/CLASS/IMAGE, as torchvision's ImageFolder)");
-        if (!Directory.Exists(testDir)) throw new AscaiException($"{dir}: no test/ folder (expected {dir}/test/CLASS/IMAGE beside train/)");
+        if (!Directory.Exists(trainDir)) throw new AscaiException($"{dir}: no train/ folder (expected {dir}/train/CLASS/IMAGE, as torchvision's ImageFolder, and val/ or test/ beside it)");
         string? valDir = options.ValidationDir ?? (Directory.Exists(Path.Combine(dir, "val")) && !options.NamesValidation && options.ValidationSize is null ? Path.Combine(dir, "val") : null);
         if (valDir is not null && Path.GetFullPath(valDir).TrimEnd('/') == Path.GetFullPath(trainDir).TrimEnd('/'))
             throw new SettingException(SettingException.Of<DataOptions>(nameof(DataOptions.ValidationDir)), $"{valDir} is the training folder: its images are the ones the model was trained and calibrated on");
@@ -133,7 +132,9 @@ public static class DatasetCatalog
         // One budget for the three splits: the search's validation images are read most often, then training.
         long cache = (long)options.ImageCacheMegabytes << 20;
         var train = ImageFolder.Open(trainDir, transform, null, cache / 2);
-        var test = ImageFolder.Open(testDir, transform, train.ClassNames, cache / 4);
+        // A folder needs only the splits a command uses: without test/ (ImageNet's layout) there is nothing to report a test accuracy on.
+        ImageDataset test = Directory.Exists(testDir) ? ImageFolder.Open(testDir, transform, train.ClassNames, cache / 4)
+            : new InMemoryImages($"{testDir} (absent)", [], Array.Empty<int>(), train.Channels, train.Height, train.Width, train.NumClasses);
         var validation = valDir is null ? null : ImageFolder.Open(valDir, transform, train.ClassNames, cache / 4);
         return (train, test, validation, null, train.ClassNames);
     }

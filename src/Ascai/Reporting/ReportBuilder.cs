@@ -52,7 +52,7 @@ public static class ReportBuilder
                 runs.Select(r => new[]
                 {
                     r.Name, r.Summary.Strategy, r.Summary.Methods, I(r.Summary.Seed), I(r.Summary.Evaluations),
-                    r.Summary.Best is { } b ? F(b.ValAccuracy, 2) : "none feasible", r.Summary.Best is { } t ? F(t.TestAccuracy, 2) : "-",
+                    r.Summary.Best is { } b ? F(b.ValAccuracy, 2) : "none feasible", r.Summary.Best is { TestAccuracy: { } t } ? F(t, 2) : "-",
                     r.Summary.Best is { } m ? F(m.MacsRatio, 3) : "-", r.Summary.Best is { } p ? I(p.Params) : "-", Duration(r.Summary.WallSeconds),
                 }).ToList()));
             document.Blocks.Add(new Figure("best-vs-evaluations.png", "Cheapest feasible candidate's MACs ratio against evaluations spent, per run.", Figures.BestVsEvaluations(runs)));
@@ -112,7 +112,7 @@ public static class ReportBuilder
         var rows = new List<string[]>
         {
             new[] { "validation accuracy (%)", F(summary.Baseline.ValAccuracy, 2), best is null ? "none feasible" : F(best.ValAccuracy, 2) },
-            new[] { "test accuracy (%)", F(summary.Baseline.TestAccuracy, 2), best is null ? "-" : F(best.TestAccuracy, 2) },
+            new[] { "test accuracy (%)", summary.Baseline.TestAccuracy is { } baseTest ? F(baseTest, 2) : "-", best?.TestAccuracy is { } bestTest ? F(bestTest, 2) : "-" },
             new[] { "MACs", I(summary.Baseline.Macs), best is null ? "-" : $"{I(best.Macs)} ({F(100 * best.MacsRatio, 1)}%)" },
             new[] { "parameters", I(summary.Baseline.Params), best is null ? "-" : $"{I(best.Params)} ({F(100.0 * best.Params / summary.Baseline.Params, 1)}%)" },
         };

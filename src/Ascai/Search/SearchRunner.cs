@@ -225,7 +225,7 @@ public static class SearchRunner
         };
         // An interrupted run gets no test numbers and no summary file: it is meant to be resumed, not reported.
         if (interrupted) return summary;
-        double Test(LayerGraph g, double[] genome) => evaluator.Accuracy(g, data.Test, data.TestIndices, space.Int8Layers(genome));
+        double? Test(LayerGraph g, double[] genome) => data.TestIndices.Length == 0 ? null : evaluator.Accuracy(g, data.Test, data.TestIndices, space.Int8Layers(genome));
         // Runs priced in latency check the table's predictions against the end-to-end latency of the models they report.
         var latencyErrors = new List<double>();
         (double Measured, double Predicted)? Latency(LayerGraph g, double[] genome)
@@ -257,7 +257,8 @@ public static class SearchRunner
             if (returned is null || chosen.Record.CostIn(space.Cost) < returned.CostIn(space.Cost)) (returned, fineTuned) = chosen;
             else chosen.Graph.Dispose();
         }
-        var (tau, costTau, probed) = config.Probe > 0 ? tuning.Probe(config.Probe, config.FineTune ?? new FineTuneOptions(), returned, cancel) : (null, null, []);
+        if (config.Probe > 0 && data.TestIndices.Length == 0) warnings.Add($"the data has no test images: nothing was probed ({{{SettingException.Of<SearchConfig>(nameof(SearchConfig.Probe))}}})");
+        var (tau, costTau, probed) = config.Probe > 0 && data.TestIndices.Length > 0 ? tuning.Probe(config.Probe, config.FineTune ?? new FineTuneOptions(), returned, cancel) : (null, null, []);
         summary = summary with { FineTuned = tuned, Probe = probed, ProbeTau = tau, ProbeCostTau = costTau };
         SummaryModel? best = null;
         if (returned is { } b)

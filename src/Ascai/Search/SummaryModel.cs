@@ -7,8 +7,8 @@ public sealed record SummaryModel
 {
     /// <summary>Validation accuracy (percent).</summary>
     public double ValAccuracy { get; init; }
-    /// <summary>Test accuracy (percent).</summary>
-    public double TestAccuracy { get; init; }
+    /// <summary>Test accuracy (percent), or null when the data has no test images.</summary>
+    public double? TestAccuracy { get; init; }
     /// <summary>MACs per image.</summary>
     public long Macs { get; init; }
     /// <summary>MACs relative to the baseline.</summary>

@@ -193,7 +193,7 @@ public class PrecisionGeneTests
         var data = DatasetCatalog.Load("fashion-mnist", null, 300);
         using var session = model.Session();
         Assert.Equal(best.ValAccuracy, Evaluator.Evaluate(session.Run, data.Train, data.ValidationIndices, model.Info.Normalization).Accuracy, 9);
-        Assert.Equal(best.TestAccuracy, Evaluator.Evaluate(session.Run, data.Test, data.TestIndices, model.Info.Normalization).Accuracy, 9);
+        Assert.Equal(best.TestAccuracy!.Value, Evaluator.Evaluate(session.Run, data.Test, data.TestIndices, model.Info.Normalization).Accuracy, 9);
     }
 
     // A journal line without its timing, which differs from run to run.
