@@ -19,7 +19,8 @@ if (parse.Errors.Count > 0 && !asksForHelp || parse.CommandResult.Command == roo
 }
 try
 {
-    return await parse.InvokeAsync(new InvocationConfiguration { EnableDefaultExceptionHandler = false });
+    // SIGTERM as SIGINT: the token is cancelled, and a search stops cleanly (its journal resumable) and says so, given the time to.
+    return await parse.InvokeAsync(new InvocationConfiguration { EnableDefaultExceptionHandler = false, ProcessTerminationTimeout = TimeSpan.FromSeconds(60) });
 }
 catch (SettingException e)
 {
@@ -35,6 +36,14 @@ catch (OperationCanceledException)
 {
     Console.Error.WriteLine("interrupted");
     return 130;
+}
+catch (Exception e) when (e is IOException or UnauthorizedAccessException && Environment.GetEnvironmentVariable("ASCAI_DEBUG") != "1")
+{
+    // The disk, not the input: full, read-only, a path too long. .NET's message names the path; the outputs are written
+    // whole or not at all, and a search's journal resumes.
+    string hint = e.Message.Contains("No space left", StringComparison.OrdinalIgnoreCase) ? " (free some space; an interrupted search continues with --resume)" : "";
+    Console.Error.WriteLine($"error: {e.Message.Split('\n')[0]}{hint}");
+    return 1;
 }
 catch (Exception e) when (Environment.GetEnvironmentVariable("ASCAI_DEBUG") != "1")
 {

@@ -80,7 +80,11 @@ internal static class CommonOptions
             Description = "ps keeps a multiple of this many channels per layer, so pruned models really run faster (8: small models, fast on any CPU; 16: the AVX-512 block of ONNX Runtime's fast convolutions, a few percent faster for more MACs; 1 = exact, the paper's)",
             DefaultValueFactory = _ => new Ascai.Evaluation.EvaluationSpec().ChannelMultiple,
         }.Gives(SettingException.Of<Ascai.Evaluation.EvaluationSpec>(nameof(Ascai.Evaluation.EvaluationSpec.ChannelMultiple)), SettingException.Of<CompressionContext>(nameof(CompressionContext.ChannelMultiple)));
-        option.Validators.Add(r => { if (r.GetValueOrDefault<int>() < 1) r.AddError("--channel-multiple must be at least 1"); });
+        option.Validators.Add(r =>
+        {
+            if (r.GetValueOrDefault<int>() is < 1 or > Ascai.Evaluation.EvaluationSpec.MaxChannelMultiple)
+                r.AddError($"--channel-multiple must be between 1 and {Ascai.Evaluation.EvaluationSpec.MaxChannelMultiple}");
+        });
         return option;
     }
 

@@ -54,7 +54,7 @@ internal static class SearchCommand
         var fineTuneCandidates = new Option<int>("--finetune-candidates") { Description = "candidates fine-tuned at most", DefaultValueFactory = _ => new FineTuneOptions().Candidates }
             .Gives(SettingException.Of<FineTuneOptions>(nameof(FineTuneOptions.Candidates)));
         var fineTuneRate = new Option<double>("--finetune-lr") { Description = "peak learning rate of the fine-tuning (cosine schedule)", DefaultValueFactory = _ => new FineTuneOptions().LearningRate }
-            .Gives(SettingException.Of<FineTuneOptions>(nameof(FineTuneOptions.LearningRate)), SettingException.Of<Ascai.Training.TrainOptions>(nameof(Ascai.Training.TrainOptions.LearningRate)));
+            .Gives(SettingException.Of<FineTuneOptions>(nameof(FineTuneOptions.LearningRate)));
         var fineTuneLoss = new Option<string>("--finetune-loss") { Description = "distill (from the original model) or labels (cross-entropy only)", DefaultValueFactory = _ => new FineTuneOptions().Distill ? "distill" : "labels" };
         fineTuneLoss.AcceptOnlyFromAmong("distill", "labels");
         var bnImages = new Option<int>("--bn-reestimate") { Description = "re-estimate each candidate's batch-norm statistics on this many training images before scoring it (EagleEye; 0 = none)" }
@@ -72,6 +72,14 @@ internal static class SearchCommand
             DefaultValueFactory = _ => new SearchConfig { Model = "" }.EarlyRejection,
         }.Gives(Config(nameof(SearchConfig.EarlyRejection)));
         var threshold = new Option<double?>("--acc-threshold") { Description = "accuracy floor in percent" }.Gives(Config(nameof(SearchConfig.AccThreshold)));
+        var targetMacs = new Option<double?>("--target-macs")
+        {
+            Description = "the other question: the most accurate model with at most this share of the original's MACs, e.g. 0.5 (instead of the cheapest within --max-drop); its accuracy is stated on the confirmation images",
+        }.Gives(Config(nameof(SearchConfig.TargetCost)));
+        var targetSpeedup = new Option<double?>("--target-speedup")
+        {
+            Description = "the most accurate model at least this many times faster than the original in ONNX Runtime on this machine, e.g. 2 (--cost latency at its share 1/N)",
+        };
         var population = new Option<int>("--population") { Description = "population size N", DefaultValueFactory = _ => SearchOptions.Defaults.Population }.Gives(Options(nameof(SearchOptions.Population)));
         var generations = new Option<int>("--generations") { Description = "generations T", DefaultValueFactory = _ => SearchOptions.Defaults.Generations }.Gives(Options(nameof(SearchOptions.Generations)));
         var budget = new Option<int?>("--budget") { Description = "evaluation budget (distinct genomes)" }.Gives(Options(nameof(SearchOptions.Budget)));
@@ -116,6 +124,10 @@ internal static class SearchCommand
         var nats = new Option<string?>("--nats") { Description = "NATS server URL for --backend nats, e.g. nats://10.0.0.5:4222" }.Gives(SettingException.Of<Ascai.Distributed.NatsEndpoint>(nameof(Ascai.Distributed.NatsEndpoint.Url)));
         var natsToken = CommonOptions.NatsToken();
         var inFlight = new Option<int>("--in-flight") { Description = "with --backend nats: candidates queued for the workers at once", DefaultValueFactory = _ => 64 };
+        var verifyWorkers = new Option<double>("--verify-workers")
+        {
+            Description = "with --backend nats: the share of worker results evaluated again on this machine; a worker that disagrees is no longer believed (every result is checked for consistency regardless)",
+        }.Gives("verifyShare");
         var output = CommonOptions.Output("run folder to create", required: false);
         var resume = new Option<string?>("--resume") { Description = "run folder to continue (its config.json is used; --budget, --generations, --stagnation and --time-limit may extend it)" };
         var data = DataFlags.Create();
@@ -132,13 +144,13 @@ internal static class SearchCommand
         preset.AcceptOnlyFromAmong("default", "paper");
         var command = new Command("search", "search per-layer compression settings (ASCAI genetic algorithm, or a baseline)")
         {
-            preset, model, methods, maxDrop, threshold, confirmation, confidence, fineTuneEpochs, fineTuneTime, fineTuneCandidates, fineTuneLoss, bnImages, probe, distinct, earlyRejection, population, generations, budget, timeLimit, stagnation, polish, strategy, ddpgWarmup, ddpgReward, ddpgClip, init, repair, score, constraint,
+            preset, model, methods, maxDrop, threshold, targetMacs, targetSpeedup, confirmation, confidence, fineTuneEpochs, fineTuneTime, fineTuneCandidates, fineTuneRate, fineTuneLoss, bnImages, probe, distinct, earlyRejection, population, generations, budget, timeLimit, stagnation, polish, strategy, ddpgWarmup, ddpgReward, ddpgClip, init, repair, score, constraint,
             selection, tournamentSize, importance, fill, multiple, coupled, discreteRatios, include, exclude, pCross, pSwap, pMutate, pTweak, seed, output, resume, threads, mean, std,
-            engine, workers, backend, nats, natsToken, inFlight, cost, latencyBatch,
+            engine, workers, backend, nats, natsToken, inFlight, verifyWorkers, cost, latencyBatch,
         };
         foreach (var option in data.All.Concat(int8.Calibration)) command.Add(option);
         // Options that only say where and how fast to run; the others define the run, which --resume reads from its folder.
-        Option[] execution = [threads, engine, workers, backend, nats, natsToken, inFlight, data.ImageCache];
+        Option[] execution = [threads, engine, workers, backend, nats, natsToken, inFlight, verifyWorkers, data.ImageCache];
         Option[] extensions = [budget, generations, stagnation, timeLimit];
         // The fine-tuning after the search reads the journal and does not write it: a resumed run may change it.
         Option[] fineTuning = [fineTuneEpochs, fineTuneTime, fineTuneCandidates, fineTuneRate, fineTuneLoss];
@@ -168,13 +180,15 @@ internal static class SearchCommand
             string? natsUrl = parse.GetValue(nats);
             if (remote && natsUrl is null) throw new AscaiException("--backend nats needs --nats URL");
             if (!remote && natsUrl is not null) throw new AscaiException("--nats is only used with --backend nats");
+            if (!remote && CommonOptions.Given(parse, verifyWorkers)) throw new AscaiException("--verify-workers is only used with --backend nats");
+            if (parse.GetValue(verifyWorkers) is not (>= 0 and <= 1)) throw new AscaiException($"--verify-workers must be a share in [0, 1], got {parse.GetValue(verifyWorkers)}");
             if (remote) new Ascai.Distributed.NatsEndpoint(natsUrl!).Validate();
             if (remote && parse.GetValue(cost) == "latency") throw new AscaiException("--cost latency is timed on this machine, so it cannot be priced by remote workers: use macs or bops with --backend nats");
             string? resumeDir = parse.GetValue(resume);
             Func<IProgress<SearchProgress>, SearchSummary> search;
             string runDir;
             Ascai.Distributed.NatsBackend? Backend() => remote
-                ? new Ascai.Distributed.NatsBackend(new Ascai.Distributed.NatsEndpoint(natsUrl!, parse.GetValue(natsToken)), parse.GetValue(inFlight)) : null;
+                ? new Ascai.Distributed.NatsBackend(new Ascai.Distributed.NatsEndpoint(natsUrl!, parse.GetValue(natsToken)), parse.GetValue(inFlight), parse.GetValue(verifyWorkers)) : null;
             if (resumeDir is not null)
             {
                 // Everything that defines the run is in its folder; what is typed beside --resume either extends it or is refused.
@@ -206,6 +220,12 @@ internal static class SearchCommand
                 var paper = parse.GetValue(preset) == "paper" ? new SearchConfig { Model = "" }.Paper() : null;
                 T Value<T>(Option<T> option, Func<SearchConfig, T> fromPreset) => paper is not null && !CommonOptions.Given(parse, option) ? fromPreset(paper) : parse.GetValue(option)!;
                 var fineTune = FineTuneFrom(parse, new FineTuneOptions(), Value(fineTuneEpochs, p => p.FineTune?.Epochs ?? 0));
+                double? speedup = parse.GetValue(targetSpeedup);
+                if (speedup is { } x && !(x > 1 && x < 1e6)) throw new AscaiException($"--target-speedup must be above 1, got {x}");
+                if (speedup is not null && parse.GetValue(targetMacs) is not null) throw new AscaiException("--target-macs and --target-speedup both set the cost target: give one");
+                string? costName = speedup is not null ? "latency" : parse.GetValue(targetMacs) is not null && parse.GetValue(cost) is null ? "macs" : parse.GetValue(cost);
+                if (speedup is not null && parse.GetValue(cost) is { } named && named != "latency") throw new AscaiException($"--target-speedup prices candidates in latency, not --cost {named}");
+                if (parse.GetValue(targetMacs) is not null && costName != "macs") throw new AscaiException($"--target-macs counts MACs, not --cost {costName}");
                 var config = new SearchConfig
                 {
                     Model = parse.GetValue(model) ?? throw new AscaiException("--model is required"), Data = data.Read(parse),
@@ -215,10 +235,11 @@ internal static class SearchCommand
                         Importance = parse.GetValue(importance), Fill = Value(fill, p => p.Evaluation.Fill), ChannelMultiple = Value(multiple, p => p.Evaluation.ChannelMultiple),
                         CoupledResiduals = parse.GetValue(coupled), DiscreteRatios = Value(discreteRatios, p => p.Evaluation.DiscreteRatios), Engine = parse.GetValue(engine),
                         BatchNormImages = Value(bnImages, p => p.Evaluation.BatchNormImages),
-                        Cost = parse.GetValue(cost) is { } metric ? Enum.Parse<Ascai.Cost.CostMetric>(metric, ignoreCase: true) : null,
+                        Cost = costName is { } metric ? Enum.Parse<Ascai.Cost.CostMetric>(metric, ignoreCase: true) : null,
                         Quantization = int8.Read(parse, withLayers: false), LatencyBatch = parse.GetValue(latencyBatch),
                     },
                     AccThreshold = parse.GetValue(threshold), MaxDrop = parse.GetValue(maxDrop), Strategy = parse.GetValue(strategy)!,
+                    TargetCost = parse.GetValue(targetMacs) ?? (speedup is { } s ? 1 / s : null),
                     Confirmation = Value(confirmation, p => p.Confirmation), Confidence = ParseConfidence(Value(confidence, p => p.Confidence is { } c ? c.ToString(CultureInfo.InvariantCulture) : "point")),
                     FineTune = fineTune,
                     Probe = parse.GetValue(probe), DistinctModels = Value(distinct, p => p.DistinctModels), EarlyRejection = Value(earlyRejection, p => p.EarlyRejection),

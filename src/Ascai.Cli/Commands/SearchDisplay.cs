@@ -35,7 +35,8 @@ internal static class SearchDisplay
             return $"fine-tuning candidate {f.Candidate}/{f.Candidates} ({100 * f.CostRatio:F1}% {p.Cost.Name()}): epoch {t.Epoch}/{t.Epochs}, step {t.Step}/{t.StepsPerEpoch}, " +
                 $"loss {t.Loss:F3}, {t.Elapsed:hh\\:mm\\:ss}, eta {left:hh\\:mm\\:ss} for this candidate";
         }
-        string best = p.Cheapest is { } b ? $"cheapest feasible {100.0 * p.CheapestCostRatio:F1}% {p.Cost.Name()} at {b.ValAccuracy:F2}%" : "none feasible yet";
+        string best = p.Leading is { } b ? $"{(p.Targeted ? "most accurate within the target" : "cheapest feasible")} {100.0 * p.LeadingCostRatio:F1}% {p.Cost.Name()} at {b.ValAccuracy:F2}%"
+            : p.Targeted ? "none within the target yet" : "none feasible yet";
         string eta = p.Budget is { } budget && p.EvaluationsPerSecond > 0 ? $", eta {TimeSpan.FromSeconds((budget - p.Evaluations) / p.EvaluationsPerSecond):hh\\:mm\\:ss}" : "";
         string generation = p.Phase == "generation" ? $"generation {p.Generation}" : p.Phase;
         return $"{generation}: {p.Evaluations} evaluations{(p.Budget is { } bb ? $"/{bb}" : "")}, {best}, {p.EvaluationsPerSecond:F2} eval/s, {p.Elapsed:hh\\:mm\\:ss}{eta}"
@@ -102,7 +103,11 @@ internal static class SearchDisplay
                 $"the table's prediction was {s.Best.Latency:F2} ms (median error {100 * l.MedianError:F1}%, max {100 * l.MaxError:F1}% over {l.Models} models of the front)");
         if (s.Best is { Int8Layers.Count: > 0 } q)
             Console.WriteLine($"int8 layers ({q.Int8Layers.Count}): {string.Join(", ", q.Int8Layers)}; the quantised model is {RunStore.BestInt8File} (its accuracies above are ONNX Runtime's on that file)");
-        Console.WriteLine($"{floor} validation accuracy{confirmation}; run folder: {runDir}; figures and report: ascai report {runDir}");
+        Console.WriteLine(s.TargetCost is { } target
+            ? $"target: at most {100 * target:0.#}% of the original's {s.Cost}; the returned model is the most accurate within it on the search's images" +
+              (s.Best?.ConfirmationAccuracy is { } stated ? $", {stated:F2}% on the {s.ConfirmationImages} confirmation images (the original: {s.Baseline.ConfirmationAccuracy:F2}%)" : "") +
+              $"; run folder: {runDir}; figures and report: ascai report {runDir}"
+            : $"{floor} validation accuracy{confirmation}; run folder: {runDir}; figures and report: ascai report {runDir}");
         if (s.Best is { } returned)
         {
             string file = Path.Combine(runDir, returned.Int8Layers.Count > 0 ? RunStore.BestInt8File : RunStore.BestOnnxFile);

@@ -23,7 +23,9 @@ internal static class WorkerCommand
             var endpoint = new NatsEndpoint(parse.GetValue(nats)!, parse.GetValue(token));
             endpoint.Validate();
             CommonOptions.ApplyThreads(parse.GetValue(threads), slotCount, "--slots");
-            var worker = new NatsWorker(endpoint, slotCount, parse.GetValue(cache)!, parse.GetValue(name)!);
+            string cacheDir = parse.GetValue(cache)!;
+            if (File.Exists(cacheDir)) throw new AscaiException($"--cache {cacheDir} is a file: the worker keeps the blobs it fetches in a folder");
+            var worker = new NatsWorker(endpoint, slotCount, cacheDir, parse.GetValue(name)!);
             worker.Run(line => Console.Error.WriteLine(line), cancel);
             return Task.FromResult(0);
         });

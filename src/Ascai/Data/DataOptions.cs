@@ -41,9 +41,18 @@ public sealed record DataOptions
             throw new SettingException(Key(nameof(ValidationSize)), $"cannot be given with {{{Key(named[0])}}}, which names the validation images itself");
         if (ValidationSize is < 1) throw new SettingException(Key(nameof(ValidationSize)), $"must be at least 1, got {ValidationSize}: the accuracy floor is judged on these images");
         if (ValidationRange is not null) Range();
-        if (Resize is < 1) throw new SettingException(Key(nameof(Resize)), $"must be at least 1, got {Resize}");
-        if (Crop is < 1) throw new SettingException(Key(nameof(Crop)), $"must be at least 1, got {Crop}");
+        CheckSide(Resize, nameof(Resize));
+        CheckSide(Crop, nameof(Crop));
         if (ImageCacheMegabytes is < 0 or > 1 << 20) throw new SettingException(Key(nameof(ImageCacheMegabytes)), $"must be between 0 and {1 << 20} MB, got {ImageCacheMegabytes}");
+    }
+
+    /// <summary>The largest image side <see cref="Resize"/> and <see cref="Crop"/> may ask for.</summary>
+    public const int MaxSide = 8192;
+
+    /// <summary>Throws <see cref="SettingException"/> for an image side (<paramref name="property"/>: Resize or Crop) outside 1..<see cref="MaxSide"/>.</summary>
+    internal static void CheckSide(int? side, string property)
+    {
+        if (side is < 1 or > MaxSide) throw new SettingException(Key(property), $"must be between 1 and {MaxSide} pixels, got {side}");
     }
 
     /// <summary><see cref="ValidationRange"/> as (start, end), end excluded.</summary>

@@ -42,6 +42,13 @@ public sealed class ImageFolder : ImageDataset
     /// <summary>Default bound of the decoded-image cache.</summary>
     public const long DefaultCacheBytes = 512L << 20;
 
+    // .NET reads a file name that is not UTF-8 with U+FFFD in place of the bad bytes, a name that opens nothing (and that
+    // Python would sort elsewhere): such a name is refused up front rather than failing mid-run.
+    private static void Nameable(string path)
+    {
+        if (path.Contains('\uFFFD')) throw new AscaiException($"{path.Replace('\uFFFD', '?')}: a name that is not valid UTF-8; rename it");
+    }
+
     /// <summary>
     /// Lists <paramref name="root"/>'s classes and images. <paramref name="classes"/>, when given, is the class set the
     /// split must have (the training split's): a folder with other classes would give other label indices.
@@ -49,8 +56,9 @@ public sealed class ImageFolder : ImageDataset
     public static ImageFolder Open(string root, ImageTransform transform, string[]? classes = null, long cacheBytes = DefaultCacheBytes)
     {
         if (!Directory.Exists(root)) throw new AscaiException($"{root}: image folder not found");
-        var found = Directory.GetDirectories(root).Select(Path.GetFileName).OfType<string>().Order(StringComparer.Ordinal).ToArray();
+        var found = Directory.GetDirectories(root).Select(Path.GetFileName).OfType<string>().Order(CodePointOrder.Instance).ToArray();
         if (found.Length == 0) throw new AscaiException($"{root}: no class folders (expected {root}/CLASS/IMAGE.png, as torchvision's ImageFolder)");
+        foreach (string name in found) Nameable(Path.Combine(root, name));
         if (classes is not null && !found.SequenceEqual(classes))
         {
             var extra = found.Except(classes).ToList();
@@ -66,9 +74,10 @@ public sealed class ImageFolder : ImageDataset
             string dir = Path.Combine(root, found[label]);
             // torchvision walks each class folder (links followed) in sorted order and sorts the files of each folder.
             var images = Directory.EnumerateDirectories(dir, "*", new EnumerationOptions { RecurseSubdirectories = true, AttributesToSkip = 0 })
-                .Prepend(dir).Order(StringComparer.Ordinal)
-                .SelectMany(d => Directory.GetFiles(d).Where(IsImage).Order(StringComparer.Ordinal)).ToList();
+                .Prepend(dir).Order(CodePointOrder.Instance)
+                .SelectMany(d => Directory.GetFiles(d).Where(IsImage).Order(CodePointOrder.Instance)).ToList();
             if (images.Count == 0) throw new AscaiException($"{dir}: class '{found[label]}' has no images ({string.Join(", ", ImageDecoder.Extensions)})");
+            images.ForEach(Nameable);
             files.AddRange(images);
             labels.AddRange(Enumerable.Repeat(label, images.Count));
         }
@@ -78,11 +87,11 @@ public sealed class ImageFolder : ImageDataset
     /// <summary>The transform that fits a model input of <paramref name="channels"/> x <paramref name="height"/> x <paramref name="width"/> (or, when null, the first image).</summary>
     public static ImageTransform Transform(string root, int? channels, int? height, int? width, int? resize, int? crop)
     {
-        if (resize is < 1) throw new SettingException(SettingException.Of<DataOptions>(nameof(DataOptions.Resize)), $"must be at least 1, got {resize}");
-        if (crop is < 1) throw new SettingException(SettingException.Of<DataOptions>(nameof(DataOptions.Crop)), $"must be at least 1, got {crop}");
+        DataOptions.CheckSide(resize, nameof(DataOptions.Resize));
+        DataOptions.CheckSide(crop, nameof(DataOptions.Crop));
         if (crop is { } c && height is { } h && width is { } w && (c != h || c != w))
             throw new SettingException(SettingException.Of<DataOptions>(nameof(DataOptions.Crop)), $"{c} does not give the model's {h}x{w} inputs");
-        string? first = Directory.Exists(root) ? Directory.EnumerateFiles(root, "*", SearchOption.AllDirectories).Where(IsImage).Order(StringComparer.Ordinal).FirstOrDefault() : null;
+        string? first = Directory.Exists(root) ? Directory.EnumerateFiles(root, "*", SearchOption.AllDirectories).Where(IsImage).Order(CodePointOrder.Instance).FirstOrDefault() : null;
         var probe = first is null ? default : ImageDecoder.Probe(first);
         int ch = channels ?? (probe.Grey ? 1 : 3);
         if (ch is not (1 or 3)) throw new AscaiException($"{root}: models with {ch} input channels cannot read images (1 or 3)");
@@ -93,6 +102,7 @@ public sealed class ImageFolder : ImageDataset
         return new ImageTransform(ch, resize, fh, fw, Crop: false);
     }
 
+    // torchvision's test: the lower-cased name ends with one of its extensions.
     private static bool IsImage(string path) => ImageDecoder.Extensions.Contains(Path.GetExtension(path).ToLowerInvariant());
 
     /// <inheritdoc/>
@@ -138,5 +148,31 @@ public sealed class ImageFolder : ImageDataset
         if (rw != Width || rh != Height)
             throw new AscaiException($"{path}: {rw}x{rh} pixels{resized}, not the {Width}x{Height} the model takes (resize and centre-crop the images to it)");
         return PillowResize.Resize(planes, Channels, w, h, rw, rh);
+    }
+}
+
+/// <summary>
+/// Strings in the order of their Unicode code points, as Python's <c>sorted</c> orders them (and so torchvision's
+/// ImageFolder its classes and files). .NET's ordinal order compares UTF-16 code units, which puts characters beyond
+/// U+FFFF (stored as surrogates, U+D800-U+DFFF) before U+E000-U+FFFF: two class folders so named would swap labels.
+/// </summary>
+public sealed class CodePointOrder : IComparer<string>
+{
+    /// <summary>The one instance.</summary>
+    public static readonly CodePointOrder Instance = new();
+
+    /// <inheritdoc/>
+    public int Compare(string? x, string? y)
+    {
+        if (x is null || y is null) return x is null ? (y is null ? 0 : -1) : 1;
+        var a = x.EnumerateRunes().GetEnumerator();
+        var b = y.EnumerateRunes().GetEnumerator();
+        while (true)
+        {
+            bool more = a.MoveNext(), other = b.MoveNext();
+            if (!more || !other) return more == other ? 0 : more ? 1 : -1;
+            int c = a.Current.Value.CompareTo(b.Current.Value);
+            if (c != 0) return c;
+        }
     }
 }

@@ -69,9 +69,14 @@ public static partial class NpyReader
         string type = descr.Groups[1].Value.Replace("=", "<");
         if (type is "<u1" or "<i1" or "<b1") type = "|" + type[1..];
         if (!Types.Contains(type)) throw new AscaiException($"{name}: element type {type} is not supported (uint8, float32, float64 or integers, little-endian)");
-        long[] dims = shape.Groups[1].Value.Split(',', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries).Select(long.Parse).ToArray();
-        long bytes = dims.Aggregate(1L, (a, d) => a * d) * ElementSize(type);
-        if (bytes > Array.MaxLength) throw new AscaiException($"{name}: {bytes / 1e9:N1} GB is more than one array can hold here");
+        var fields = shape.Groups[1].Value.Split(',', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries);
+        var dims = new long[fields.Length];
+        for (int i = 0; i < dims.Length; i++)
+            if (!long.TryParse(fields[i], System.Globalization.NumberStyles.None, System.Globalization.CultureInfo.InvariantCulture, out dims[i]))
+                throw new AscaiException($"{name}: the header's shape ({shape.Groups[1].Value}) is not a list of sizes");
+        double size = dims.Aggregate((double)ElementSize(type), (a, d) => a * d); // in doubles: a forged shape cannot overflow
+        long bytes = size > Array.MaxLength ? long.MaxValue : (long)size;
+        if (bytes > Array.MaxLength) throw new AscaiException($"{name}: {size / 1e9:G3} GB is more than one array can hold here");
         var data = new byte[bytes];
         if (stream.ReadAtLeast(data, data.Length, throwOnEndOfStream: false) < data.Length)
             throw new AscaiException($"{name}: truncated: the header promises {string.Join(" x ", dims)} values of {type}");

@@ -17,7 +17,7 @@ namespace Ascai.Distributed;
 /// first result of each candidate back to the waiting search thread. Results stay in the result stream, so a
 /// resumed search collects the results of tasks its previous life published instead of evaluating them again.
 /// </summary>
-public sealed class NatsBackend(NatsEndpoint endpoint, int inFlight = 64) : IEvaluationBackend
+public sealed class NatsBackend(NatsEndpoint endpoint, int inFlight = 64, double verifyShare = 0) : IEvaluationBackend
 {
     private readonly CancellationTokenSource _stop = new();
     private readonly ConcurrentDictionary<string, TaskCompletionSource<EvaluationOutcome>> _waiting = new();
@@ -28,12 +28,15 @@ public sealed class NatsBackend(NatsEndpoint endpoint, int inFlight = 64) : IEva
     private string _job = "";
     private Task? _results, _heartbeats;
 
-    private Action<double[], CandidateResult, string>? _check;
+    private Func<double[], CandidateResult, string, CandidateResult>? _believe;
     private int _resultCount;
     private double _workerSeconds;
 
     /// <inheritdoc/>
     public int Concurrency => inFlight;
+
+    /// <inheritdoc/>
+    public double VerifyShare => verifyShare;
 
     /// <summary>Results received so far and the seconds workers reported spending on them (evaluation only, no queue).</summary>
     public (int Results, double WorkerSeconds) WorkerTime
@@ -47,7 +50,7 @@ public sealed class NatsBackend(NatsEndpoint endpoint, int inFlight = 64) : IEva
         get
         {
             var live = _workers.Values.Where(w => DateTime.UtcNow - w.Seen < TimeSpan.FromSeconds(10)).Select(w => w.Beat).OrderBy(b => b.Worker).ToList();
-            if (live.Count == 0) return "no workers connected";
+            if (live.Count == 0) return "waiting: no worker connected (start some with `ascai worker`)";
             return $"{live.Count} worker(s), {live.Sum(b => b.Busy)}/{live.Sum(b => b.Slots)} slots busy, {live.Sum(b => b.PerSecond):F2} eval/s: "
                 + string.Join(", ", live.Select(b => $"{b.Worker} {b.PerSecond:F2}/s"));
         }
@@ -55,10 +58,11 @@ public sealed class NatsBackend(NatsEndpoint endpoint, int inFlight = 64) : IEva
 
     /// <inheritdoc/>
     public Func<double[], CancellationToken, CandidateResult> Open(SearchConfig config, Model model, DatasetSplits data, AccuracyFloor? rejectBelow = null,
-        Action<double[], CandidateResult, string>? check = null)
+        Func<double[], CandidateResult, string, CandidateResult>? believe = null)
     {
         if (inFlight < 1) throw new SettingException(nameof(inFlight), $"must be at least 1, got {inFlight}");
-        _check = check;
+        if (!(verifyShare is >= 0 and <= 1)) throw new SettingException(nameof(verifyShare), $"must be a share in [0, 1], got {verifyShare}");
+        _believe = believe;
         OpenAsync(config, model, data, rejectBelow).GetAwaiter().GetResult();
         return Evaluate;
     }
@@ -145,8 +149,7 @@ public sealed class NatsBackend(NatsEndpoint endpoint, int inFlight = 64) : IEva
             throw new AscaiException($"{worker} runs another build of Ascai ({EvaluationJob.Shown(outcome.Build)}, this search {EvaluationJob.Build}): run the same build on every machine");
         if (outcome.Error is not null) throw new AscaiException($"{worker}: {outcome.Error}");
         var result = new CandidateResult(outcome.ValAccuracy, outcome.Macs, outcome.Params, outcome.Failure) { Images = outcome.Images, Worse = outcome.Worse, Better = outcome.Better, RejectedAfter = outcome.RejectedAfter, Bops = outcome.Bops, Latency = outcome.Latency };
-        _check?.Invoke(genome, result, worker);
-        return result;
+        return _believe?.Invoke(genome, result, worker) ?? result;
     }
 
     /// <summary>Stops collecting and closes the connection; tasks still queued stay for a resumed search.</summary>

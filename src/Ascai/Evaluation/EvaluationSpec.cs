@@ -63,6 +63,9 @@ public sealed record EvaluationSpec
     /// <summary>The paper's candidates: pruned channels zeroed, exact channel counts, continuous ratios, the original's batch-norm statistics.</summary>
     public EvaluationSpec Paper() => this with { Fill = PrunedChannelFill.Zero, ChannelMultiple = 1, DiscreteRatios = false, BatchNormImages = 0 };
 
+    /// <summary>The largest channel multiple accepted: a block wider than any CPU kernel's would only forbid pruning.</summary>
+    public const int MaxChannelMultiple = 256;
+
     private static string Key(string property) => SettingException.Of<EvaluationSpec>(property);
 
     /// <summary>Throws <see cref="SettingException"/> for values that make no sense.</summary>
@@ -70,7 +73,8 @@ public sealed record EvaluationSpec
     {
         if (!SearchSpace.MethodSets.Contains(Methods.ToLowerInvariant()))
             throw new SettingException(Key(nameof(Methods)), $"'{Methods}' is not one of: {string.Join(", ", SearchSpace.MethodSets)}");
-        if (ChannelMultiple < 1) throw new SettingException(Key(nameof(ChannelMultiple)), $"must be at least 1, got {ChannelMultiple}");
+        if (ChannelMultiple is < 1 or > MaxChannelMultiple)
+            throw new SettingException(Key(nameof(ChannelMultiple)), $"must be between 1 and {MaxChannelMultiple} channels, got {ChannelMultiple}");
         if (Cost is { } cost && !Enum.IsDefined(cost)) throw new SettingException(Key(nameof(Cost)), $"'{cost}' is not a cost metric");
         if (Cost == CostMetric.Macs && Methods.Equals("pn", StringComparison.OrdinalIgnoreCase))
             throw new SettingException(Key(nameof(Cost)), "must be params for pn (it removes single weights, not MACs)");

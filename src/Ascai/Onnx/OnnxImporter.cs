@@ -58,12 +58,16 @@ public static class OnnxImporter
         catch (InvalidProtocolBufferException e) { throw new AscaiException($"{source}: not an ONNX model, or a truncated one ({e.Message.Split('\n')[0]})"); }
         if (model.Graph is null || model.Graph.Node.Count == 0 || model.Graph.Output.Count == 0)
             throw new AscaiException($"{source}: not an ONNX model (no graph)");
+        // Scoring the first of several outputs (a feature vector, say) would give a meaningless accuracy without a word.
+        if (model.Graph.Output.Count > 1)
+            throw new AscaiException($"{source}: the model has {model.Graph.Output.Count} outputs ({string.Join(", ", model.Graph.Output.Select(o => $"'{o.Name}'"))}): " +
+                "Ascai compresses classifiers with one output, the class scores; export it returning only those (torch.onnx.export with one output name)");
         long opset = model.OpsetImport.Where(o => o.Domain is "" or "ai.onnx").Select(o => o.Version).DefaultIfEmpty(0).Max();
         if (opset is < 7 or > 21) throw new AscaiException($"{source}: opset {opset} is not supported (7-21; PyTorch exports 11-17)");
         OnnxFusion.Fuse(model.Graph);
         var builder = new Builder(model.Graph, source);
         LayerGraph graph;
-        try { graph = builder.Build(); }
+        try { graph = Named(builder.Build, source); }
         catch { builder.Graph.Dispose(); throw; }
         static string? Batch(ValueInfoProto value) => value.Type?.TensorType?.Shape?.Dim.FirstOrDefault() is { DimParam: { Length: > 0 } name } ? name : null;
         var input = model.Graph.Input.First(i => !model.Graph.Initializer.Any(t => t.Name == i.Name));
@@ -76,7 +80,7 @@ public static class OnnxImporter
     private sealed class Builder(GraphProto onnx, string source)
     {
         public LayerGraph Graph { get; } = new();
-        private readonly Dictionary<string, Tensor> _constants = onnx.Initializer.ToDictionary(t => t.Name, ToTensor);
+        private readonly Dictionary<string, Tensor> _constants = onnx.Initializer.ToDictionary(t => t.Name, t => Named(() => ToTensor(t), source));
         private readonly Dictionary<string, string> _alias = new();   // ONNX tensor name -> graph node name
         private readonly Dictionary<string, Shape> _shapes = new();
         private readonly HashSet<string> _names = [];
@@ -99,6 +103,8 @@ public static class OnnxImporter
             foreach (var node in onnx.Node) Convert(node);
             string output = onnx.Output[0].Name;
             Graph.Output = _alias.TryGetValue(output, out var o) ? o : throw new AscaiException($"{source}: output '{output}' is not computed by the supported ops");
+            if (_shapes[Graph.Output].Rank != 1)
+                throw new AscaiException($"{source}: output '{output}' is {_shapes[Graph.Output]} per image, not a vector of class scores (flatten it before the export)");
             Graph.Validate();
             return Graph;
         }
@@ -203,6 +209,8 @@ public static class OnnxImporter
                     int[] padded = _pads.GetValueOrDefault(node.Input[0], [0, 0]);
                     int groups = (int)Int("group", 1);
                     int[] kernel = [(int)w.shape[2], (int)w.shape[3]], stride = Ints("strides") ?? [1, 1], dilation = Ints("dilations") ?? [1, 1];
+                    if (groups < 1 || stride is not [> 0, > 0] || dilation is not [> 0, > 0] || w.shape.Any(d => d < 1))
+                        throw new AscaiException($"{where}: group {groups}, strides [{string.Join(", ", stride)}], dilations [{string.Join(", ", dilation)}] and weight [{string.Join(", ", w.shape)}] do not make a convolution");
                     var conv = new Conv2dNode
                     {
                         Name = name, Inputs = [X()], InChannels = (int)w.shape[1] * groups, OutChannels = (int)w.shape[0], Kernel = kernel, Stride = stride,
@@ -373,6 +381,8 @@ public static class OnnxImporter
                 {
                     int[] kernel = Ints("kernel_shape") ?? throw new AscaiException($"{where}: kernel_shape is required");
                     int[] stride = Ints("strides") ?? [1, 1];
+                    if (kernel is not [> 0, > 0] || stride is not [> 0, > 0])
+                        throw new AscaiException($"{where}: kernel [{string.Join(", ", kernel)}] and strides [{string.Join(", ", stride)}] do not make a 2-D pool");
                     var pads = Pads(kernel, stride, [1, 1], _shapes[X()]);
                     if (node.OpType == "AveragePool" && pads.Any(p => p > 0) && Int("count_include_pad", 0) == 0)
                         throw new AscaiException($"{where}: padded AveragePool is supported with count_include_pad = 1 only");
@@ -470,10 +480,35 @@ public static class OnnxImporter
         }
     }
 
+    // Runs a step of reading a model: whatever a forged file makes fail below (a size that overflows, a shape TorchSharp
+    // refuses) is one error naming the file, not a stack trace; Ascai's own errors gain the file's name when they lack it.
+    private static T Named<T>(Func<T> read, string source)
+    {
+        try { return read(); }
+        catch (AscaiException e) when (e.GetType() == typeof(AscaiException) && !e.Message.StartsWith(source + ":", StringComparison.Ordinal)) { throw new AscaiException($"{source}: {e.Message}"); }
+        catch (Exception e) when (e is ArgumentException or InvalidOperationException or OverflowException or IndexOutOfRangeException or DivideByZeroException
+                                      or FormatException or KeyNotFoundException or OutOfMemoryException or System.Runtime.InteropServices.ExternalException)
+        {
+            throw new AscaiException($"{source}: a malformed model ({e.Message.Split('\n')[0]})");
+        }
+    }
+
     internal static Tensor ToTensor(TensorProto t)
     {
         long[] dims = [.. t.Dims];
         var type = (TensorProto.Types.DataType)t.DataType;
+        // A forged or damaged file: sizes that cannot be, or fewer (or more) values than the sizes say.
+        if (dims.Any(d => d < 0)) throw new AscaiException($"tensor '{t.Name}': negative size in [{string.Join(", ", dims)}]");
+        double count = dims.Aggregate(1.0, (a, d) => a * d);
+        long given = t.HasRawData && t.RawData.Length > 0
+            ? t.RawData.Length / Math.Max(1, type switch { TensorProto.Types.DataType.Float or TensorProto.Types.DataType.Int32 => 4, _ => 8 })
+            : type switch
+            {
+                TensorProto.Types.DataType.Float => t.FloatData.Count, TensorProto.Types.DataType.Int64 => t.Int64Data.Count,
+                TensorProto.Types.DataType.Int32 => t.Int32Data.Count, TensorProto.Types.DataType.Double => t.DoubleData.Count, _ => -1,
+            };
+        if (given >= 0 && count != given)
+            throw new AscaiException($"tensor '{t.Name}': its sizes [{string.Join(", ", dims)}] make {count:G} values, its data holds {given}");
         if (t.HasRawData && t.RawData.Length > 0)
         {
             var raw = t.RawData.ToByteArray();

@@ -37,24 +37,27 @@ public sealed class ReportDocument(string title)
     /// <summary>GitHub-flavoured Markdown.</summary>
     public string ToMarkdown()
     {
-        var md = new StringBuilder($"# {Title}\n");
+        var md = new StringBuilder($"# {Text(Title)}\n");
         foreach (var block in Blocks)
         {
             md.Append('\n');
             switch (block)
             {
-                case Heading h: md.Append($"{new string('#', h.Level + 1)} {h.Text}\n"); break;
-                case Paragraph p: md.Append(p.Text).Append('\n'); break;
+                case Heading h: md.Append($"{new string('#', h.Level + 1)} {Text(h.Text)}\n"); break;
+                case Paragraph p: md.Append(Text(p.Text)).Append('\n'); break;
                 case Table t:
                     md.Append("| ").AppendJoin(" | ", t.Header.Select(Cell)).Append(" |\n|");
                     md.AppendJoin("|", t.Header.Select((_, i) => t.IsNumeric(i) ? "---:" : "---")).Append("|\n");
                     foreach (var row in t.Rows) md.Append("| ").AppendJoin(" | ", row.Select(Cell)).Append(" |\n");
                     break;
-                case Figure f: md.Append($"![{f.Caption}]({f.File})\n\n*{f.Caption}*\n"); break;
+                case Figure f: md.Append($"![{Text(f.Caption)}]({f.File})\n\n*{Text(f.Caption)}*\n"); break;
             }
         }
         return md.ToString();
-        static string Cell(string s) => s.Replace("|", "\\|");
+        static string Cell(string s) => Text(s).Replace("|", "\\|");
+        // What the report quotes (layer, folder and model names) is text, never markup: a name holding <script> or an
+        // HTML comment must not become one in a viewer that renders HTML inside Markdown.
+        static string Text(string s) => s.Replace("&", "&amp;").Replace("<", "&lt;").Replace(">", "&gt;");
     }
 
     /// <summary>One HTML page with the figures embedded.</summary>

@@ -27,6 +27,7 @@ public sealed record FineTuneOptions
         if (TimeLimit is { } t && t <= TimeSpan.Zero) throw new SettingException(Key(nameof(TimeLimit)), $"must be positive, got {t}");
         if (Candidates is < 1 or > 100) throw new SettingException(Key(nameof(Candidates)), $"must be between 1 and 100, got {Candidates}");
         if (!(Slack >= 0 && Slack <= 100)) throw new SettingException(Key(nameof(Slack)), $"must be in [0, 100] points, got {Slack}");
+        if (!(LearningRate > 0 && double.IsFinite(LearningRate))) throw new SettingException(Key(nameof(LearningRate)), $"must be a positive number, got {LearningRate}");
         Training(0).Validate();
     }
 

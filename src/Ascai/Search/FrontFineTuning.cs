@@ -133,6 +133,35 @@ public sealed class FrontFineTuning(Model model, DatasetSplits data, CandidateEv
     }
 
     /// <summary>
+    /// Under a cost target: <paramref name="record"/> (the most accurate within the cost) fine-tuned and judged where it was
+    /// (the confirmation images when <paramref name="confirmed"/>); returned with its row when it got more accurate there
+    /// than <paramref name="before"/>, else null. Its training diverging leaves it as it was.
+    /// </summary>
+    public (EvaluationRecord Record, LayerGraph Graph)? Improve(EvaluationRecord record, double before, FineTuneOptions options, bool confirmed,
+        List<FineTunedModel> tried, CancellationToken cancel = default)
+    {
+        var progress = new Progress(step => run.Report(new FineTuneProgress(1, 1, record.Index, record.CostIn(run.Space.Cost) / run.BaseCost, step)));
+        LayerGraph graph;
+        double seconds;
+        try { (graph, seconds) = FineTuned(record, options, options.Epochs, options.TimeLimit, cancel, progress: progress); }
+        catch (TrainingDivergedException e)
+        {
+            tried.Add(new FineTunedModel { Index = record.Index, MacsRatio = (double)record.Macs / evaluator.BaseMacs, ValAccuracy = record.ValAccuracy, Failure = e.Problem });
+            return null;
+        }
+        var result = Judge(record, graph, confirmed, cancel);
+        bool better = result.ValAccuracy > before;
+        tried.Add(new FineTunedModel
+        {
+            Index = record.Index, MacsRatio = (double)record.Macs / evaluator.BaseMacs, ValAccuracy = record.ValAccuracy,
+            JudgedOnAccuracy = result.ValAccuracy, Passed = better, Seconds = seconds,
+        });
+        if (better) return (record, graph);
+        graph.Dispose();
+        return null;
+    }
+
+    /// <summary>
     /// The candidates worth fine-tuning, chosen on the search's images alone: the front's members that miss the floor there
     /// by at most <see cref="FineTuneOptions.Slack"/> points and cost less than its cheapest member that meets it (the
     /// cheapest the search alone could return), at most <see cref="FineTuneOptions.Candidates"/> spread over their costs.

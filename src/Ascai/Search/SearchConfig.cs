@@ -76,6 +76,12 @@ public sealed record SearchConfig : IJsonOnDeserializing
     public double? AccThreshold { get; init; }
     /// <summary>Points below the base validation accuracy allowed (default 1).</summary>
     public double? MaxDrop { get; init; }
+    /// <summary>
+    /// The other question: the most accurate model whose cost (in the run's cost metric) is at most this share of the
+    /// original's, e.g. 0.5 (null: the cheapest model within <see cref="MaxDrop"/>, the default question). The same search
+    /// and evaluator, the constraint on cost instead of accuracy; the accuracy stated is then the confirmation images'.
+    /// </summary>
+    public double? TargetCost { get; init; }
     /// <summary>Strategy name.</summary>
     public string Strategy { get; init; } = "ascai";
     /// <summary>Input normalisation given with the model (--mean / --std), or null: the model's own, or the data set's for ONNX.</summary>
@@ -144,6 +150,12 @@ public sealed record SearchConfig : IJsonOnDeserializing
         Normalization?.Validate(Key(nameof(Normalization)));
         if (!(Confirmation >= 0 && Confirmation <= 0.9)) throw new SettingException(Key(nameof(Confirmation)), $"must be a share in [0, 0.9] of the held-out images, got {Confirmation}");
         if (Confidence is { } c && !(c >= 0.5 && c < 1)) throw new SettingException(Key(nameof(Confidence)), $"must be in [0.5, 1), got {c}");
+        if (TargetCost is { } target)
+        {
+            if (!(target > 0 && target < 1)) throw new SettingException(Key(nameof(TargetCost)), $"must be a share of the original's cost in (0, 1), got {target}");
+            if (AccThreshold is not null || MaxDrop is not null)
+                throw new SettingException(Key(nameof(TargetCost)), $"asks for the most accurate model at a cost; {{{Key(AccThreshold is not null ? nameof(AccThreshold) : nameof(MaxDrop))}}} asks for the cheapest at an accuracy: give one");
+        }
         if (Probe is < 0 or > 100) throw new SettingException(Key(nameof(Probe)), $"must be between 0 and 100 candidates, got {Probe}");
         if (Probe == 1) throw new SettingException(Key(nameof(Probe)), "needs at least 2 candidates to rank");
         FineTune?.Validate();

@@ -5,14 +5,15 @@ using Ascai.Evaluation;
 namespace Ascai.Search;
 
 /// <summary>
-/// Progress of a search after each evaluation. <paramref name="Cheapest"/> is the candidate the run would return if it
-/// ended now, before confirmation: the cheapest that meets the floor (<see cref="SearchRun.CheapestFeasible"/>).
+/// Progress of a search after each evaluation. <paramref name="Leading"/> is the candidate the run would return if it
+/// ended now, before confirmation (<see cref="SearchRun.Leading"/>): the cheapest that meets the floor, or under a cost
+/// target (<paramref name="Targeted"/>) the most accurate within it.
 /// </summary>
-public sealed record SearchProgress(int Generation, int Evaluations, int? Budget, EvaluationRecord? Cheapest, double BaseCost,
-    TimeSpan Elapsed, double EvaluationsPerSecond, string Phase, Cost.CostMetric Cost = Ascai.Cost.CostMetric.Macs, string? Backend = null)
+public sealed record SearchProgress(int Generation, int Evaluations, int? Budget, EvaluationRecord? Leading, double BaseCost,
+    TimeSpan Elapsed, double EvaluationsPerSecond, string Phase, Cost.CostMetric Cost = Ascai.Cost.CostMetric.Macs, string? Backend = null, bool Targeted = false)
 {
-    /// <summary>The cheapest feasible candidate's cost relative to the original, in the run's metric, or null.</summary>
-    public double? CheapestCostRatio => Cheapest is { } b ? b.CostIn(Cost) / Math.Max(1, BaseCost) : null;
+    /// <summary>The leading candidate's cost relative to the original, in the run's metric, or null.</summary>
+    public double? LeadingCostRatio => Leading is { } b ? b.CostIn(Cost) / Math.Max(1, BaseCost) : null;
 
     /// <summary>After the search, while a candidate is fine-tuned (<see cref="Phase"/> "fine-tuning"): which, and how far.</summary>
     public FineTuneProgress? FineTuning { get; init; }
@@ -93,6 +94,12 @@ public sealed class SearchRun
     /// earlier): what the run returns when nothing is confirmed or fine-tuned after it (<see cref="FeasibleFront"/>'s first).
     /// </summary>
     public EvaluationRecord? CheapestFeasible { get; private set; }
+
+    /// <summary>
+    /// The candidate the run would return if it ended now, before confirmation: the cheapest feasible, or under a cost
+    /// target (where the score is the accuracy) the fittest feasible, the most accurate within the target.
+    /// </summary>
+    public EvaluationRecord? Leading => Score.TargetCost is null ? CheapestFeasible : BestFeasible;
     /// <summary>Wall-clock time of this process's part of the run.</summary>
     public TimeSpan Elapsed => _clock.Elapsed;
     /// <summary>Why the run stopped, once it has.</summary>
@@ -115,7 +122,7 @@ public sealed class SearchRun
 
     /// <summary>Reports a fine-tuning step after the search through the run's progress.</summary>
     public void Report(FineTuneProgress step) =>
-        _progress?.Report(new SearchProgress(-1, Evaluations, Options.Budget, CheapestFeasible, BaseCost, Elapsed, 0, "fine-tuning", Space.Cost) { FineTuning = step });
+        Show(new SearchProgress(-1, Evaluations, Options.Budget, Leading, BaseCost, Elapsed, 0, "fine-tuning", Space.Cost, null, Score.TargetCost is not null) { FineTuning = step });
 
     /// <summary>Marks the run as stopped for a strategy's own reason (generations done, stagnation).</summary>
     public void Stop(string reason) => StopReason ??= reason;
@@ -169,15 +176,24 @@ public sealed class SearchRun
             }
             asked.Add((key, genome));
         }
-        if (Workers <= 1)
-            foreach (var (genome, key) in pending)
-            {
-                if (ShouldStop) break;
-                var clock = Stopwatch.StartNew();
-                Commit(genome, key, generation, _evaluate(genome, _cancel), clock.Elapsed.TotalSeconds);
-            }
-        else
-            EvaluateInParallel(pending, generation);
+        // The time limit also ends an evaluation in flight (one waiting on remote workers that are gone, say); it is not
+        // recorded. While one is in flight the progress is re-reported every 10 s, so a backend's state shows.
+        using var limit = CancellationTokenSource.CreateLinkedTokenSource(_cancel);
+        if (Options.TimeLimit is { } timeLimit) limit.CancelAfter(timeLimit - Elapsed > TimeSpan.Zero ? timeLimit - Elapsed : TimeSpan.Zero);
+        using var heartbeat = pending.Count > 0 && Status is not null ? new Timer(_ => Heartbeat(), null, HeartbeatPeriod, HeartbeatPeriod) : null;
+        try
+        {
+            if (Workers <= 1)
+                foreach (var (genome, key) in pending)
+                {
+                    if (ShouldStop) break;
+                    var clock = Stopwatch.StartNew();
+                    Commit(genome, key, generation, _evaluate(genome, limit.Token), clock.Elapsed.TotalSeconds);
+                }
+            else
+                EvaluateInParallel(pending, generation, limit.Token);
+        }
+        catch (OperationCanceledException) when (limit.IsCancellationRequested && !_cancel.IsCancellationRequested) { }
         _ = ShouldStop; // records why the run stops when this batch reached a budget (the strategy may not ask again)
         foreach (var (genome, key) in sameAsPending)
             if (_cache.TryGetValue(key, out var first) && !first.Genome.AsSpan().SequenceEqual(genome)) Notify(o => o.Aliased(genome, first, generation));
@@ -195,7 +211,7 @@ public sealed class SearchRun
     /// <see cref="Workers"/> threads claim the pending genomes in order and evaluate them; each result is committed
     /// as soon as every earlier one is, so the journal is always a prefix of the sequential run's.
     /// </summary>
-    private void EvaluateInParallel(List<(double[] Genome, string Key)> pending, int generation)
+    private void EvaluateInParallel(List<(double[] Genome, string Key)> pending, int generation, CancellationToken cancel)
     {
         var done = new (CandidateResult Result, double Seconds)?[pending.Count];
         int claimed = -1, committed = 0;
@@ -203,12 +219,12 @@ public sealed class SearchRun
         bool stop = false;
         void Work()
         {
-            while (!Volatile.Read(ref stop) && !_cancel.IsCancellationRequested && !(Options.TimeLimit is { } t && Elapsed >= t))
+            while (!Volatile.Read(ref stop) && !cancel.IsCancellationRequested)
             {
                 int i = Interlocked.Increment(ref claimed);
                 if (i >= pending.Count) return;
                 var clock = Stopwatch.StartNew();
-                try { done[i] = (_evaluate(pending[i].Genome, _cancel), clock.Elapsed.TotalSeconds); }
+                try { done[i] = (_evaluate(pending[i].Genome, cancel), clock.Elapsed.TotalSeconds); }
                 catch { Volatile.Write(ref stop, true); throw; }
                 lock (commit)
                     for (; committed < pending.Count && done[committed] is { } d; committed++)
@@ -242,7 +258,7 @@ public sealed class SearchRun
             Bops = result.Bops is { } bops && bops != result.Macs ? bops : null, // float32 candidates: BOPs = MACs, not written
             Latency = result.Latency,
             // A failed candidate computed no accuracy: it scores as the worst possible one and never meets the floor.
-            Score = Score.Score(saving, accuracy, judged), Feasible = Floor.Meets(result),
+            Score = Score.Score(saving, accuracy, judged), Feasible = Floor.Meets(result) && Score.WithinTarget(saving),
             Seed = Options.Seed, Seconds = seconds, Failure = result.Failure, Worse = result.Worse, Better = result.Better,
             Judged = Floor.Confidence is null || failed ? null : judged, RejectedAfter = result.RejectedAfter,
         };
@@ -261,7 +277,28 @@ public sealed class SearchRun
         }
         if (record.Feasible && Cheaper(record, CheapestFeasible)) CheapestFeasible = record;
         double rate = Evaluations / Math.Max(Elapsed.TotalSeconds, 1e-9);
-        _progress?.Report(new SearchProgress(record.Generation, Evaluations, Options.Budget, CheapestFeasible, BaseCost, Elapsed, rate, Phase, Space.Cost, Status?.Invoke()));
+        Show(new SearchProgress(record.Generation, Evaluations, Options.Budget, Leading, BaseCost, Elapsed, rate, Phase, Space.Cost, Status?.Invoke(), Score.TargetCost is not null));
+    }
+
+    private static readonly TimeSpan HeartbeatPeriod = TimeSpan.FromSeconds(10);
+    private readonly Lock _shown = new();
+    private SearchProgress? _lastShown;
+
+    private void Show(SearchProgress progress)
+    {
+        lock (_shown)
+        {
+            _lastShown = progress;
+            _progress?.Report(progress);
+        }
+    }
+
+    // The last progress again, with the time and the backend's state of now.
+    private void Heartbeat()
+    {
+        lock (_shown)
+            _progress?.Report((_lastShown ?? new SearchProgress(0, Evaluations, Options.Budget, Leading, BaseCost, Elapsed, 0, Phase, Space.Cost))
+                with { Elapsed = Elapsed, Backend = Status?.Invoke(), Targeted = Score.TargetCost is not null });
     }
 
     // The order of FeasibleFront: cost, then accuracy; the earlier of two equal records stays.

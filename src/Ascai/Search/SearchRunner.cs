@@ -132,6 +132,11 @@ public static class SearchRunner
             throw new SettingException(nameof(Normalization), $"is unknown: {config.Model} records no input normalisation, and a model fed other inputs than it was trained on " +
                 "is compressed on noise. Give the mean and standard deviation its training used: one value for every channel, or one per channel (ImageNet's: 0.485 0.456 0.406 and 0.229 0.224 0.225)");
         var warnings = new List<string>();
+        void Warn(string text) // also from the threads that take remote results
+        {
+            lock (warnings) warnings.Add(text);
+            warn?.Invoke(text);
+        }
         var data = ModelData.Load(model, config.Data, config.Normalization, warnings.Add);
         foreach (string warning in warnings) warn?.Invoke(warning);
         // Confirmation images are set aside before anything looks at the validation images: the search never sees them.
@@ -151,22 +156,28 @@ public static class SearchRunner
             warnings.Add(chance);
             warn?.Invoke(chance);
         }
-        double floor = config.Floor(baseAccuracy);
-        var accuracyFloor = new AccuracyFloor(baseAccuracy, floor, config.Confidence);
-        var plan = PromisePlan.For(data.ValidationIndices.Length, data.ConfirmationIndices.Length, baseAccuracy, baseAccuracy - floor, config.Confidence);
-        foreach (var observer in observers) observer.Planned(plan);
-        if (!plan.Supported)
+        // Under a cost target every candidate meets the (absent) accuracy floor: the cost decides feasibility.
+        bool targeted = config.TargetCost is not null;
+        double floor = targeted ? 0 : config.Floor(baseAccuracy);
+        var accuracyFloor = new AccuracyFloor(baseAccuracy, floor, targeted ? null : config.Confidence);
+        if (!targeted)
         {
-            warnings.Add(plan.Text);
-            warn?.Invoke(plan.Text);
+            var plan = PromisePlan.For(data.ValidationIndices.Length, data.ConfirmationIndices.Length, baseAccuracy, baseAccuracy - floor, config.Confidence);
+            foreach (var observer in observers) observer.Planned(plan);
+            if (!plan.Supported)
+            {
+                warnings.Add(plan.Text);
+                warn?.Invoke(plan.Text);
+            }
         }
-        var rejectBelow = config.EarlyRejection ? accuracyFloor : null;
+        var rejectBelow = config.EarlyRejection && !targeted ? accuracyFloor : null;
         // Remote workers evaluate exactly what the local evaluator would; it still measures the best.
         // Connect first: an unreachable server fails before minutes of local preparation.
-        CandidateEvaluator? local = null; // made below, after the connection; the backend's results are checked against it
-        var remoteEvaluate = backend?.Open(config, model, data, rejectBelow, (genome, result, source) => local!.Check(genome, result, source));
-        using var evaluator = local = config.Evaluation.Evaluator(model, data, space);
-        var score = new ScoreFunction(config.Options.Score, baseAccuracy, floor, PenalizeGains: config.Options.PenalizeGains);
+        WorkerTrust? trust = null; // made below, after the connection, with the evaluator the backend's results are checked against
+        var remoteEvaluate = backend?.Open(config, model, data, rejectBelow, (genome, result, source) => trust!.Believe(genome, result, source, cancel));
+        using var evaluator = config.Evaluation.Evaluator(model, data, space);
+        if (backend is not null) trust = new WorkerTrust(evaluator, backend.VerifyShare, Warn);
+        var score = new ScoreFunction(config.Options.Score, baseAccuracy, floor, PenalizeGains: config.Options.PenalizeGains) { TargetCost = config.TargetCost };
         evaluator.RejectBelow = rejectBelow;
         if (isNew) // only once every check has passed: a refused run leaves no folder behind
         {
@@ -201,6 +212,7 @@ public static class SearchRunner
         if (run.Replaying && !cancel.IsCancellationRequested)
             throw new AscaiException($"{store.PathOf(RunStore.JournalFile)}: the search ended after {run.Evaluations} of the journal's {journal.Existing.Count} evaluations; the journal was made with other settings");
         if (!run.Replaying) folder.Replayed(); // a journal that replayed to its end with nothing new after it
+        if (trust?.Summary() is { } trusted) warnings.Add(trusted);
         return Summarize(config, store, model, data, space, evaluator, run, baseAccuracy, floor, cancel, remote: backend is not null, warnings);
     }
 
@@ -216,7 +228,7 @@ public static class SearchRunner
                 ValAccuracy = baseAccuracy, Macs = evaluator.BaseMacs, Params = evaluator.BaseParams, Bops = evaluator.BaseMacs,
                 Latency = evaluator.Latency?.Original.Many, MeasuredLatency = evaluator.Latency?.Original.Many,
             },
-            AccThreshold = floor, Confidence = config.Confidence, Evaluations = run.Evaluations, WallSeconds = run.Elapsed.TotalSeconds,
+            AccThreshold = floor, Confidence = config.TargetCost is null ? config.Confidence : null, TargetCost = config.TargetCost, Evaluations = run.Evaluations, WallSeconds = run.Elapsed.TotalSeconds,
             Strategy = config.Strategy, Methods = config.Evaluation.Methods, Cost = space.Cost.ToString().ToLowerInvariant(), Seed = config.Options.Seed, StopReason = run.StopReason ?? "done", Genes = space.Genes.Count,
             Engine = remote ? "remote workers" : evaluator.ChosenEngine?.ToString().ToLowerInvariant() ?? "", Workers = run.Workers,
             ParetoFront = run.ParetoFront().Select(r => new double[] { r.Index, r.Macs, r.Params, r.ValAccuracy, r.Bops ?? r.Macs }).ToList(),
@@ -251,7 +263,13 @@ public static class SearchRunner
         LayerGraph? fineTuned = null;
         if (config.FineTune is not null && !tunes)
             warnings.Add($"the data has no training images: no candidate was fine-tuned ({{{SettingException.Of<FineTuneOptions>(nameof(FineTuneOptions.Epochs))}}})");
-        else if (config.FineTune is { } fineTune
+        else if (config.FineTune is { } targetTuning && config.TargetCost is not null && returned is not null)
+        {
+            // The most accurate within the cost, made more accurate: kept when it is, where its accuracy is stated.
+            double before = front.FirstOrDefault(f => f.Index == returned.Index)?.ConfirmationAccuracy ?? returned.ValAccuracy;
+            if (tuning.Improve(returned, before, targetTuning, confirmationFloor is not null, tuned, cancel) is { } improved) (returned, fineTuned) = improved;
+        }
+        else if (config.FineTune is { } fineTune && config.TargetCost is null
                  && tuning.Run(fineTune, confirmationFloor ?? Share(run.Floor, riskShare), confirmationFloor is not null, tuned, cancel) is { } chosen)
         {
             if (returned is null || chosen.Record.CostIn(space.Cost) < returned.CostIn(space.Cost)) (returned, fineTuned) = chosen;
@@ -311,6 +329,12 @@ public static class SearchRunner
     /// </summary>
     private static string NoModel(SearchConfig config, SearchRun run, List<FrontModel> front, List<FineTunedModel> tuned, AccuracyFloor? confirmationFloor, DatasetSplits data)
     {
+        if (config.TargetCost is { } target)
+        {
+            double cheapest = run.Records.Where(r => r.Failure is null).Select(r => r.CostIn(run.Space.Cost) / Math.Max(run.BaseCost, 1e-12)).DefaultIfEmpty(1).Min();
+            return $"no candidate costs at most {100 * target:0.#}% of the original's {run.Space.Cost.Name()}: the cheapest evaluated costs {100 * cheapest:F1}%. " +
+                $"To get one: a larger target ({{{SettingException.Of<SearchConfig>(nameof(SearchConfig.TargetCost))}}}) or a larger budget ({{{SettingException.Of<SearchOptions>(nameof(SearchOptions.Budget))}}})";
+        }
         var floor = confirmationFloor ?? run.Floor;
         string where = confirmationFloor is null ? $"the {data.ValidationIndices.Length} search images" : $"the {data.ConfirmationIndices.Length} confirmation images";
         string bound = floor.Confidence is { } c ? $" (a {100 * c:0.#}% bound on its drop)" : "";
@@ -351,6 +375,16 @@ public static class SearchRunner
     {
         // A candidate that costs what the original does (every layer kept whole) is not a result.
         var feasible = SearchRun.Ladder(run.Records.Where(r => r.Feasible && r.CostIn(run.Space.Cost) < run.BaseCost), run.Space.Cost, LadderRungs);
+        if (config.TargetCost is not null)
+        {
+            // The most accurate within the cost (the ladder's top); its accuracy is stated on images that took no part in choosing it.
+            var best = feasible.LastOrDefault();
+            var rows = FrontConfirmation.Rows(feasible, evaluator.BaseMacs, run.Space.Cost);
+            if (best is null || data.ConfirmationIndices.Length == 0) return (best, rows, null);
+            double baseOnConfirmation = evaluator.BaseConfirmationAccuracy();
+            var confirmed = evaluator.Confirm(best.Genome);
+            return (best, rows.Select(r => r.Index == best.Index ? r with { ConfirmationAccuracy = confirmed.ValAccuracy } : r).ToList(), new AccuracyFloor(baseOnConfirmation, 0));
+        }
         if (data.ConfirmationIndices.Length == 0)
             return (feasible.FirstOrDefault(), FrontConfirmation.Rows(feasible, evaluator.BaseMacs, run.Space.Cost), null);
         double baseConfirmation = evaluator.BaseConfirmationAccuracy();

@@ -23,7 +23,9 @@ public sealed record SearchSummary
     /// held-out images, fine-tuning, a larger drop), with settings named in braces as <see cref="SettingException"/> names them.
     /// </summary>
     public string? NoModel { get; init; }
-    /// <summary>Accuracy floor (percent) on the search's validation images.</summary>
+    /// <summary>The cost target of a run that asked for the most accurate model at a cost (<see cref="SearchConfig.TargetCost"/>), or null.</summary>
+    public double? TargetCost { get; init; }
+    /// <summary>Accuracy floor (percent) on the search's validation images (0 under a cost target).</summary>
     public double AccThreshold { get; init; }
     /// <summary>The floor on the confirmation images (their base accuracy minus the allowed drop), when there are some.</summary>
     public double? ConfirmationThreshold { get; init; }

@@ -67,7 +67,15 @@ public class BadInputTests
         new("search " + M + " --out run1 --stagnation 0", 1, "--stagnation must be at least 1", "run1"),
         new("search " + M + " --out run1 --time-limit 0", 1, "--time-limit '0' is not a duration", "run1"),
         new("search " + M + " --out run1 --time-limit soon", 1, "--time-limit 'soon' is not a duration", "run1"),
-        new("search " + M + " --out run1 --channel-multiple 0", 2, "--channel-multiple must be at least 1", "run1"),
+        new("search " + M + " --out run1 --channel-multiple 0", 2, "--channel-multiple must be between 1 and 256", "run1"),
+        new("search " + M + " --out run1 --channel-multiple 100000", 2, "--channel-multiple must be between 1 and 256", "run1"),
+        new("search " + M + " --out run1 --finetune-epochs -1", 1, "--finetune-epochs must be between 1 and 1000, got -1", "run1"),
+        new("search " + M + " --out run1 --finetune-epochs 0 --finetune-time 5m", 1, "--finetune-time needs fine-tuning", "run1"),
+        new("search " + M + " --out run1 --finetune-lr 0", 1, "--finetune-lr must be a positive number, got 0", "run1"),
+        new("search " + M + " --out run1 --preset fast", 2, "--preset 'fast' is not one of: default, paper", "run1"),
+        new("search " + M + " --out run1 --val-size 2 --confirmation 0.25", 1, "--confirmation 0.25 of the 2 held-out images is 0: it must leave at least one image to confirm on", "run1", Fast: false),
+        new("search --model plain.onnx --out run1", 1, "--mean / --std is unknown: plain.onnx records no input normalisation", "run1", Fast: false),
+        new("worker --nats nats://127.0.0.1:4222 --cache file.txt", 1, "--cache file.txt is a file"),
         new("search " + M + " --out run1 --threads 0", 1, "--threads must be between 1 and 1024, got 0", "run1"),
         new("search " + M + " --out run1 --workers 0", 1, "--workers must be between 1 and 1024, got 0", "run1"),
         new("search " + M + " --out run1 --backend nats", 1, "--backend nats needs --nats URL", "run1"),
@@ -134,6 +142,7 @@ public class BadInputTests
         new("eval " + M + " --dataset folder --data-dir small --crop 28 --val-size 1", 1, "small/train/a/0.png: 20x20 pixels, smaller than the 28x28 crop", Fast: false),
         new("eval " + M + " --dataset folder --data-dir small --val-size 1", 1, "small/train/a/0.png: 20x20 pixels, not the 28x28 the model takes", Fast: false),
         new("eval " + M + " --dataset folder --data-dir pics --crop 32", 1, "--crop 32 does not give the model's 28x28 inputs", Fast: false),
+        new("eval " + M + " --dataset folder --data-dir pics --resize 2000000000", 1, "--resize must be between 1 and 8192 pixels, got 2000000000"),
         new("eval " + M + " --dataset folder --data-dir twelve --val-size 1", 1, "folder has 12 classes but the model has 10 outputs", Fast: false),
         new("eval " + M + " --dataset npy --data-dir pics", 1, "pics: no training arrays (train_images.npy and train_labels.npy, or train.npz)", Fast: false),
         // Resuming.
@@ -247,6 +256,8 @@ public class BadInputTests
     {
         File.Copy(Repository.Model("vgg-small-fashion-mnist.ascai"), Path.Combine(dir, "model.ascai"));
         File.WriteAllText(Path.Combine(dir, "file.txt"), "not a folder\n");
+        // A PyTorch export: it records no input normalisation.
+        File.Copy(Path.Combine(Repository.Root, "tests", "fixtures", "pytorch", "fashion-last-1000.onnx"), Path.Combine(dir, "plain.onnx"));
         File.WriteAllBytes(Path.Combine(dir, "corrupt.ascai"), Enumerable.Range(0, 512).Select(i => (byte)(i * 37)).ToArray());
         string lenet = Path.Combine(dir, "lenet.ascai");
         using (var graph = ModelZoo.Create("lenet5", new Shape(1, 28, 28), 10))

@@ -133,4 +133,25 @@ public class ImageFolderTests
         Assert.True(a.AsSpan().SequenceEqual(b));
         Assert.True(small.CachedBytes <= 50 * 784, $"{small.CachedBytes} bytes cached");
     }
+
+    // A name of bytes that are not UTF-8 (a folder copied from an old Latin-1 machine) is one error naming it.
+    [Fact]
+    public void ANameThatIsNotUtf8IsRefusedUpFront()
+    {
+        using var dir = new TempDirectory();
+        var full = (InMemoryImages)DatasetCatalog.Load("fashion-mnist").Test;
+        ImageFiles.WriteFolder(Path.Combine(dir.Path, "all"), full, Enumerable.Range(0, 20).ToArray(), Classes);
+        // .NET cannot spell such a name (nor remove it); the shell can.
+        void Shell(string command)
+        {
+            using var shell = System.Diagnostics.Process.Start("/bin/sh", ["-c", command, dir.Path])!;
+            shell.WaitForExit();
+            Assert.Equal(0, shell.ExitCode);
+        }
+        Shell("mv \"$0/all/0-tshirt\" \"$0/all/0-t$(printf '\\351')shirt\"");
+        AscaiException error;
+        try { error = Assert.Throws<AscaiException>(() => ImageFolder.Open(Path.Combine(dir.Path, "all"), new ImageTransform(1, null, 28, 28, Crop: false))); }
+        finally { Shell("rm -rf \"$0/all\""); }
+        Assert.EndsWith("0-t?shirt: a name that is not valid UTF-8; rename it", error.Message);
+    }
 }

@@ -39,8 +39,45 @@ public class NpyTests
         var good = File.ReadAllBytes(Repository.Fixture("data/npy/train_images.npy"));
         File.WriteAllBytes(dir.File("cut.npy"), good[..^10]);
         Assert.Contains("truncated", Assert.Throws<AscaiException>(() => NpyReader.Read(dir.File("cut.npy"))).Message);
+        foreach (string forged in new[] { "(-3, 2)", "(4294967296, 4294967296)" })
+        {
+            File.WriteAllBytes(dir.File("forged.npy"), Npy("{'descr': '|u1', 'fortran_order': False, 'shape': " + forged + ", }"));
+            var error = Assert.Throws<AscaiException>(() => NpyReader.Read(dir.File("forged.npy"))).Message;
+            Assert.StartsWith(dir.File("forged.npy") + ":", error);
+        }
         File.Copy(Repository.Fixture("data/npy/train_images.npy"), dir.File("train_images.npy"));
         File.WriteAllBytes(dir.File("train_labels.npy"), File.ReadAllBytes(Repository.Fixture("data/npy/train_labels.npy")));
         Assert.Contains("no test arrays", Assert.Throws<AscaiException>(() => DatasetCatalog.Load(new DataOptions { Dataset = "npy", DataDir = dir.Path })).Message);
+    }
+
+    // A version 1.0 .npy file of this header and no data.
+    private static byte[] Npy(string header)
+    {
+        header = header.PadRight(64 - 10 - 1) + "\n";
+        return [0x93, .. "NUMPY"u8, 1, 0, (byte)header.Length, 0, .. System.Text.Encoding.ASCII.GetBytes(header)];
+    }
+
+    // Float arrays are taken on the 0..1 scale of transforms.ToTensor only: another scale is refused, not fed.
+    private static NpyArray Floats(params float[] values) =>
+        new("x.npy", [values.Length, 1, 1, 1], "<f4", values.SelectMany(BitConverter.GetBytes).ToArray());
+
+    private static NpyArray Labels(int n) => new("y.npy", [n], "|u1", new byte[n]);
+
+    [Fact]
+    public void ImagesOnTheToTensorScaleAreTaken()
+    {
+        var images = NpyImages.Of(Floats(0, 0.5f, 1, 1.0004f), Labels(4), channels: 1);
+        Assert.Equal(4, images.Count);
+    }
+
+    [Theory]
+    [InlineData(new float[] { 0, 17, 254 }, "0..255? divide by 255")]
+    [InlineData(new float[] { -2.1f, 0.3f, 2.6f }, "already normalised?")]
+    [InlineData(new float[] { 0, float.NaN, 1 }, "image 1 holds a non-finite value")]
+    public void ImagesOnAnotherScaleAreRefused(float[] values, string said)
+    {
+        var error = Assert.Throws<AscaiException>(() => NpyImages.Of(Floats(values), Labels(values.Length), channels: 1));
+        Assert.Contains(said, error.Message);
+        Assert.StartsWith("x.npy:", error.Message);
     }
 }

@@ -1,5 +1,3 @@
-using SkiaSharp;
-
 namespace Ascai.Tests.Data;
 
 /// <summary>
@@ -57,21 +55,14 @@ internal static class ShapeImages
         return pixels;
     }
 
+    // Height x width x RGB to the planes ImageFiles writes.
     private static void Save(byte[] rgb, string path)
     {
-        using var bitmap = new SKBitmap(new SKImageInfo(Size, Size, SKColorType.Rgba8888, SKAlphaType.Opaque));
-        var rgba = new byte[Size * Size * 4];
-        for (int i = 0; i < Size * Size; i++)
-        {
-            rgba[4 * i] = rgb[3 * i];
-            rgba[4 * i + 1] = rgb[3 * i + 1];
-            rgba[4 * i + 2] = rgb[3 * i + 2];
-            rgba[4 * i + 3] = 255;
-        }
-        System.Runtime.InteropServices.Marshal.Copy(rgba, 0, bitmap.GetPixels(), rgba.Length);
-        using var data = bitmap.Encode(SKEncodedImageFormat.Png, 100);
-        using var file = File.Create(path);
-        data.SaveTo(file);
+        int plane = Size * Size;
+        var planes = new byte[3 * plane];
+        for (int i = 0; i < plane; i++)
+            for (int c = 0; c < 3; c++) planes[c * plane + i] = rgb[3 * i + c];
+        ImageFiles.WritePng(path, planes, 3, Size, Size);
     }
 
     // x <- (1103515245 x + 12345) mod 2^31, as the Python script's.

@@ -52,6 +52,26 @@ public class DistributedSearchTests
         Assert.Equal("remote workers", remote.Engine);
     }
 
+    // A search whose workers are all gone neither hangs nor goes silent: the progress says it is waiting, and its time
+    // limit ends the evaluation in flight.
+    [Fact]
+    public void WithNoWorkerTheSearchSaysSoAndStopsAtItsTimeLimit()
+    {
+        using var dir = new TempDirectory();
+        using var server = new NatsServer(NatsServer.FreePort(), dir.File("store"));
+        var shown = new System.Collections.Concurrent.ConcurrentQueue<SearchProgress>();
+        var clock = System.Diagnostics.Stopwatch.StartNew();
+        SearchSummary summary;
+        using (var backend = new NatsBackend(new NatsEndpoint(server.Url)))
+            summary = SearchRunner.Start(Config() with { Options = Config().Options with { TimeLimit = TimeSpan.FromSeconds(12) } }, dir.File("run"),
+                new Collect(shown), backend: backend);
+        Assert.InRange(clock.Elapsed.TotalSeconds, 12, 90);
+        Assert.StartsWith("time limit", summary.StopReason);
+        Assert.Equal(0, summary.Evaluations);
+        Assert.Null(summary.Best);
+        Assert.Contains(shown, p => p.Backend is { } status && status.Contains("no worker connected"));
+    }
+
     [Fact]
     public void AnUnreachableServerIsOneClearError()
     {
@@ -59,6 +79,11 @@ public class DistributedSearchTests
         using var dir = new TempDirectory();
         var error = Assert.Throws<AscaiException>(() => SearchRunner.Start(Config(), dir.File("run"), backend: backend));
         Assert.StartsWith("cannot connect to the NATS server at nats://127.0.0.1:", error.Message);
+    }
+
+    private sealed class Collect(System.Collections.Concurrent.ConcurrentQueue<SearchProgress> into) : IProgress<SearchProgress>
+    {
+        public void Report(SearchProgress value) => into.Enqueue(value);
     }
 
     private static IEnumerable<string> Comparable(string journal) => Journal.Read(journal).Select(Comparable);

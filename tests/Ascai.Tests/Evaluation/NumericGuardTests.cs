@@ -61,7 +61,7 @@ public class NumericGuardTests
         Ascai.Tests.Data.IdxFiles.WriteDataset(dir.Path, 120, 20, h: 16, w: 16);
         var data = DatasetCatalog.Load("idx", dir.Path, validationSize: 20);
         using var graph = ModelZoo.Create("lenet5", data.InputShape, 10, seed: 2);
-        var e = Assert.Throws<SettingException>(() => Trainer.Train(graph, data, new TrainOptions { Epochs = 3, BatchSize = 16, LearningRate = 1e30 }));
+        var e = Assert.Throws<TrainingDivergedException>(() => Trainer.Train(graph, data, new TrainOptions { Epochs = 3, BatchSize = 16, LearningRate = 1e30 }));
         Assert.Equal("TrainOptions.LearningRate", e.Setting);
         Assert.Contains("made the training diverge", e.Message);
         Assert.Contains("try a lower one", e.Message);

@@ -106,3 +106,57 @@ public class OnnxImportTests
             TensorAssert.RelativelyClose(graph.Forward(x), loaded.Graph.Forward(x), 1e-6);
     }
 }
+
+/// <summary>A model must say which output is the class scores: one with several is refused, not scored on the first.</summary>
+public class OnnxOutputTests
+{
+    private static Ascai.Onnx.Proto.ModelProto Exported() =>
+        Ascai.Onnx.Proto.ModelProto.Parser.ParseFrom(File.ReadAllBytes(Path.Combine(Repository.Root, "tests", "fixtures", "pytorch", "fashion-last-1000.onnx")));
+
+    [Fact]
+    public void AModelWithTwoOutputsIsRefused()
+    {
+        var proto = Exported();
+        var last = proto.Graph.Node.Last();
+        var features = proto.Graph.Output[0].Clone();
+        features.Name = last.Input[0]; // what the last layer reads: a feature vector
+        proto.Graph.Output.Add(features);
+        var e = Assert.Throws<AscaiException>(() => Ascai.Onnx.OnnxImporter.Import(Google.Protobuf.MessageExtensions.ToByteArray(proto), "two.onnx"));
+        Assert.Contains("2 outputs", e.Message);
+        Assert.Contains("'logits'", e.Message);
+    }
+
+    // A forged or damaged file is one error naming it, whatever is wrong inside.
+    [Theory]
+    [InlineData("stride 0")]
+    [InlineData("group 0")]
+    [InlineData("negative dim")]
+    [InlineData("huge dim")]
+    [InlineData("short weights")]
+    [InlineData("4-D output")]
+    public void AMalformedModelIsOneErrorNamingTheFile(string damage)
+    {
+        var proto = Exported();
+        var conv = proto.Graph.Node.First(n => n.OpType == "Conv");
+        var weight = proto.Graph.Initializer.First(t => t.Name == conv.Input[1]);
+        switch (damage)
+        {
+            case "stride 0": conv.Attribute.First(a => a.Name == "strides").Ints[0] = 0; break;
+            case "group 0":
+                conv.Attribute.Where(a => a.Name == "group").ToList().ForEach(a => conv.Attribute.Remove(a));
+                conv.Attribute.Add(new Ascai.Onnx.Proto.AttributeProto { Name = "group", Type = Ascai.Onnx.Proto.AttributeProto.Types.AttributeType.Int, I = 0 });
+                break;
+            case "negative dim": weight.Dims[0] = -weight.Dims[0]; break;
+            case "huge dim": weight.Dims[0] = 1L << 40; break;
+            case "4-D output": // the first conv's feature map as the output
+                proto.Graph.Output[0].Name = conv.Output[0];
+                break;
+            case "short weights":
+                if (weight.RawData.Length > 0) weight.RawData = Google.Protobuf.ByteString.CopyFrom(weight.RawData.Span[..^8]);
+                else weight.FloatData.RemoveAt(weight.FloatData.Count - 1);
+                break;
+        }
+        var e = Assert.Throws<AscaiException>(() => Ascai.Onnx.OnnxImporter.Import(Google.Protobuf.MessageExtensions.ToByteArray(proto), "damaged.onnx"));
+        Assert.StartsWith("damaged.onnx: ", e.Message);
+    }
+}

