@@ -10,8 +10,8 @@ namespace Ascai.Data;
 /// </summary>
 public static class NpyImages
 {
-    // How far outside 0..1 a float image may reach (rounding of a resize or of a conversion) and still be on that scale.
-    private const float ScaleTolerance = 1e-3f;
+    // The largest float pixel taken: normalised images reach a few units ((1 - 0.1) / 0.2 = 4.5 at most with usual statistics).
+    private const float MaxFloatPixel = 10;
 
     /// <summary>The split <paramref name="split"/> (train, test, val) of the folder, or null when it has none.</summary>
     public static ImageDataset? Load(string dir, string split, int? channels, int numClasses = 0)
@@ -58,7 +58,7 @@ public static class NpyImages
             case "<f4" or "<f8":
                 var floats = new float[(long)n * size];
                 bool single = x.Type == "<f4";
-                float low = 0, high = 0;
+                float high = 0;
                 var d = x.Data.AsSpan();
                 for (int i = 0; i < n; i++)
                     for (int c = 0; c < ch; c++)
@@ -67,13 +67,14 @@ public static class NpyImages
                             int at = Source(i, c, p);
                             float v = single ? BinaryPrimitives.ReadSingleLittleEndian(d[(4 * at)..]) : (float)BinaryPrimitives.ReadDoubleLittleEndian(d[(8 * at)..]);
                             if (!float.IsFinite(v)) throw new AscaiException($"{x.Name}: image {i} holds a non-finite value ({v})");
-                            (low, high) = (Math.Min(low, v), Math.Max(high, v));
+                            high = Math.Max(high, v);
                             floats[i * size + c * plane + p] = v;
                         }
-                // Normalisation is the tool's to apply: images on another scale would be fed to the model wrongly, without a word.
-                if (low < -ScaleTolerance || high > 1 + ScaleTolerance)
-                    throw new AscaiException($"{x.Name}: float images must be on the 0..1 scale of transforms.ToTensor, found values in [{low:G4}, {high:G4}] " +
-                        (high > 2.9 ? "(0..255? divide by 255 or save them as uint8)" : "(already normalised? save them before Normalize; Ascai applies --mean / --std)"));
+                // Pixels on the 0..255 scale read as 0..1 would feed the model noise without a word. Normalised arrays
+                // (given with --mean 0 --std 1) reach a few units at most; 0..255 ones reach far beyond.
+                if (high > MaxFloatPixel)
+                    throw new AscaiException($"{x.Name}: float images must be on the 0..1 scale of transforms.ToTensor (or normalised), found values up to {high:G4}: " +
+                        "on the 0..255 scale? divide them by 255 or save them as uint8");
                 return new FloatImages(x.Name, floats, intLabels, ch, h, w, classes, y.Name);
             default:
                 throw new AscaiException($"{x.Name}: images must be uint8 or float32 / float64, not {x.Type}");

@@ -57,7 +57,7 @@ public class NpyTests
         return [0x93, .. "NUMPY"u8, 1, 0, (byte)header.Length, 0, .. System.Text.Encoding.ASCII.GetBytes(header)];
     }
 
-    // Float arrays are taken on the 0..1 scale of transforms.ToTensor only: another scale is refused, not fed.
+    // Float arrays are taken on the 0..1 scale of transforms.ToTensor, or normalised: 0..255 is refused, not fed.
     private static NpyArray Floats(params float[] values) =>
         new("x.npy", [values.Length, 1, 1, 1], "<f4", values.SelectMany(BitConverter.GetBytes).ToArray());
 
@@ -66,13 +66,12 @@ public class NpyTests
     [Fact]
     public void ImagesOnTheToTensorScaleAreTaken()
     {
-        var images = NpyImages.Of(Floats(0, 0.5f, 1, 1.0004f), Labels(4), channels: 1);
-        Assert.Equal(4, images.Count);
+        Assert.Equal(4, NpyImages.Of(Floats(0, 0.5f, 1, 1.0004f), Labels(4), channels: 1).Count);
+        Assert.Equal(3, NpyImages.Of(Floats(-2.1f, 0.3f, 2.6f), Labels(3), channels: 1).Count); // normalised, for --mean 0 --std 1
     }
 
     [Theory]
-    [InlineData(new float[] { 0, 17, 254 }, "0..255? divide by 255")]
-    [InlineData(new float[] { -2.1f, 0.3f, 2.6f }, "already normalised?")]
+    [InlineData(new float[] { 0, 17, 254 }, "on the 0..255 scale? divide them by 255")]
     [InlineData(new float[] { 0, float.NaN, 1 }, "image 1 holds a non-finite value")]
     public void ImagesOnAnotherScaleAreRefused(float[] values, string said)
     {
