@@ -86,7 +86,7 @@ internal static class SearchCommand
         var timeLimit = new Option<string?>("--time-limit") { Description = "wall-clock budget, e.g. 90s, 10m, 1h" }.Gives(Options(nameof(SearchOptions.TimeLimit)));
         var stagnation = new Option<int?>("--stagnation") { Description = "stop after this many generations without improvement" }.Gives(Options(nameof(SearchOptions.Stagnation)));
         var polish = new Option<int>("--polish") { Description = "evaluations for a compass-search polish of the best individual once the strategy is done (any strategy; 0 = none, the paper's)" }.Gives(Options(nameof(SearchOptions.Polish)));
-        var strategy = new Option<string>("--strategy") { Description = "ascai, uniform, random or ddpg (AMC's reinforcement-learning agent)", DefaultValueFactory = _ => "ascai" }.Gives(Config(nameof(SearchConfig.Strategy)));
+        var strategy = new Option<string>("--strategy") { Description = "ascai, uniform (one ratio for every layer), global (one threshold over normalised channel importance, Torch-Pruning's global ranking; ps only), random or ddpg (AMC's reinforcement-learning agent)", DefaultValueFactory = _ => "ascai" }.Gives(Config(nameof(SearchConfig.Strategy)));
         var ddpgWarmup = new Option<int?>("--ddpg-warmup") { Description = "ddpg: episodes of random actions before the agent learns (default: an eighth of the budget, at most 100, AMC's 100 of 800)" }
             .Gives(SettingException.Of<DdpgOptions>(nameof(DdpgOptions.Warmup)));
         var ddpgReward = new Option<DdpgReward>("--ddpg-reward") { Description = "ddpg: flops (AMC's -error x log(MACs)) or score (ASCAI's score, penalised below the floor)", DefaultValueFactory = _ => new DdpgOptions().Reward };

@@ -115,6 +115,15 @@ public sealed class CandidateEvaluator : IDisposable
     /// <summary>The factorisation cache the decompositions use (null when disabled).</summary>
     public FactorCache? Factors => _context.Factors;
 
+    /// <summary>The importance score of each channel by channel group, as channel pruning ranks them (measured once per model).</summary>
+    public IReadOnlyDictionary<string, float[]> ChannelImportance()
+    {
+        using var scope = NewDisposeScope();
+        using var masked = _model.Graph.Clone();
+        Ascai.Compression.MaskPlacement.EnsureAll(masked);
+        return _context.ImportanceOf(masked);
+    }
+
     /// <summary>
     /// Prices candidates in predicted latency (their <see cref="CandidateResult.Latency"/>); needed when the space's cost is
     /// latency. Set before the first evaluation.

@@ -159,6 +159,8 @@ public sealed record SearchConfig : IJsonOnDeserializing
         if (Probe is < 0 or > 100) throw new SettingException(Key(nameof(Probe)), $"must be between 0 and 100 candidates, got {Probe}");
         if (Probe == 1) throw new SettingException(Key(nameof(Probe)), "needs at least 2 candidates to rank");
         FineTune?.Validate();
+        if (Strategy.Equals("global", StringComparison.OrdinalIgnoreCase) && !Evaluation.Methods.Equals("ps", StringComparison.OrdinalIgnoreCase))
+            throw new SettingException(Key(nameof(Strategy)), $"global ranks channels: it prunes with ps only, not {Evaluation.Methods} ({{{SettingException.Of<EvaluationSpec>(nameof(EvaluationSpec.Methods))}}})");
         if (Strategy.Equals("ascai", StringComparison.OrdinalIgnoreCase) && Options.Budget is { } budget && Options.Population > budget)
             throw new SettingException(SettingException.Of<SearchOptions>(nameof(SearchOptions.Population)),
                 $"({Options.Population}) exceeds {{{SettingException.Of<SearchOptions>(nameof(SearchOptions.Budget))}}} ({budget}): not even the initial population could be evaluated");

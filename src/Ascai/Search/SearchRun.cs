@@ -142,6 +142,12 @@ public sealed class SearchRun
     /// <summary>Whether journal records remain that the strategy has not asked for again yet.</summary>
     public bool Replaying => _replayed < (_journal?.Existing.Count ?? 0);
 
+    /// <summary>
+    /// The importance score of each channel by channel group (a ps gene's layer), as channel pruning ranks them, for a
+    /// strategy that ranks channels itself (<see cref="Strategies.GlobalRankingStrategy"/>); null when the run has none.
+    /// </summary>
+    public Func<IReadOnlyDictionary<string, float[]>>? ChannelImportance { get; init; }
+
     /// <summary>A line on where candidates are evaluated (remote workers), shown with the progress; null for none.</summary>
     public Func<string?>? Status { get; init; }
 

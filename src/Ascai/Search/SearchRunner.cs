@@ -200,6 +200,7 @@ public static class SearchRunner
         {
             Observers = [folder, .. observers],
             Workers = backend?.Concurrency ?? workers, Status = backend is null ? null : () => backend.Status,
+            ChannelImportance = evaluator.ChannelImportance,
         };
         try
         {

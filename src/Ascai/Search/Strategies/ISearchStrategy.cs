@@ -25,6 +25,7 @@ public static class SearchStrategies
     {
         ["ascai"] = () => new GeneticStrategy(),
         ["uniform"] = () => new UniformStrategy(),
+        ["global"] = () => new GlobalRankingStrategy(),
         ["random"] = () => new RandomStrategy(),
         ["ddpg"] = () => new DdpgStrategy(),
     };
