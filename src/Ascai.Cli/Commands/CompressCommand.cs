@@ -15,8 +15,12 @@ internal static class CompressCommand
 {
     public static Command Create()
     {
-        var model = new Option<string>("--model") { Description = "model file", Required = true };
-        var settings = new Option<string>("--settings") { Description = "JSON file: {\"layer\": {\"method\": \"ps\", \"ratio\": 0.3}, \"fc1\": {\"method\": \"svd\", \"bin\": 16}, ...}", Required = true };
+        var model = new Option<string?>("--model") { Description = "model file" };
+        var settings = new Option<string>("--settings") { Description = "JSON file: {\"layer\": {\"method\": \"ps\", \"ratio\": 0.3}, \"fc1\": {\"method\": \"svd\", \"bin\": 16}, ...}", };
+        var run = new Option<string?>("--run")
+        {
+            Description = "instead of --model and --settings: build the model a search run returned again, as its search built it (its images for the ranking and the fill)",
+        };
         var output = CommonOptions.Output("model file to write");
         var compact = new Option<bool>("--compact") { Description = "physically remove masked channels" };
         var importance = new Option<ImportanceCriterion>("--importance") { Description = "channel ranking for ps: taylor (needs the data set) or l1", DefaultValueFactory = _ => ImportanceCriterion.Taylor };
@@ -31,13 +35,26 @@ internal static class CompressCommand
         var std = CommonOptions.Std();
         var command = new Command("compress", "apply an explicit per-layer compression setting")
         {
-            model, settings, output, compact, importance, fill, multiple, hooi, evaluate, threads, mean, std,
+            model, settings, run, output, compact, importance, fill, multiple, hooi, evaluate, threads, mean, std,
         };
         foreach (var option in data.All) command.Add(option);
         command.SetAction((parse, cancel) =>
         {
             string outPath = parse.GetValue(output)!;
             OutputPath.CheckFile(outPath, "path");
+            if (parse.GetValue(run) is { } runDir)
+            {
+                Option[] own = [model, settings, importance, fill, multiple, hooi, evaluate, mean, std, .. data.All];
+                if (own.FirstOrDefault(o => CommonOptions.Given(parse, o)) is { } other)
+                    throw new AscaiException($"{other.Name} cannot be given with --run, which takes the run's own");
+                CommonOptions.ApplyThreads(parse.GetValue(threads));
+                using var rebuilt = Ascai.Search.SearchRunner.Rebuild(runDir, compact: parse.GetValue(compact));
+                ModelFile.Save(rebuilt, outPath);
+                Console.WriteLine($"wrote {outPath}");
+                return Task.FromResult(0);
+            }
+            if (parse.GetValue(model) is null || parse.GetValue(settings) is null)
+                throw new AscaiException("give --model and --settings, or --run (a search's folder)");
             if (parse.GetValue(hooi) is < 0 or > 1000) throw new AscaiException($"--hooi must be between 0 and 1000, got {parse.GetValue(hooi)}");
             var normalization = CommonOptions.Normalization(parse, mean, std);
             var dataOptions = data.Read(parse);

@@ -86,7 +86,7 @@ internal static class SearchCommand
         var timeLimit = new Option<string?>("--time-limit") { Description = "wall-clock budget, e.g. 90s, 10m, 1h" }.Gives(Options(nameof(SearchOptions.TimeLimit)));
         var stagnation = new Option<int?>("--stagnation") { Description = "stop after this many generations without improvement" }.Gives(Options(nameof(SearchOptions.Stagnation)));
         var polish = new Option<int>("--polish") { Description = "evaluations for a compass-search polish of the best individual once the strategy is done (any strategy; 0 = none, the paper's)" }.Gives(Options(nameof(SearchOptions.Polish)));
-        var strategy = new Option<string>("--strategy") { Description = "ascai, uniform (one ratio for every layer), global (one threshold over normalised channel importance, Torch-Pruning's global ranking; ps only), random or ddpg (AMC's reinforcement-learning agent)", DefaultValueFactory = _ => "ascai" }.Gives(Config(nameof(SearchConfig.Strategy)));
+        var strategy = new Option<string>("--strategy") { Description = "ascai, uniform (one ratio for every layer), global (one threshold over normalised channel importance, Torch-Pruning's global ranking; ps only), random or ddpg (AMC's reinforcement-learning agent)", DefaultValueFactory = _ => new SearchConfig { Model = "" }.Strategy }.Gives(Config(nameof(SearchConfig.Strategy)));
         var ddpgWarmup = new Option<int?>("--ddpg-warmup") { Description = "ddpg: episodes of random actions before the agent learns (default: an eighth of the budget, at most 100, AMC's 100 of 800)" }
             .Gives(SettingException.Of<DdpgOptions>(nameof(DdpgOptions.Warmup)));
         var ddpgReward = new Option<DdpgReward>("--ddpg-reward") { Description = "ddpg: flops (AMC's -error x log(MACs)) or score (ASCAI's score, penalised below the floor)", DefaultValueFactory = _ => new DdpgOptions().Reward };
@@ -123,7 +123,7 @@ internal static class SearchCommand
         backend.AcceptOnlyFromAmong("local", "nats");
         var nats = new Option<string?>("--nats") { Description = "NATS server URL for --backend nats, e.g. nats://10.0.0.5:4222" }.Gives(SettingException.Of<Ascai.Distributed.NatsEndpoint>(nameof(Ascai.Distributed.NatsEndpoint.Url)));
         var natsToken = CommonOptions.NatsToken();
-        var inFlight = new Option<int>("--in-flight") { Description = "with --backend nats: candidates queued for the workers at once", DefaultValueFactory = _ => 64 };
+        var inFlight = new Option<int>("--in-flight") { Description = "with --backend nats: candidates queued for the workers at once", DefaultValueFactory = _ => Ascai.Distributed.NatsBackend.DefaultInFlight };
         var verifyWorkers = new Option<double>("--verify-workers")
         {
             Description = "with --backend nats: the share of worker results evaluated again on this machine; a worker that disagrees is no longer believed (every result is checked for consistency regardless)",

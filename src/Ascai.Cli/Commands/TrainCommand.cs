@@ -64,7 +64,7 @@ internal sealed record TrainingOptions(Option<int> Epochs, Option<int> BatchSize
     public static TrainingOptions Create(int epochs, double learningRate) => new(
         new Option<int>("--epochs") { Description = "training epochs", DefaultValueFactory = _ => epochs }
             .Gives(SettingException.Of<TrainOptions>(nameof(TrainOptions.Epochs))),
-        new Option<int>("--batch-size") { Description = "images per step", DefaultValueFactory = _ => 128 }
+        new Option<int>("--batch-size") { Description = "images per step", DefaultValueFactory = _ => new TrainOptions().BatchSize }
             .Gives(SettingException.Of<TrainOptions>(nameof(TrainOptions.BatchSize))),
         new Option<double>("--lr") { Description = "peak learning rate (cosine schedule)", DefaultValueFactory = _ => learningRate }
             .Gives(SettingException.Of<TrainOptions>(nameof(TrainOptions.LearningRate))));

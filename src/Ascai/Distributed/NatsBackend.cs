@@ -17,8 +17,11 @@ namespace Ascai.Distributed;
 /// first result of each candidate back to the waiting search thread. Results stay in the result stream, so a
 /// resumed search collects the results of tasks its previous life published instead of evaluating them again.
 /// </summary>
-public sealed class NatsBackend(NatsEndpoint endpoint, int inFlight = 64, double verifyShare = 0) : IEvaluationBackend
+public sealed class NatsBackend(NatsEndpoint endpoint, int inFlight = NatsBackend.DefaultInFlight, double verifyShare = 0) : IEvaluationBackend
 {
+    /// <summary>Candidates queued for the workers at once unless told otherwise.</summary>
+    public const int DefaultInFlight = 64;
+
     private readonly CancellationTokenSource _stop = new();
     private readonly ConcurrentDictionary<string, TaskCompletionSource<EvaluationOutcome>> _waiting = new();
     private readonly ConcurrentDictionary<string, EvaluationOutcome> _arrived = new();
@@ -132,24 +135,49 @@ public sealed class NatsBackend(NatsEndpoint endpoint, int inFlight = 64, double
         string key = EvaluationRecord.Key(genome);
         var waiter = _waiting.GetOrAdd(key, _ => new TaskCompletionSource<EvaluationOutcome>(TaskCreationOptions.RunContinuationsAsynchronously));
         if (_arrived.TryGetValue(key, out var known)) waiter.TrySetResult(known);
-        else
+        else Publish(key, genome, 0, cancel);
+        // A task can be lost to a search killed mid-flight (held by no worker, yet a duplicate of its previous life's
+        // message id, so not queued again): while every live worker is idle and the result has not come, it is published
+        // again under a new id. A second evaluation of a candidate is harmless: its first result is the one taken.
+        EvaluationOutcome outcome;
+        for (int attempt = 1; ; attempt++)
         {
-            var task = JsonSerializer.SerializeToUtf8Bytes(new EvaluationTask(_job, key, genome), Json.Options);
-            // The message id lets JetStream drop a republished duplicate (a resumed search) within its window.
-            var ack = _js!.PublishAsync(NatsLayout.TaskSubject(_job), task, opts: new NatsJSPubOpts { MsgId = $"{_job}-{EvaluationJob.KeyId(key)}" }, cancellationToken: cancel)
-                .AsTask().GetAwaiter().GetResult();
-            // A duplicate is the same task published by this search's previous life (a resume within JetStream's window):
-            // it is in the stream already, and its result comes as any other.
-            if (!ack.Duplicate) ack.EnsureSuccess();
-            if (_arrived.TryGetValue(key, out known)) waiter.TrySetResult(known);
+            try
+            {
+                outcome = waiter.Task.WaitAsync(RepublishAfter, cancel).GetAwaiter().GetResult();
+                break;
+            }
+            catch (TimeoutException) when (WorkersIdle()) { Publish(key, genome, attempt, cancel); }
+            catch (TimeoutException) { }
         }
-        var outcome = waiter.Task.WaitAsync(cancel).GetAwaiter().GetResult();
         string worker = $"worker {EvaluationJob.Shown(outcome.Worker)}";
         if (outcome.Build != EvaluationJob.Build)
             throw new AscaiException($"{worker} runs another build of Ascai ({EvaluationJob.Shown(outcome.Build)}, this search {EvaluationJob.Build}): run the same build on every machine");
         if (outcome.Error is not null) throw new AscaiException($"{worker}: {outcome.Error}");
         var result = new CandidateResult(outcome.ValAccuracy, outcome.Macs, outcome.Params, outcome.Failure) { Images = outcome.Images, Worse = outcome.Worse, Better = outcome.Better, RejectedAfter = outcome.RejectedAfter, Bops = outcome.Bops, Latency = outcome.Latency };
         return _believe?.Invoke(genome, result, worker) ?? result;
+    }
+
+    // How long a candidate waits for its result, with every worker idle, before its task is published again.
+    private static readonly TimeSpan RepublishAfter = 2 * NatsLayout.AckWait;
+
+    private void Publish(string key, double[] genome, int attempt, CancellationToken cancel)
+    {
+        var task = JsonSerializer.SerializeToUtf8Bytes(new EvaluationTask(_job, key, genome), Json.Options);
+        // The message id lets JetStream drop a republished duplicate (a resumed search) within its window.
+        string id = $"{_job}-{EvaluationJob.KeyId(key)}" + (attempt > 0 ? $"-{attempt}" : "");
+        var ack = _js!.PublishAsync(NatsLayout.TaskSubject(_job), task, opts: new NatsJSPubOpts { MsgId = id }, cancellationToken: cancel).AsTask().GetAwaiter().GetResult();
+        // A duplicate is the same task published by this search's previous life (a resume within JetStream's window):
+        // it is in the stream already, or was taken; its result comes as any other, or it is published again.
+        if (!ack.Duplicate) ack.EnsureSuccess();
+        if (_arrived.TryGetValue(key, out var known) && _waiting.TryGetValue(key, out var waiter)) waiter.TrySetResult(known);
+    }
+
+    // Live workers, none of them busy: nothing they hold can answer a task still waited for.
+    private bool WorkersIdle()
+    {
+        var live = _workers.Values.Where(w => DateTime.UtcNow - w.Seen < TimeSpan.FromSeconds(10)).ToList();
+        return live.Count > 0 && live.All(w => w.Beat.Busy == 0);
     }
 
     /// <summary>Stops collecting and closes the connection; tasks still queued stay for a resumed search.</summary>

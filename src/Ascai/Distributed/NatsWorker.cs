@@ -93,9 +93,12 @@ public sealed class NatsWorker(NatsEndpoint endpoint, int slots, string cacheDir
                     Interlocked.Decrement(ref _busy);
                     return;
                 }
-                catch (AscaiException e)
+                catch (Exception e) when (e is not OperationCanceledException)
                 {
-                    outcome = new EvaluationOutcome(task.Job, task.Key, 0, 0, 0, name, 0, e.Message) { Build = EvaluationJob.Build };
+                    // Whatever failed (a job's blobs, a model that does not build), the worker lives on and says what:
+                    // a slot that died here would leave its tasks to time out, and the search waiting.
+                    string error = e is AscaiException ? e.Message : $"{e.GetType().Name}: {e.Message.Split('\n')[0]}";
+                    outcome = new EvaluationOutcome(task.Job, task.Key, 0, 0, 0, name, 0, error) { Build = EvaluationJob.Build };
                     _evaluators.TryRemove(task.Job, out _);
                 }
                 held.StopProgress();

@@ -104,6 +104,46 @@ public static class SearchRunner
         return count;
     }
 
+    // The images of a run as its search sees them. Confirmation images are set aside before anything looks at the
+    // validation images: the search never sees them.
+    private static DatasetSplits RunData(SearchConfig config, Model model, Action<string>? warn)
+    {
+        var data = ModelData.Load(model, config.Data, config.Normalization, warn);
+        return config.Confirmation > 0 ? data.WithConfirmation(ConfirmationCount(config.Confirmation, data.ValidationIndices.Length), config.Options.Seed) : data;
+    }
+
+    /// <summary>
+    /// The candidate <paramref name="genome"/> of the run in <paramref name="runDir"/> (by default the one it returned)
+    /// built again exactly as its search built it, from what the run recorded: the same images for the channel ranking
+    /// and the fill, so its weights are those of the run's <c>best.ascai</c> (<paramref name="compact"/>: of
+    /// <c>best-compact.ascai</c>). A model the run fine-tuned was made by training, not by its settings: it is refused
+    /// (its file is the run's). So is a folder whose model or images changed since the run (<c>inputs.json</c>).
+    /// The caller disposes the model.
+    /// </summary>
+    public static Model Rebuild(string runDir, double[]? genome = null, bool compact = true)
+    {
+        var store = new RunStore(runDir);
+        var config = ReadConfig(runDir);
+        var returned = store.ReadSummary().Best;
+        if (genome is null)
+        {
+            genome = returned?.Genome ?? throw new AscaiException($"{runDir}: the run returned no model");
+            if (returned.FineTuned)
+                throw new AscaiException($"{runDir}: the returned model was fine-tuned; its weights come from training, not from its settings, and are in {store.PathOf(RunStore.BestCompactFile)}");
+        }
+        using var model = ModelFile.Load(config.Model);
+        var data = RunData(config, model, null);
+        if (store.ReadInputs() is { } recorded && recorded.Difference(RunInputs.Of(config, ModelFile.Hash(config.Model), data.Fingerprint())) is { } changed)
+            throw new AscaiException($"{runDir}: {changed} since the run; its models cannot be rebuilt from these inputs");
+        var space = config.Evaluation.Space(model.Graph);
+        if (genome.Length != space.Genes.Count) throw new AscaiException($"a genome of {genome.Length} genes for the run's {space.Genes.Count}");
+        using var evaluator = config.Evaluation.Evaluator(model, data, space);
+        var graph = evaluator.BuildMasked(space.Clip(genome));
+        if (compact) graph = Compactor.CompactOwned(graph);
+        var record = new CompressionRecord { BaseMacs = evaluator.BaseMacs, BaseParams = evaluator.BaseParams, Settings = space.Decode(genome).ToJson(), Compact = compact };
+        return new Model(graph, model.Info with { Compression = record });
+    }
+
     private static void CheckWorkers(int workers)
     {
         if (workers < 1) throw new SettingException(nameof(workers), $"must be at least 1, got {workers}");
@@ -137,10 +177,8 @@ public static class SearchRunner
             lock (warnings) warnings.Add(text);
             warn?.Invoke(text);
         }
-        var data = ModelData.Load(model, config.Data, config.Normalization, warnings.Add);
+        var data = RunData(config, model, warnings.Add);
         foreach (string warning in warnings) warn?.Invoke(warning);
-        // Confirmation images are set aside before anything looks at the validation images: the search never sees them.
-        if (config.Confirmation > 0) data = data.WithConfirmation(ConfirmationCount(config.Confirmation, data.ValidationIndices.Length), config.Options.Seed);
         // What the run is made from: recorded when it starts, and a resume refuses anything else.
         var inputs = RunInputs.Of(config, ModelFile.Hash(config.Model), data.Fingerprint());
         if (!isNew && store.ReadInputs() is { } recorded && recorded.Difference(inputs) is { } changed)

@@ -38,7 +38,10 @@ internal static class Cli
         if (!process.WaitForExit(timeout ?? TimeSpan.FromMinutes(2)))
         {
             process.Kill(entireProcessTree: true);
-            throw new TimeoutException($"ascai {string.Join(" ", args)} did not finish");
+            process.WaitForExit();
+            // What it was doing when it was stopped: the last lines it printed.
+            string Tail(Task<string> text) => string.Join(" | ", text.Result.Split('\n', StringSplitOptions.RemoveEmptyEntries).TakeLast(4));
+            throw new TimeoutException($"ascai {string.Join(" ", args)} did not finish in {clock.Elapsed.TotalSeconds:F0} s; it printed: {Tail(stdout)} || {Tail(stderr)}");
         }
         return new CliResult(process.ExitCode, stdout.Result, stderr.Result, clock.Elapsed);
     }

@@ -92,4 +92,42 @@ public class RunFolderIntegrityTests
         Assert.Contains("symbolic link", Assert.Throws<AscaiException>(() => SearchRunner.Start(config, linked)).Message);
         Assert.Equal("keep\n", File.ReadAllText(outside));
     }
+
+    // A confirmed run's returned model built again from its folder has best.ascai's weights exactly (the ranking and
+    // the fill on the run's own search images, not on every held-out image as a bare `compress` would use), and
+    // `ascai compress --run` writes it; a changed model file is refused.
+    [Fact]
+    public void TheReturnedModelIsRebuiltBitForBitFromItsRunFolder()
+    {
+        using var dir = new TempDirectory();
+        string model = dir.File("model.ascai");
+        File.Copy(Repository.Model("vgg-small-fashion-mnist.ascai"), model);
+        var config = new SearchConfig
+        {
+            Model = model, Strategy = "uniform", MaxDrop = 2, Data = new Ascai.Data.DataOptions { ValidationSize = 200 }, Confirmation = 0.5, Confidence = null, FineTune = null,
+            Evaluation = new Ascai.Evaluation.EvaluationSpec { Include = ["conv5", "conv6", "fc1"] }, Options = new SearchOptions { Budget = 6 },
+        };
+        string run = dir.File("run");
+        var summary = SearchRunner.Start(config, run);
+        Assert.NotNull(summary.Best);
+        foreach (var (compact, file) in new[] { (false, RunStore.BestFile), (true, RunStore.BestCompactFile) })
+        {
+            using var rebuilt = SearchRunner.Rebuild(run, compact: compact);
+            using var written = ModelFile.Load(Path.Combine(run, file));
+            Assert.Equal(written.Graph.Nodes.Select(n => n.Name), rebuilt.Graph.Nodes.Select(n => n.Name));
+            foreach (var node in written.Graph.Nodes)
+                foreach (var (name, value) in node.AllTensors())
+                    TensorAssert.Close(value, rebuilt.Graph[node.Name].AllTensors().Single(t => t.Name == name).Value, tolerance: 0);
+        }
+        var cli = Ascai.Tests.Cli.Cli.Run(dir.Path, ["compress", "--run", run, "--compact", "--out", dir.File("again.ascai")]);
+        Assert.True(cli.ExitCode == 0, cli.Stderr);
+        Assert.True(File.Exists(dir.File("again.ascai")));
+        // Other weights in the model file: the folder no longer describes it.
+        using (var other = ModelFile.Load(Repository.Model("vgg-small-fashion-mnist.ascai")))
+        {
+            using (TorchSharp.torch.no_grad()) other.Graph["fc2"].Parameters["bias"].add_(1f);
+            ModelFile.Save(other, model);
+        }
+        Assert.Contains("changed", Assert.Throws<AscaiException>(() => SearchRunner.Rebuild(run)).Message);
+    }
 }
