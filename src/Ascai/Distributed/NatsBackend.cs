@@ -52,7 +52,7 @@ public sealed class NatsBackend(NatsEndpoint endpoint, int inFlight = NatsBacken
     {
         get
         {
-            var live = _workers.Values.Where(w => DateTime.UtcNow - w.Seen < TimeSpan.FromSeconds(10)).Select(w => w.Beat).OrderBy(b => b.Worker).ToList();
+            var live = _workers.Values.Where(w => DateTime.UtcNow - w.Seen < LiveWindow).Select(w => w.Beat).OrderBy(b => b.Worker).ToList();
             if (live.Count == 0) return "waiting: no worker connected (start some with `ascai worker`)";
             return $"{live.Count} worker(s), {live.Sum(b => b.Busy)}/{live.Sum(b => b.Slots)} slots busy, {live.Sum(b => b.PerSecond):F2} eval/s: "
                 + string.Join(", ", live.Select(b => $"{b.Worker} {b.PerSecond:F2}/s"));
@@ -158,6 +158,9 @@ public sealed class NatsBackend(NatsEndpoint endpoint, int inFlight = NatsBacken
         return _believe?.Invoke(genome, result, worker) ?? result;
     }
 
+    // A worker is live while its heartbeats (every 2 s) keep coming within this window.
+    private static readonly TimeSpan LiveWindow = TimeSpan.FromSeconds(10);
+
     // How long a candidate waits for its result, with every worker idle, before its task is published again.
     private static readonly TimeSpan RepublishAfter = 2 * NatsLayout.AckWait;
 
@@ -176,7 +179,7 @@ public sealed class NatsBackend(NatsEndpoint endpoint, int inFlight = NatsBacken
     // Live workers, none of them busy: nothing they hold can answer a task still waited for.
     private bool WorkersIdle()
     {
-        var live = _workers.Values.Where(w => DateTime.UtcNow - w.Seen < TimeSpan.FromSeconds(10)).ToList();
+        var live = _workers.Values.Where(w => DateTime.UtcNow - w.Seen < LiveWindow).ToList();
         return live.Count > 0 && live.All(w => w.Beat.Busy == 0);
     }
 

@@ -15,7 +15,8 @@ namespace Ascai.Search;
 public sealed class WorkerTrust(CandidateEvaluator local, double share, Action<string> warn)
 {
     private readonly HashSet<string> _distrusted = [];
-    private readonly Lock _lock = new();
+    private readonly Lock _lock = new();        // the sets and counts
+    private readonly Lock _evaluating = new();  // this machine's evaluations, one at a time (they use its threads)
 
     /// <summary>Results evaluated again here and found to agree.</summary>
     public int Verified { get; private set; }
@@ -25,13 +26,19 @@ public sealed class WorkerTrust(CandidateEvaluator local, double share, Action<s
     /// <summary>The result to record for <paramref name="genome"/>, given <paramref name="result"/> from <paramref name="source"/>.</summary>
     public CandidateResult Believe(double[] genome, CandidateResult result, string source, CancellationToken cancel = default)
     {
-        lock (_lock)
-            if (_distrusted.Contains(source)) return Own(genome, cancel);
+        bool distrusted;
+        lock (_lock) distrusted = _distrusted.Contains(source);
+        if (distrusted) return Own(genome, cancel);
         try { local.Check(genome, result, source); }
         catch (AscaiException e) { return Distrust(source, e.Message, genome, cancel); }
         if (!Sampled(genome)) return result;
-        var own = Own(genome, cancel);
-        if (Disagreement(result, own) is { } why) return Distrust(source, $"{source} disagrees with this machine on a candidate: {why}", genome, cancel, own);
+        CandidateResult own;
+        lock (_evaluating) own = local.Evaluate(genome, cancel);
+        if (Disagreement(result, own) is { } why)
+        {
+            lock (_lock) Replaced++;
+            return Distrust(source, $"{source} disagrees with this machine on a candidate: {why}", genome, cancel, own);
+        }
         lock (_lock) Verified++;
         return result;
     }
@@ -54,11 +61,8 @@ public sealed class WorkerTrust(CandidateEvaluator local, double share, Action<s
 
     private CandidateResult Own(double[] genome, CancellationToken cancel)
     {
-        lock (_lock)
-        {
-            Replaced++;
-            return local.Evaluate(genome, cancel);
-        }
+        lock (_lock) Replaced++;
+        lock (_evaluating) return local.Evaluate(genome, cancel);
     }
 
     // The candidate's share of the key space: a fixed choice of which candidates are verified, whatever their order.
