@@ -37,8 +37,8 @@ internal static class EvalCommand
             using var session = parse.GetValue(engine) == "onnxruntime" ? new Ascai.Onnx.OnnxRuntimeSession(Ascai.Onnx.OnnxExporter.Export(loaded.Graph)) : null;
             Func<TorchSharp.torch.Tensor, TorchSharp.torch.Tensor> forward = session is null ? x => loaded.Graph.Forward(x) : session.Run;
             var result = test
-                ? Evaluator.Evaluate(forward, splits.Test, splits.TestIndices, loaded.Info.Normalization, cancel: cancel)
-                : Evaluator.Evaluate(forward, splits.Validation, splits.ValidationIndices, loaded.Info.Normalization, cancel: cancel);
+                ? Evaluator.Evaluate(forward, splits.Test, splits.TestIndices, loaded.Info.Normalization, Evaluator.BatchSize(loaded.Graph), cancel)
+                : Evaluator.Evaluate(forward, splits.Validation, splits.ValidationIndices, loaded.Info.Normalization, Evaluator.BatchSize(loaded.Graph), cancel);
             result.EnsureFinite("the model");
             Console.WriteLine($"{(session is null ? "" : "ONNX Runtime: ")}{(test ? "test" : "val")} accuracy {result.Accuracy:F2}% ({result.Correct}/{result.Total}), mean loss {result.MeanLoss:F4}");
             return Task.FromResult(0);

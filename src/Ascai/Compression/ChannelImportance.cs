@@ -15,10 +15,11 @@ public static class ChannelImportance
     /// that several masks cover (a group tied through residual sums, a channel concatenated into several layers' inputs)
     /// has one mask value shared by all of them, so its derivative is the sum over them, taken per image. One forward and
     /// backward pass over the images, in eval mode, for all masks at once; the graph must hold every group's masks
-    /// (<see cref="MaskPlacement.EnsureAll"/>).
+    /// (<see cref="MaskPlacement.EnsureAll"/>). The sums are per image, so the batch (by default sized to the
+    /// activations autograd keeps, <see cref="ActivationBudget.Backward"/>) changes nothing but memory.
     /// </summary>
     public static Dictionary<string, float[]> Taylor(LayerGraph graph, ImageDataset data, IReadOnlyList<int> indices,
-        Normalization normalization, int batchSize = 100)
+        Normalization normalization, int? batchSize = null)
     {
         var dependencies = ChannelDependencies.Of(graph);
         var masks = graph.Nodes.OfType<ChannelMaskNode>().ToList();
@@ -31,7 +32,7 @@ public static class ChannelImportance
         foreach (var p in parameters) p.requires_grad = false; // only the probes need gradients
         try
         {
-            foreach (var (images, labels) in new BatchLoader(data, normalization).Batches(indices, batchSize))
+            foreach (var (images, labels) in new BatchLoader(data, normalization).Batches(indices, batchSize ?? ActivationBudget.Backward(graph, 100)))
             {
                 using var scope = NewDisposeScope();
                 long n = images.shape[0];

@@ -42,7 +42,7 @@ public sealed record ChannelMoments(int Channels, int Positions, double[] Values
     /// so one result serves every candidate.
     /// </summary>
     public static Dictionary<string, ChannelMoments> Measure(LayerGraph graph, ImageDataset data, IReadOnlyList<int> indices,
-        Normalization normalization, int batchSize = 250)
+        Normalization normalization, int? batchSize = null)
     {
         var dependencies = ChannelDependencies.Of(graph);
         var wanted = new Dictionary<string, List<(string Key, long[] Channels)>>();
@@ -54,23 +54,30 @@ public sealed record ChannelMoments(int Channels, int Positions, double[] Values
         long samples = 0;
         using (inference_mode())
         {
-            foreach (var (batch, _) in new BatchLoader(data, normalization).Batches(indices, batchSize))
+            foreach (var (batch, _) in new BatchLoader(data, normalization).Batches(indices, batchSize ?? Evaluation.Evaluator.BatchSize(graph)))
             {
                 using var scope = NewDisposeScope();
                 samples += batch.shape[0];
                 graph.Forward(batch, observe: (name, value) =>
                 {
                     if (!wanted.TryGetValue(name, out var groups)) return;
-                    var all = value.to_type(ScalarType.Float64);
-                    long channels = dependencies.MembersOf(name).Length;
-                    foreach (var (key, selected) in groups)
+                    long channels = dependencies.MembersOf(name).Length, n = value.shape[0];
+                    // The float64 copies of one tensor are freed before the next layer's, a few images at a time: kept
+                    // to the batch's end, those of a 224 px network's layers added up to gigabytes.
+                    long step = Math.Max(1, ChunkElements / Math.Max(1, value.numel() / n));
+                    for (long start = 0; start < n; start += step)
                     {
-                        // A flattened input keeps its H*W features per channel together.
-                        var part = all.dim() == 4 ? all.index_select(1, tensor(selected))
-                            : all.view(all.shape[0], channels, -1).index_select(1, tensor(selected)).flatten(1);
-                        var sum = SecondMoments(part, selected.Length);
-                        if (sums.TryGetValue(key, out var total)) total.PlusInPlace(sum);
-                        else sums[key] = sum.DetachFromDisposeScope();
+                        using var inner = NewDisposeScope();
+                        var all = value.narrow(0, start, Math.Min(step, n - start)).to_type(ScalarType.Float64);
+                        foreach (var (key, selected) in groups)
+                        {
+                            // A flattened input keeps its H*W features per channel together.
+                            var part = all.dim() == 4 ? all.index_select(1, tensor(selected))
+                                : all.view(all.shape[0], channels, -1).index_select(1, tensor(selected)).flatten(1);
+                            var sum = SecondMoments(part, selected.Length);
+                            if (sums.TryGetValue(key, out var total)) total.PlusInPlace(sum);
+                            else sums[key] = sum.DetachFromDisposeScope();
+                        }
                     }
                 });
             }
@@ -84,6 +91,9 @@ public sealed record ChannelMoments(int Channels, int Positions, double[] Values
             return new ChannelMoments(sizes[s.Key], (int)t.shape[0], moments.contiguous().data<double>().ToArray());
         });
     }
+
+    // Elements of an observed tensor copied to float64 at once (128 MB).
+    private const long ChunkElements = 16L << 20;
 
     /// <summary>
     /// Sum over the batch of z zᵀ, z = (x, 1): for a 4-D tensor averaged over positions (so that every image weighs

@@ -134,7 +134,7 @@ public static class DatasetCatalog
         var train = ImageFolder.Open(trainDir, transform, null, cache / 2);
         // A folder needs only the splits a command uses: without test/ (ImageNet's layout) there is nothing to report a test accuracy on.
         ImageDataset test = Directory.Exists(testDir) ? ImageFolder.Open(testDir, transform, train.ClassNames, cache / 4)
-            : new InMemoryImages($"{testDir} (absent)", [], Array.Empty<int>(), train.Channels, train.Height, train.Width, train.NumClasses);
+            : Absent(testDir, train);
         var validation = valDir is null ? null : ImageFolder.Open(valDir, transform, train.ClassNames, cache / 4);
         return (train, test, validation, null, train.ClassNames);
     }
@@ -143,7 +143,9 @@ public static class DatasetCatalog
     {
         if (!Directory.Exists(dir)) throw new AscaiException($"{dir}: data directory not found");
         var train = NpyImages.Load(dir, "train", input?.Channels) ?? throw new AscaiException($"{dir}: no training arrays (train_images.npy and train_labels.npy, or train.npz)");
-        var test = NpyImages.Load(dir, "test", input?.Channels, train.NumClasses) ?? throw new AscaiException($"{dir}: no test arrays (test_images.npy and test_labels.npy, or test.npz)");
+        // As for folders, test arrays are needed only by what reports a test accuracy.
+        var test = NpyImages.Load(dir, "test", input?.Channels, train.NumClasses)
+            ?? Absent(Path.Combine(dir, "test_images.npy"), train);
         string? valDir = options.ValidationDir ?? (!options.NamesValidation && options.ValidationSize is null ? dir : null);
         var validation = valDir is null ? null : NpyImages.Load(valDir, "val", input?.Channels, train.NumClasses);
         if (options.ValidationDir is not null && validation is null) throw new AscaiException($"{valDir}: no validation arrays (val_images.npy and val_labels.npy, or val.npz)");
@@ -152,6 +154,10 @@ public static class DatasetCatalog
                 throw new AscaiException($"{other.Name}: labels go up to {other.NumClasses - 1}, the training labels only to {train.NumClasses - 1}");
         return (train, test, validation, null, Enumerable.Range(0, train.NumClasses).Select(i => i.ToString()).ToArray());
     }
+
+    /// <summary>An empty split named after the file or folder it would come from, shaped like <paramref name="like"/>.</summary>
+    private static InMemoryImages Absent(string path, ImageDataset like) =>
+        new($"{path} (absent)", [], Array.Empty<int>(), like.Channels, like.Height, like.Width, like.NumClasses);
 
     private static (ImageDataset Train, ImageDataset Test, Normalization? N, string[] Classes) LoadIdx(string dir, Normalization? normalization, string[] classes)
     {

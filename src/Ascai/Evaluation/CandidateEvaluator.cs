@@ -28,6 +28,7 @@ public sealed class CandidateEvaluator : IDisposable
     private readonly ScoredImages _validation;
     private readonly Lazy<ScoredImages?> _confirmation;
     private readonly int _threads;
+    private readonly int _batchSize;
     private readonly Int8Options _quantization;
     // Normalised once, like the validation batches: every int8 candidate is calibrated on the same images.
     private readonly Lazy<List<Tensor>> _calibration;
@@ -55,11 +56,13 @@ public sealed class CandidateEvaluator : IDisposable
         BaseParams = profile.TotalParams;
         ValidationImages = data.ValidationIndices.Length;
         _threads = get_num_threads();
+        // A candidate is never larger than the model: the model's batch fits every candidate's activations.
+        _batchSize = Evaluator.BatchSize(model.Graph);
         // Every candidate sees the same images: normalise them once, not once per candidate.
-        _validation = new ScoredImages(model, data.Validation, data.ValidationIndices);
-        _confirmation = new(() => data.ConfirmationIndices.Length == 0 ? null : new ScoredImages(model, data.Validation, data.ConfirmationIndices));
+        _validation = new ScoredImages(model, data.Validation, data.ValidationIndices, _batchSize);
+        _confirmation = new(() => data.ConfirmationIndices.Length == 0 ? null : new ScoredImages(model, data.Validation, data.ConfirmationIndices, _batchSize));
         _calibration = new(() => new BatchLoader(data.Train, model.Info.Normalization)
-            .Batches(data.CalibrationIndices.Take(_quantization.CalibrationImages).ToArray(), Evaluator.DefaultBatchSize)
+            .Batches(data.CalibrationIndices.Take(_quantization.CalibrationImages).ToArray(), _batchSize)
             .Select(b => { b.Labels.Dispose(); return b.Images.DetachFromDisposeScope(); }).ToList());
     }
 
@@ -67,15 +70,15 @@ public sealed class CandidateEvaluator : IDisposable
     /// Images scored by every candidate, normalised once, with the base model's result on each, computed on first use
     /// (<see cref="EvaluationResult.PerImage"/>), so that each candidate can be compared with it image by image.
     /// </summary>
-    private sealed class ScoredImages(Model model, ImageDataset images, int[] indices) : IDisposable
+    private sealed class ScoredImages(Model model, ImageDataset images, int[] indices, int batchSize) : IDisposable
     {
-        public List<(Tensor Images, Tensor Labels)> Batches { get; } = new BatchLoader(images, model.Info.Normalization).Batches(indices, Evaluator.DefaultBatchSize)
+        public List<(Tensor Images, Tensor Labels)> Batches { get; } = new BatchLoader(images, model.Info.Normalization).Batches(indices, batchSize)
             .Select(b => (b.Images.DetachFromDisposeScope(), b.Labels.DetachFromDisposeScope())).ToList();
 
         private readonly Lazy<EvaluationResult> _base = new(() =>
         {
             using var scope = NewDisposeScope();
-            return Evaluator.Evaluate(x => model.Graph.Forward(x), new BatchLoader(images, model.Info.Normalization).Batches(indices, Evaluator.DefaultBatchSize), perImage: true)
+            return Evaluator.Evaluate(x => model.Graph.Forward(x), new BatchLoader(images, model.Info.Normalization).Batches(indices, batchSize), perImage: true)
                 .EnsureFinite("the model");
         });
 
@@ -307,7 +310,7 @@ public sealed class CandidateEvaluator : IDisposable
         set_num_threads(_threads);
         var int8Nodes = Int8Quantizer.NodesOf(graph, int8 ?? new HashSet<string>());
         using var session = ChosenEngine == EvaluationEngine.OnnxRuntime || int8Nodes.Count > 0 ? new OnnxRuntimeSession(Onnx(graph, int8Nodes), _threads) : null;
-        return Evaluator.Evaluate(session is null ? x => graph.Forward(x) : session.Run, images, indices, _model.Info.Normalization, cancel: cancel)
+        return Evaluator.Evaluate(session is null ? x => graph.Forward(x) : session.Run, images, indices, _model.Info.Normalization, _batchSize, cancel)
             .EnsureFinite("a compressed model").Accuracy;
     }
 

@@ -24,13 +24,16 @@ public sealed record EvaluationResult(int Correct, int Total, double MeanLoss, b
 /// <summary>Runs a model in inference mode over image batches and scores its predictions.</summary>
 public static class Evaluator
 {
-    /// <summary>Default inference batch: a few hundred images keep both cores busy without large buffers.</summary>
+    /// <summary>Largest inference batch: a few hundred small images keep both cores busy without large buffers.</summary>
     public const int DefaultBatchSize = 250;
+
+    /// <summary>The inference batch for <paramref name="graph"/>: <see cref="DefaultBatchSize"/>, fewer where its activations are large.</summary>
+    public static int BatchSize(LayerGraph graph) => ActivationBudget.Inference(graph, DefaultBatchSize);
 
     /// <summary>Accuracy of <paramref name="graph"/> on the images <paramref name="indices"/> of <paramref name="data"/>.</summary>
     public static EvaluationResult Evaluate(LayerGraph graph, ImageDataset data, IReadOnlyList<int> indices,
-        Normalization normalization, int batchSize = DefaultBatchSize, CancellationToken cancel = default) =>
-        Evaluate(x => graph.Forward(x), data, indices, normalization, batchSize, cancel);
+        Normalization normalization, CancellationToken cancel = default) =>
+        Evaluate(x => graph.Forward(x), data, indices, normalization, BatchSize(graph), cancel);
 
     /// <summary>Accuracy of any forward function (e.g. an ONNX Runtime session) on the images <paramref name="indices"/>.</summary>
     public static EvaluationResult Evaluate(Func<Tensor, Tensor> forward, ImageDataset data, IReadOnlyList<int> indices,

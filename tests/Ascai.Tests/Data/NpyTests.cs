@@ -47,7 +47,17 @@ public class NpyTests
         }
         File.Copy(Repository.Fixture("data/npy/train_images.npy"), dir.File("train_images.npy"));
         File.WriteAllBytes(dir.File("train_labels.npy"), File.ReadAllBytes(Repository.Fixture("data/npy/train_labels.npy")));
-        Assert.Contains("no test arrays", Assert.Throws<AscaiException>(() => DatasetCatalog.Load(new DataOptions { Dataset = "npy", DataDir = dir.Path })).Message);
+    }
+
+    [Fact]
+    public void AFolderNeedsOnlyTheSplitsACommandUses()
+    {
+        using var dir = new TempDirectory();
+        foreach (string file in new[] { "train_images.npy", "train_labels.npy" }) File.Copy(Repository.Fixture("data/npy/" + file), dir.File(file));
+        var data = DatasetCatalog.Load(new DataOptions { Dataset = "npy", DataDir = dir.Path, ValidationRange = "4:6" });
+        Assert.Equal([4, 5], data.ValidationIndices);
+        Assert.Equal(0, data.Test.Count); // nothing to report a test accuracy on, and nothing refused for it
+        Assert.Contains("absent", data.Test.Name);
     }
 
     // A version 1.0 .npy file of this header and no data.
