@@ -13,6 +13,7 @@ using Ascai.Bench;
 //   dotnet run -c Release --project bench/Ascai.Bench -- proxy RUN_DIR [--candidates K] [--bn-images N]
 //   dotnet run -c Release --project bench/Ascai.Bench -- onnx-zoo DIR     (DIR from experiments/onnx-zoo.py)
 //   dotnet run -c Release --project bench/Ascai.Bench -- latency-table [--networks N] [--batch B]
+//   dotnet run -c Release --project bench/Ascai.Bench -- scale DIR [--candidates K] [--images N]   (DIR from experiments/scale.sh)
 //   dotnet run -c Release --project bench/Ascai.Bench -- decoding [--images N] [--width W] [--height H] [--resize R] [--crop C]
 Ascai.Runtime.NativeRuntime.Initialize();
 CultureInfo.DefaultThreadCurrentCulture = CultureInfo.InvariantCulture;
@@ -61,6 +62,12 @@ switch (benchmark)
     case "onnx-zoo":
         OnnxZooBenchmark.Run(args.ElementAtOrDefault(1) ?? throw new ArgumentException("onnx-zoo needs a folder"));
         break;
+    case "scale":
+        ScaleBenchmark.Run(args.ElementAtOrDefault(1) ?? throw new ArgumentException("scale needs a folder"), Option("--candidates", 9), Option("--images", 500));
+        break;
+    case "scale-child": // one model, in a fresh process (its peak memory is its own)
+        ScaleBenchmark.Child(args[1], Option("--candidates", 9), Option("--images", 500));
+        break;
     case "searches":
         SearchTimeBenchmark.Run(args.Skip(1).ToList());
         break;
@@ -68,7 +75,7 @@ switch (benchmark)
         ProxyBenchmark.Run(args.ElementAtOrDefault(1) ?? throw new ArgumentException("proxy needs a run folder"), Option("--candidates", 8), Option("--bn-images", 1000));
         break;
     default:
-        Console.Error.WriteLine($"error: unknown benchmark '{benchmark}' (known: forward, compression, replay, pytorch-loop, workers, nats, memory, decoding, searches, proxy, latency-table, onnx-zoo)");
+        Console.Error.WriteLine($"error: unknown benchmark '{benchmark}' (known: forward, compression, replay, pytorch-loop, workers, nats, memory, decoding, searches, proxy, latency-table, onnx-zoo, scale)");
         return 2;
 }
 return 0;

@@ -34,20 +34,60 @@ public sealed class BatchLoader(ImageDataset data, Normalization normalization)
     /// <summary>One batch of the given images, not augmented.</summary>
     public (Tensor Images, Tensor Labels) Make(IReadOnlyList<int> batch) => Make(batch.ToArray(), null, null);
 
+    /// <summary>
+    /// Batches to keep for many passes: the pixels as the source holds them (bytes, a quarter of the memory of
+    /// normalised floats; floats are normalised here), which <see cref="Normalise"/> turns into exactly what
+    /// <see cref="Batches"/> gives. The tensors belong to the caller's dispose scope.
+    /// </summary>
+    public IEnumerable<(Tensor Pixels, Tensor Labels)> StoredBatches(IReadOnlyList<int> indices, int batchSize)
+    {
+        if (data.HoldsFloats)
+        {
+            foreach (var batch in Batches(indices, batchSize)) yield return batch;
+            yield break;
+        }
+        var order = indices.ToArray();
+        for (int start = 0; start < order.Length; start += batchSize)
+        {
+            var batch = order.AsSpan(start, Math.Min(batchSize, order.Length - start)).ToArray();
+            var raw = new byte[batch.Length * data.ImageSize];
+            data.Read(batch, raw);
+            yield return (tensor(raw, [batch.Length, data.Channels, data.Height, data.Width]), tensor(batch.Select(i => (long)data.Labels[i]).ToArray()));
+        }
+    }
+
+    /// <summary>
+    /// A stored batch (<see cref="StoredBatches"/>) as the model's input, in the caller's dispose scope: bytes normalised by
+    /// the same float operations as <see cref="Batches"/> (p * scale + shift), so the two are equal to the bit; floats, a
+    /// view of themselves.
+    /// </summary>
+    public Tensor Normalise(Tensor pixels)
+    {
+        if (pixels.dtype != ScalarType.Byte) return pixels.alias();
+        var (scale, shift) = Affine(255f);
+        var shape = new long[] { 1, data.Channels, 1, 1 };
+        return pixels.to_type(ScalarType.Float32).mul_(tensor(scale, shape)).add_(tensor(shift, shape));
+    }
+
+    // Pixels p become (p / max - mean) / std = p * scale + shift, max being 255 for bytes and 1 for floats.
+    private (float[] Scale, float[] Shift) Affine(float max)
+    {
+        var scale = new float[data.Channels];
+        var shift = new float[data.Channels];
+        for (int ch = 0; ch < scale.Length; ch++)
+        {
+            scale[ch] = 1f / (max * normalization.Std[ch]);
+            shift[ch] = -normalization.Mean[ch] / normalization.Std[ch];
+        }
+        return (scale, shift);
+    }
+
     private (Tensor Images, Tensor Labels) Make(int[] batch, Random? random, Augmentation? augmentation)
     {
         int c = data.Channels, size = data.ImageSize;
         var values = new float[batch.Length * size];
         var labels = new long[batch.Length];
-        // Pixels p become (p / max - mean) / std = p * scale + shift, max being 255 for bytes and 1 for floats.
-        float max = data.HoldsFloats ? 1f : 255f;
-        var scale = new float[c];
-        var shift = new float[c];
-        for (int ch = 0; ch < c; ch++)
-        {
-            scale[ch] = 1f / (max * normalization.Std[ch]);
-            shift[ch] = -normalization.Mean[ch] / normalization.Std[ch];
-        }
+        var (scale, shift) = Affine(data.HoldsFloats ? 1f : 255f);
         // The augmentation draws come first and in image order, whatever the source, so a seed gives one result.
         var moves = new (int Dy, int Dx, bool Flip)[batch.Length];
         for (int b = 0; b < batch.Length; b++)

@@ -67,26 +67,37 @@ public sealed class CandidateEvaluator : IDisposable
     }
 
     /// <summary>
-    /// Images scored by every candidate, normalised once, with the base model's result on each, computed on first use
+    /// Images scored by every candidate, read once and kept as their source holds them (bytes: a 224 px image takes
+    /// 150 KB, not the 600 of its normalised floats), with the base model's result on each, computed on first use
     /// (<see cref="EvaluationResult.PerImage"/>), so that each candidate can be compared with it image by image.
     /// </summary>
-    private sealed class ScoredImages(Model model, ImageDataset images, int[] indices, int batchSize) : IDisposable
+    private sealed class ScoredImages : IDisposable
     {
-        public List<(Tensor Images, Tensor Labels)> Batches { get; } = new BatchLoader(images, model.Info.Normalization).Batches(indices, batchSize)
-            .Select(b => (b.Images.DetachFromDisposeScope(), b.Labels.DetachFromDisposeScope())).ToList();
+        private readonly BatchLoader _loader;
+        private readonly Lazy<EvaluationResult> _base;
 
-        private readonly Lazy<EvaluationResult> _base = new(() =>
+        public ScoredImages(Model model, ImageDataset images, int[] indices, int batchSize)
         {
-            using var scope = NewDisposeScope();
-            return Evaluator.Evaluate(x => model.Graph.Forward(x), new BatchLoader(images, model.Info.Normalization).Batches(indices, batchSize), perImage: true)
-                .EnsureFinite("the model");
-        });
+            _loader = new BatchLoader(images, model.Info.Normalization);
+            Stored = _loader.StoredBatches(indices, batchSize).Select(b => (b.Pixels.DetachFromDisposeScope(), b.Labels.DetachFromDisposeScope())).ToList();
+            _base = new(() =>
+            {
+                using var scope = NewDisposeScope();
+                return Evaluator.Evaluate(x => model.Graph.Forward(x), Stored.Select(b => (Input(b.Pixels), b.Labels)), perImage: true).EnsureFinite("the model");
+            });
+        }
+
+        /// <summary>The batches as stored; <see cref="Input"/> makes a batch the model's input.</summary>
+        public List<(Tensor Pixels, Tensor Labels)> Stored { get; }
+
+        /// <summary>A stored batch normalised, in the caller's dispose scope (the same floats as a <see cref="BatchLoader"/> batch).</summary>
+        public Tensor Input(Tensor pixels) => _loader.Normalise(pixels);
 
         public EvaluationResult Base => _base.Value;
 
         public void Dispose()
         {
-            foreach (var (x, y) in Batches) { x.Dispose(); y.Dispose(); }
+            foreach (var (x, y) in Stored) { x.Dispose(); y.Dispose(); }
         }
     }
 
@@ -279,11 +290,11 @@ public sealed class CandidateEvaluator : IDisposable
         int n = baseCorrect.Length, seen = 0, correct = 0, worse = 0, better = 0;
         int baseWrongLeft = baseCorrect.Count(c => !c);
         using var _ = inference_mode();
-        foreach (var (x, labels) in images.Batches)
+        foreach (var (pixels, labels) in images.Stored)
         {
             cancel.ThrowIfCancellationRequested();
             using var scope = NewDisposeScope();
-            var logits = forward(x);
+            var logits = forward(images.Input(pixels));
             if (!logits.isfinite().all().item<bool>()) return CandidateResult.Failed(macs, parameters, "NaN or infinite outputs");
             var hits = logits.argmax(1).eq(labels).data<bool>().ToArray();
             foreach (bool hit in hits)
