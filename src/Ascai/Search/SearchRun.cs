@@ -99,7 +99,10 @@ public sealed class SearchRun
     /// The candidate the run would return if it ended now, before confirmation: the cheapest feasible, or under a cost
     /// target (where the score is the accuracy) the fittest feasible, the most accurate within the target.
     /// </summary>
-    public EvaluationRecord? Leading => Score.TargetCost is null ? CheapestFeasible : BestFeasible;
+    public EvaluationRecord? Leading => Targeted ? BestFeasible : CheapestFeasible;
+
+    // Under a cost target the question is the most accurate model at a cost, not the cheapest within a drop.
+    private bool Targeted => Score.TargetCost is not null;
     /// <summary>Wall-clock time of this process's part of the run.</summary>
     public TimeSpan Elapsed => _clock.Elapsed;
     /// <summary>Why the run stopped, once it has.</summary>
@@ -122,7 +125,7 @@ public sealed class SearchRun
 
     /// <summary>Reports a fine-tuning step after the search through the run's progress.</summary>
     public void Report(FineTuneProgress step) =>
-        Show(new SearchProgress(-1, Evaluations, Options.Budget, Leading, BaseCost, Elapsed, 0, "fine-tuning", Space.Cost, null, Score.TargetCost is not null) { FineTuning = step });
+        Show(new SearchProgress(-1, Evaluations, Options.Budget, Leading, BaseCost, Elapsed, 0, "fine-tuning", Space.Cost, null, Targeted) { FineTuning = step });
 
     /// <summary>Marks the run as stopped for a strategy's own reason (generations done, stagnation).</summary>
     public void Stop(string reason) => StopReason ??= reason;
@@ -283,7 +286,7 @@ public sealed class SearchRun
         }
         if (record.Feasible && Cheaper(record, CheapestFeasible)) CheapestFeasible = record;
         double rate = Evaluations / Math.Max(Elapsed.TotalSeconds, 1e-9);
-        Show(new SearchProgress(record.Generation, Evaluations, Options.Budget, Leading, BaseCost, Elapsed, rate, Phase, Space.Cost, Status?.Invoke(), Score.TargetCost is not null));
+        Show(new SearchProgress(record.Generation, Evaluations, Options.Budget, Leading, BaseCost, Elapsed, rate, Phase, Space.Cost, Status?.Invoke(), Targeted));
     }
 
     private static readonly TimeSpan HeartbeatPeriod = TimeSpan.FromSeconds(10);
@@ -304,7 +307,7 @@ public sealed class SearchRun
     {
         lock (_shown)
             _progress?.Report((_lastShown ?? new SearchProgress(0, Evaluations, Options.Budget, Leading, BaseCost, Elapsed, 0, Phase, Space.Cost))
-                with { Elapsed = Elapsed, Backend = Status?.Invoke(), Targeted = Score.TargetCost is not null });
+                with { Elapsed = Elapsed, Backend = Status?.Invoke(), Targeted = Targeted });
     }
 
     // The order of FeasibleFront: cost, then accuracy; the earlier of two equal records stays.

@@ -133,7 +133,7 @@ public static class SearchRunner
         }
         using var model = ModelFile.Load(config.Model);
         var data = RunData(config, model, null);
-        if (store.ReadInputs() is { } recorded && recorded.Difference(RunInputs.Of(config, ModelFile.Hash(config.Model), data.Fingerprint())) is { } changed)
+        if (store.ReadInputs()?.Difference(InputsOf(config, data)) is { } changed)
             throw new AscaiException($"{runDir}: {changed} since the run; its models cannot be rebuilt from these inputs");
         var space = config.Evaluation.Space(model.Graph);
         if (genome.Length != space.Genes.Count) throw new AscaiException($"a genome of {genome.Length} genes for the run's {space.Genes.Count}");
@@ -143,6 +143,9 @@ public static class SearchRunner
         var record = new CompressionRecord { BaseMacs = evaluator.BaseMacs, BaseParams = evaluator.BaseParams, Settings = space.Decode(genome).ToJson(), Compact = compact };
         return new Model(graph, model.Info with { Compression = record });
     }
+
+    /// <summary>What a run of <paramref name="config"/> on <paramref name="data"/> is made from (<c>inputs.json</c>).</summary>
+    private static RunInputs InputsOf(SearchConfig config, DatasetSplits data) => RunInputs.Of(config, ModelFile.Hash(config.Model), data.Fingerprint());
 
     private static void CheckWorkers(int workers)
     {
@@ -180,8 +183,8 @@ public static class SearchRunner
         var data = RunData(config, model, warnings.Add);
         foreach (string warning in warnings) warn?.Invoke(warning);
         // What the run is made from: recorded when it starts, and a resume refuses anything else.
-        var inputs = RunInputs.Of(config, ModelFile.Hash(config.Model), data.Fingerprint());
-        if (!isNew && store.ReadInputs() is { } recorded && recorded.Difference(inputs) is { } changed)
+        var inputs = InputsOf(config, data);
+        if (!isNew && store.ReadInputs()?.Difference(inputs) is { } changed)
             throw new SettingException(nameof(Resume), $"{runDir} cannot be resumed: {changed} since the run started. Start a new run with --out to search these inputs");
         var space = config.Evaluation.Space(model.Graph);
         if (space.Cost == Cost.CostMetric.Latency && backend is not null)

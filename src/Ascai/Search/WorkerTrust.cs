@@ -32,8 +32,7 @@ public sealed class WorkerTrust(CandidateEvaluator local, double share, Action<s
         try { local.Check(genome, result, source); }
         catch (AscaiException e) { return Distrust(source, e.Message, genome, cancel); }
         if (!Sampled(genome)) return result;
-        CandidateResult own;
-        lock (_evaluating) own = local.Evaluate(genome, cancel);
+        var own = Evaluate(genome, cancel);
         if (Disagreement(result, own) is { } why)
         {
             lock (_lock) Replaced++;
@@ -62,6 +61,11 @@ public sealed class WorkerTrust(CandidateEvaluator local, double share, Action<s
     private CandidateResult Own(double[] genome, CancellationToken cancel)
     {
         lock (_lock) Replaced++;
+        return Evaluate(genome, cancel);
+    }
+
+    private CandidateResult Evaluate(double[] genome, CancellationToken cancel)
+    {
         lock (_evaluating) return local.Evaluate(genome, cancel);
     }
 
