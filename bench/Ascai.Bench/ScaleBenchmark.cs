@@ -32,7 +32,14 @@ internal static class ScaleBenchmark
         Console.WriteLine($"{images} held-out images scored per candidate, {candidates} random Ps genomes per model (the first {Trials} try both engines and are not timed), {get_num_threads()} threads; each model in a process of its own");
         Console.WriteLine("| model | GMACs / image | batch | engine | preparation (s) | s / candidate | mean MACs ratio | of the bound | outside the forward pass | peak RSS (GB) | RSS after preparation (GB) | 600 evaluations (h) |");
         Console.WriteLine("|---|---|---|---|---|---|---|---|---|---|---|---|");
-        foreach (string path in Directory.EnumerateFiles(folder, "*.onnx").Order(StringComparer.Ordinal))
+        // By network, then by resolution (NAME-SIZE.onnx).
+        static (string, int) Key(string path)
+        {
+            string name = Path.GetFileNameWithoutExtension(path);
+            int dash = name.LastIndexOf('-');
+            return dash > 0 && int.TryParse(name[(dash + 1)..], out int size) ? (name[..dash], size) : (name, 0);
+        }
+        foreach (string path in Directory.EnumerateFiles(folder, "*.onnx").OrderBy(Key))
         {
             var start = new ProcessStartInfo(Environment.ProcessPath!) { RedirectStandardOutput = true };
             if (Path.GetFileNameWithoutExtension(Environment.ProcessPath) == "dotnet") start.ArgumentList.Add(typeof(ScaleBenchmark).Assembly.Location);

@@ -42,17 +42,23 @@ def images(n, seed):
 
 @torch.no_grad()
 def centre_classifier(x):
-    """Random weights send every image to one class; centring the last linear layer's input on its mean over these
-    images (and scaling it to unit spread) spreads the predictions over the classes, as a trained network's are."""
+    """Random weights send every image to one or two classes (the pooled features of such a network vary along few
+    directions); reading the last linear layer's input along its leading principal directions, each scaled to unit
+    spread over these images, spreads the predictions over the classes, as a trained network's are. (EfficientNet-B0's
+    random squeeze-excitation blocks wash the image out: its features vary by about 1e-8, and its labels say little.)"""
     head = [m for m in model.modules() if isinstance(m, torch.nn.Linear)][-1]
     seen = []
     hook = head.register_forward_pre_hook(lambda m, inputs: seen.append(inputs[0]))
-    model((x.float() / 255 - mean) / std)
+    for i in range(0, len(x), 64):
+        model((x[i:i + 64].float() / 255 - mean) / std)
     hook.remove()
-    features = seen[0]
-    spread = features.std(0).clamp_min(1e-6)
-    head.weight.data = torch.randn_like(head.weight) / spread / features.shape[1] ** 0.5
-    head.bias.data = -head.weight.data @ features.mean(0)
+    features = torch.cat(seen)
+    centre = features.mean(0)
+    _, spread, directions = torch.linalg.svd(features - centre, full_matrices=False)
+    k = min(8, len(spread))
+    whitening = directions[:k] / (spread[:k, None] / len(features) ** 0.5)
+    head.weight.data = torch.randn(head.out_features, k) @ whitening
+    head.bias.data = -head.weight.data @ centre
 
 
 @torch.no_grad()
@@ -61,12 +67,12 @@ def labels(x):
 
 
 os.makedirs(os.path.join(out, f"{arch}-{size}-data"), exist_ok=True)
-centre_classifier(images(128, 0))
-for split, n, seed in (("val", val_images, 1), ("train", train_images, 2)):
-    x = images(n, seed)
+splits = {"val": images(val_images, 1), "train": images(train_images, 2)}
+centre_classifier(torch.cat(list(splits.values())))
+for split, x in splits.items():
     y = labels(x)
     np.save(os.path.join(out, f"{arch}-{size}-data", f"{split}_images.npy"), x.numpy())
     np.save(os.path.join(out, f"{arch}-{size}-data", f"{split}_labels.npy"), y.numpy().astype(np.int64))
-    print(f"{arch} {size}px {split}: {n} images, classes used {torch.bincount(y, minlength=10).tolist()}")
+    print(f"{arch} {size}px {split}: {len(x)} images, classes used {torch.bincount(y, minlength=10).tolist()}")
 torch.onnx.export(model, torch.randn(1, 3, size, size), os.path.join(out, f"{arch}-{size}.onnx"), opset_version=13,
                   input_names=["images"], output_names=["logits"], dynamic_axes={"images": {0: "batch"}, "logits": {0: "batch"}})
