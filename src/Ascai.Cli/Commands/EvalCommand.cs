@@ -33,7 +33,7 @@ internal static class EvalCommand
             using var loaded = ModelFile.Load(parse.GetValue(model)!);
             // The validation split is held out of training: only then do warnings about it matter.
             var splits = ModelData.Load(loaded, dataOptions, normalization, test ? null : CommonOptions.Warn);
-            if (test && splits.TestIndices.Length == 0) throw new AscaiException($"{splits.Test.Name}: the data has no test images (evaluate the held-out ones with --split val)");
+            CheckTest(splits, test);
             using var session = parse.GetValue(engine) == "onnxruntime" ? new Ascai.Onnx.OnnxRuntimeSession(Ascai.Onnx.OnnxExporter.Export(loaded.Graph)) : null;
             Func<TorchSharp.torch.Tensor, TorchSharp.torch.Tensor> forward = session is null ? x => loaded.Graph.Forward(x) : session.Run;
             var result = test
@@ -46,6 +46,11 @@ internal static class EvalCommand
         return command;
     }
 
+    private static void CheckTest(DatasetSplits splits, bool test)
+    {
+        if (test && splits.TestIndices.Length == 0) throw new AscaiException($"{splits.Test.Name}: the data has no test images (evaluate the held-out ones with --split val)");
+    }
+
     // An int8 file is a QDQ graph that only ONNX Runtime runs: its accuracy is what that runtime computes.
     private static int EvaluateInt8(Int8Model int8, string path, bool test, bool torchSharpAsked, DataOptions dataOptions, Ascai.Graph.Normalization? normalization, CancellationToken cancel)
     {
@@ -53,6 +58,7 @@ internal static class EvalCommand
         var info = normalization is null ? int8.Info : int8.Info with { Normalization = normalization };
         var splits = DatasetCatalog.Load(dataOptions, int8.InputShape, int8.Info.Training.FirstOrDefault()?.Seed ?? 0);
         using var session = int8.Session();
+        CheckTest(splits, test);
         var (images, indices) = test ? (splits.Test, splits.TestIndices) : (splits.Validation, splits.ValidationIndices);
         var result = Evaluator.Evaluate(session.Run, images, indices, info.Normalization, cancel: cancel).EnsureFinite("the int8 model");
         Console.WriteLine($"ONNX Runtime int8: {(test ? "test" : "val")} accuracy {result.Accuracy:F2}% ({result.Correct}/{result.Total}), mean loss {result.MeanLoss:F4}");

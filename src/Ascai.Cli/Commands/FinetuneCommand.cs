@@ -42,11 +42,11 @@ internal static class FinetuneCommand
             var splits = ModelData.Load(loaded, ModelData.KeepingHeldOut(loaded, dataOptions), normalization, CommonOptions.Warn);
             var before = Evaluator.Evaluate(loaded.Graph, splits.Validation, splits.ValidationIndices, loaded.Info.Normalization, cancel: cancel).EnsureFinite("the model");
             var results = ProgressDisplay.Train(loaded.Graph, splits with { Normalization = loaded.Info.Normalization }, train, cancel);
-            var test = Evaluator.Evaluate(loaded.Graph, splits.Test, splits.TestIndices, loaded.Info.Normalization, cancel: cancel).EnsureFinite("the fine-tuned model");
-            var record = Trainer.Record("finetune", splits, train, results, test.Accuracy, TrainCommand.CommandLine());
+            double? test = Evaluator.TestAccuracy(loaded.Graph, splits, loaded.Info.Normalization, "the fine-tuned model", cancel);
+            var record = Trainer.Record("finetune", splits, train, results, test, TrainCommand.CommandLine());
             loaded.Info = loaded.Info with { Training = [.. loaded.Info.Training, record] };
             ModelFile.Save(loaded, outPath);
-            AnsiConsole.MarkupLine($"validation {before.Accuracy:F2}% -> {record.ValidationAccuracy:F2}%  test [bold]{test.Accuracy:F2}%[/] -> {Markup.Escape(outPath)}");
+            AnsiConsole.MarkupLine($"validation {before.Accuracy:F2}% -> {record.ValidationAccuracy:F2}%  test [bold]{(test is { } t ? $"{t:F2}%" : "- (no test images)")}[/] -> {Markup.Escape(outPath)}");
             return Task.FromResult(0);
         });
         return command;

@@ -41,6 +41,7 @@ internal static class QuantizeCommand
             using var int8Session = quantized.Session();
             foreach (var (name, images, indices) in new[] { ("validation", splits.Validation, splits.ValidationIndices), ("test", splits.Test, splits.TestIndices) })
             {
+                if (indices.Length == 0) continue; // a folder without test/
                 var before = Evaluator.Evaluate(floatSession.Run, images, indices, loaded.Info.Normalization, cancel: cancel).EnsureFinite("the float model");
                 var after = Evaluator.Evaluate(int8Session.Run, images, indices, loaded.Info.Normalization, cancel: cancel).EnsureFinite("the int8 model");
                 Console.WriteLine($"{name} accuracy in ONNX Runtime: float32 {before.Accuracy:F2}%, int8 {after.Accuracy:F2}% ({after.Accuracy - before.Accuracy:+0.00;-0.00} points)");

@@ -40,15 +40,15 @@ internal static class TrainCommand
             AnsiConsole.MarkupLine($"training [bold]{architecture}[/] on {splits.Name}: {splits.TrainIndices.Length} train / {splits.ValidationIndices.Length} val ({Markup.Escape(splits.Split)}) / {splits.Test.Count} test images, {train.Epochs} epochs");
 
             var results = ProgressDisplay.Train(graph, splits, train, cancel);
-            var test = Evaluator.Evaluate(graph, splits.Test, splits.TestIndices, splits.Normalization, cancel: cancel).EnsureFinite("the trained model");
-            var record = Trainer.Record("train", splits, train, results, test.Accuracy, CommandLine());
+            double? test = Evaluator.TestAccuracy(graph, splits, splits.Normalization, "the trained model", cancel);
+            var record = Trainer.Record("train", splits, train, results, test, CommandLine());
             var info = new ModelInfo
             {
                 Architecture = architecture, NumClasses = splits.Train.NumClasses, Normalization = splits.Normalization,
                 ClassNames = splits.ClassNames, Training = [record],
             };
             ModelFile.Save(new Model(graph, info), outPath);
-            AnsiConsole.MarkupLine($"validation {record.ValidationAccuracy:F2}%  test [bold]{test.Accuracy:F2}%[/]  in {record.Seconds / 60:F1} min -> {Markup.Escape(outPath)}");
+            AnsiConsole.MarkupLine($"validation {record.ValidationAccuracy:F2}%  test [bold]{(test is { } t ? $"{t:F2}%" : "- (no test images)")}[/]  in {record.Seconds / 60:F1} min -> {Markup.Escape(outPath)}");
             return Task.FromResult(0);
         });
         return command;

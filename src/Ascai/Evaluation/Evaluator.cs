@@ -30,6 +30,10 @@ public static class Evaluator
     /// <summary>The inference batch for <paramref name="graph"/>: <see cref="DefaultBatchSize"/>, fewer where its activations are large.</summary>
     public static int BatchSize(LayerGraph graph) => ActivationBudget.Inference(graph, DefaultBatchSize);
 
+    /// <summary>Test accuracy of <paramref name="graph"/>, or null when the data has no test images (a folder without test/).</summary>
+    public static double? TestAccuracy(LayerGraph graph, DatasetSplits data, Normalization normalization, string what, CancellationToken cancel = default) =>
+        data.TestIndices.Length == 0 ? null : Evaluate(graph, data.Test, data.TestIndices, normalization, cancel).EnsureFinite(what).Accuracy;
+
     /// <summary>Accuracy of <paramref name="graph"/> on the images <paramref name="indices"/> of <paramref name="data"/>.</summary>
     public static EvaluationResult Evaluate(LayerGraph graph, ImageDataset data, IReadOnlyList<int> indices,
         Normalization normalization, CancellationToken cancel = default) =>

@@ -61,8 +61,8 @@ public sealed record TrainingRecord
     /// <summary>The folder of held-out images, when validation had a folder of its own (every training-split image was trained on).</summary>
     public string? HeldOutFolder { get; init; }
 
-    /// <summary>Accuracy (percent) on the test split.</summary>
-    public double TestAccuracy { get; init; }
+    /// <summary>Accuracy (percent) on the test split (null: the data had none).</summary>
+    public double? TestAccuracy { get; init; }
     /// <summary>The command line that produced the model.</summary>
     public string Command { get; init; } = "";
     /// <summary>Free-form details: optimiser, schedule, batch size.</summary>

@@ -186,7 +186,7 @@ public static class Trainer
     /// What a model file records of a training (<paramref name="kind"/> "train") or fine-tuning ("finetune") run:
     /// the data, the settings, the time and the accuracies it reached, and the command that ran it.
     /// </summary>
-    public static TrainingRecord Record(string kind, DatasetSplits data, TrainOptions options, IReadOnlyList<EpochResult> results, double testAccuracy, string command) => new()
+    public static TrainingRecord Record(string kind, DatasetSplits data, TrainOptions options, IReadOnlyList<EpochResult> results, double? testAccuracy, string command) => new()
     {
         Dataset = data.Name, Epochs = options.Epochs, Seconds = results.Sum(r => r.Seconds), Seed = options.Seed,
         ValidationAccuracy = results[^1].ValidationAccuracy, ValidationSize = data.ValidationIndices.Length, TestAccuracy = testAccuracy, Command = command,

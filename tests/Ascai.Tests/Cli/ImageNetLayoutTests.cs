@@ -17,5 +17,10 @@ public class ImageNetLayoutTests
         var test = Cli.Run(dir.Path, ["eval", .. data, "--split", "test"]);
         Assert.Equal(1, test.ExitCode);
         Assert.Contains("no test images", Assert.Single(test.ErrorLines));
+        // Training reports no test accuracy rather than failing after the work.
+        var tuned = Cli.Run(dir.Path, ["finetune", .. data, "--epochs", "1", "--out", dir.File("tuned.ascai")]);
+        Assert.True(tuned.ExitCode == 0, tuned.Stderr);
+        Assert.Contains("no test images", tuned.Stdout);
+        Assert.True(File.Exists(dir.File("tuned.ascai")));
     }
 }
