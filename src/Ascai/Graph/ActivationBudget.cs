@@ -12,6 +12,9 @@ public static class ActivationBudget
     /// <summary>Bytes one batch's activations may take.</summary>
     public const long DefaultBytes = 256L << 20;
 
+    /// <summary>Bytes one training step's activations and gradients may take (training wants larger batches than a budget of inference would give).</summary>
+    public const long TrainingBytes = 1L << 30;
+
     /// <summary>
     /// The largest batch up to <paramref name="largest"/> whose forward pass stays within <paramref name="bytes"/>: a node's
     /// input and output are alive at once, and an engine's work buffers (im2col) take about as much again.

@@ -49,7 +49,8 @@ public static class BatchNormFolding
                 graph.Forward(batch, observe: (name, value) =>
                 {
                     if (!sums.TryGetValue(name, out var s)) return;
-                    using var x = value.to_type(ScalarType.Float64);
+                    using var inner = NewDisposeScope(); // each layer's float64 copies freed before the next layer's
+                    var x = value.to_type(ScalarType.Float64);
                     var sum = x.sum([0, 2, 3]).data<double>().ToArray();
                     var squares = x.square().sum([0, 2, 3]).data<double>().ToArray();
                     for (int c = 0; c < sum.Length; c++) { s.Sum[c] += sum[c]; s.Squares[c] += squares[c]; }

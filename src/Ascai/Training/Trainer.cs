@@ -39,7 +39,7 @@ public static class Trainer
         if (!options.UnfoldBatchNorms) return TrainInPlace(graph, data, options, loader, progress, cancel, teacher);
         IReadOnlyList<string> inserted;
         using (NewDisposeScope())
-            inserted = BatchNormFolding.InsertForTraining(graph, loader.Batches(data.TrainIndices.Take(UnfoldImages).ToArray(), options.BatchSize).Select(b => b.Images));
+            inserted = BatchNormFolding.InsertForTraining(graph, loader.Batches(data.TrainIndices.Take(UnfoldImages).ToArray(), ActivationBudget.Inference(graph, options.BatchSize)).Select(b => b.Images));
         try
         {
             return TrainInPlace(graph, data, options, loader, progress, cancel, teacher);
@@ -60,6 +60,8 @@ public static class Trainer
         var shuffle = new Random(options.Seed);
         random.manual_seed(options.Seed);
         int steps = (data.TrainIndices.Length + options.BatchSize - 1) / options.BatchSize;
+        // Large images: a step's batch runs in parts whose gradients add up, so memory stays within the budget.
+        int part = ActivationBudget.Backward(graph, options.BatchSize, ActivationBudget.TrainingBytes);
         long totalSteps = (long)steps * options.Epochs, step = 0;
 
         using var optimizer = optim.SGD(graph.Parameters(), options.LearningRate, options.Momentum,
@@ -83,6 +85,25 @@ public static class Trainer
                 var (images, labels) = batches.Current;
                 SetLearningRate(optimizer, options.LearningRate * 0.5 * (1 + Math.Cos(Math.PI * step++ / totalSteps)));
                 optimizer.zero_grad();
+                if (part < labels.shape[0])
+                {
+                    var (partValue, partHits, finite) = StepInParts(graph, images, labels, part, teacher, options, epoch, s + 1);
+                    s++;
+                    if (!finite && !InPartsOnOneThread(() => StepInParts(graph, images, labels, part, teacher, options, epoch, s).Finite, optimizer))
+                    {
+                        if (++skippedInARow > SkippableSteps)
+                            throw Diverged(options, $"non-finite gradients at epoch {epoch}, steps {s - SkippableSteps} to {s}");
+                        continue;
+                    }
+                    skippedInARow = 0;
+                    optimizer.step();
+                    zeros.Apply();
+                    lossSum += partValue * labels.shape[0];
+                    correct += partHits;
+                    seen += labels.shape[0];
+                    progress?.Report(new TrainProgress(epoch, options.Epochs, s, steps, lossSum / seen, 100.0 * correct / seen, null, clock.Elapsed));
+                    continue;
+                }
                 var logits = graph.Logits(images, training: true);
                 var loss = teacher is null ? nn.functional.cross_entropy(logits, labels) : Distillation(logits, labels, teacher, images, options);
                 // A diverged step turns every weight into NaN from here on: stop before it reaches the weights.
@@ -114,6 +135,49 @@ public static class Trainer
             progress?.Report(new TrainProgress(epoch, options.Epochs, steps, steps, lossSum / seen, 100.0 * correct / seen, validation.Accuracy, clock.Elapsed));
         }
         return results;
+    }
+
+    /// <summary>
+    /// One step's forward and backward over a batch too large for memory, in parts of <paramref name="part"/> images: each
+    /// part's loss weighted by its share of the batch, so the summed gradients are the batch's (batch-norms in training
+    /// mode see each part's statistics). Returns the batch's loss, its correct predictions and whether the gradients are finite.
+    /// </summary>
+    internal static (float Value, long Hits, bool Finite) StepInParts(LayerGraph graph, Tensor images, Tensor labels, int part, LayerGraph? teacher,
+        TrainOptions options, int epoch, int step)
+    {
+        long n = labels.shape[0], hits = 0;
+        double value = 0;
+        for (long start = 0; start < n; start += part)
+        {
+            using var scope = NewDisposeScope(); // a part's activations freed before the next part's
+            long size = Math.Min(part, n - start);
+            var (x, y) = (images.narrow(0, start, size), labels.narrow(0, start, size));
+            var logits = graph.Logits(x, training: true);
+            var loss = teacher is null ? nn.functional.cross_entropy(logits, y) : Distillation(logits, y, teacher, x, options);
+            float partValue = loss.item<float>();
+            if (!float.IsFinite(partValue)) throw Diverged(options, $"loss {partValue} at epoch {epoch}, step {step}");
+            value += partValue * (double)size / n;
+            loss.mul((double)size / n).backward();
+            hits += logits.argmax(1).eq(y).sum().item<long>();
+        }
+        return ((float)value, hits, GradientsFinite(graph));
+    }
+
+    // A step in parts again, on one thread (see SkippableSteps); whether its gradients are finite.
+    private static bool InPartsOnOneThread(Func<bool> step, optim.Optimizer optimizer)
+    {
+        int threads = get_num_threads();
+        if (threads == 1) return false;
+        optimizer.zero_grad();
+        set_num_threads(1);
+        try
+        {
+            return step();
+        }
+        finally
+        {
+            set_num_threads(threads);
+        }
     }
 
     // The one error of a training that diverged, naming the setting to change.

@@ -3,6 +3,7 @@ using Ascai.Evaluation;
 using Ascai.Graph;
 using Ascai.Models;
 using Ascai.Training;
+using static TorchSharp.torch;
 
 namespace Ascai.Tests.Training;
 
@@ -54,5 +55,36 @@ public class TrainerTests
         var data = DatasetCatalog.Load("idx", dir.Path, validationSize: 10);
         using var graph = ModelZoo.Create("lenet5", new Shape(1, 28, 28), 10);
         Assert.Contains("inputs", Assert.Throws<AscaiException>(() => Trainer.Train(graph, data, new TrainOptions { Epochs = 1 })).Message);
+    }
+
+    [Fact]
+    public void AStepInPartsHasTheWholeBatchsGradientsAndLoss()
+    {
+        using var graph = LeNet5.Build(new Shape(1, 28, 28), 10);
+        using var teacher = LeNet5.Build(new Shape(1, 28, 28), 10);
+        using var scope = NewDisposeScope();
+        random.manual_seed(0);
+        var images = randn(32, 1, 28, 28);
+        var labels = randint(0, 10, [32]);
+        var options = new TrainOptions();
+        foreach (var withTeacher in new[] { (LayerGraph?)null, teacher })
+        {
+            var parameters = graph.Parameters().ToList();
+            foreach (var p in parameters) p.grad?.zero_();
+            var logits = graph.Logits(images, training: true);
+            var loss = withTeacher is null ? nn.functional.cross_entropy(logits, labels)
+                : nn.functional.cross_entropy(logits, labels) * (1 - options.DistillWeight)
+                  + nn.functional.kl_div(nn.functional.log_softmax(logits / options.DistillTemperature, 1),
+                      nn.functional.softmax(teacher.Logits(images) / options.DistillTemperature, 1).detach(), log_target: false, reduction: nn.Reduction.Sum)
+                  / 32 * (options.DistillWeight * options.DistillTemperature * options.DistillTemperature);
+            loss.backward();
+            var whole = parameters.Select(p => p.grad!.clone()).ToList();
+            foreach (var p in parameters) p.grad!.zero_();
+            var (value, hits, finite) = Trainer.StepInParts(graph, images, labels, 5, withTeacher, options, 1, 1);
+            Assert.True(finite);
+            Assert.Equal(loss.item<float>(), value, 1e-4);
+            Assert.Equal(logits.argmax(1).eq(labels).sum().item<long>(), hits);
+            for (int i = 0; i < parameters.Count; i++) TensorAssert.Close(whole[i], parameters[i].grad!, 1e-5);
+        }
     }
 }
