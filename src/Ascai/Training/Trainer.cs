@@ -85,34 +85,30 @@ public static class Trainer
                 var (images, labels) = batches.Current;
                 SetLearningRate(optimizer, options.LearningRate * 0.5 * (1 + Math.Cos(Math.PI * step++ / totalSteps)));
                 optimizer.zero_grad();
+                float value;
+                long hits;
+                bool finite;
+                Func<bool> onOneThread; // the step's backward again on one thread (see SkippableSteps): whether its gradients are finite
                 if (part < labels.shape[0])
                 {
-                    var (partValue, partHits, finite) = StepInParts(graph, images, labels, part, teacher, options, epoch, s + 1);
-                    s++;
-                    if (!finite && !InPartsOnOneThread(() => StepInParts(graph, images, labels, part, teacher, options, epoch, s).Finite, optimizer))
-                    {
-                        if (++skippedInARow > SkippableSteps)
-                            throw Diverged(options, $"non-finite gradients at epoch {epoch}, steps {s - SkippableSteps} to {s}");
-                        continue;
-                    }
-                    skippedInARow = 0;
-                    optimizer.step();
-                    zeros.Apply();
-                    lossSum += partValue * labels.shape[0];
-                    correct += partHits;
-                    seen += labels.shape[0];
-                    progress?.Report(new TrainProgress(epoch, options.Epochs, s, steps, lossSum / seen, 100.0 * correct / seen, null, clock.Elapsed));
-                    continue;
+                    (value, hits, finite) = StepInParts(graph, images, labels, part, teacher, options, epoch, s + 1);
+                    onOneThread = () => OnOneThread(optimizer, () => StepInParts(graph, images, labels, part, teacher, options, epoch, s).Finite);
                 }
-                var logits = graph.Logits(images, training: true);
-                var loss = teacher is null ? nn.functional.cross_entropy(logits, labels) : Distillation(logits, labels, teacher, images, options);
-                // A diverged step turns every weight into NaN from here on: stop before it reaches the weights.
-                float value = loss.item<float>();
-                if (!float.IsFinite(value))
-                    throw Diverged(options, $"loss {value} at epoch {epoch}, step {s + 1}");
-                loss.backward(retain_graph: true); // kept for a second backward on one thread, freed with the step's scope
+                else
+                {
+                    var logits = graph.Logits(images, training: true);
+                    var loss = teacher is null ? nn.functional.cross_entropy(logits, labels) : Distillation(logits, labels, teacher, images, options);
+                    // A diverged step turns every weight into NaN from here on: stop before it reaches the weights.
+                    value = loss.item<float>();
+                    if (!float.IsFinite(value))
+                        throw Diverged(options, $"loss {value} at epoch {epoch}, step {s + 1}");
+                    loss.backward(retain_graph: true); // kept for a second backward on one thread, freed with the step's scope
+                    hits = logits.argmax(1).eq(labels).sum().item<long>();
+                    finite = GradientsFinite(graph);
+                    onOneThread = () => OnOneThread(optimizer, () => { loss.backward(); return GradientsFinite(graph); });
+                }
                 s++;
-                if (!GradientsFinite(graph) && !BackwardOnOneThread(optimizer, loss, graph))
+                if (!finite && !onOneThread())
                 {
                     if (++skippedInARow > SkippableSteps)
                         throw Diverged(options, $"non-finite gradients at epoch {epoch}, steps {s - SkippableSteps} to {s}");
@@ -122,7 +118,7 @@ public static class Trainer
                 optimizer.step();
                 zeros.Apply();
                 lossSum += value * labels.shape[0];
-                correct += logits.argmax(1).eq(labels).sum().item<long>();
+                correct += hits;
                 seen += labels.shape[0];
                 progress?.Report(new TrainProgress(epoch, options.Epochs, s, steps, lossSum / seen, 100.0 * correct / seen, null, clock.Elapsed));
             }
@@ -135,6 +131,24 @@ public static class Trainer
             progress?.Report(new TrainProgress(epoch, options.Epochs, steps, steps, lossSum / seen, 100.0 * correct / seen, validation.Accuracy, clock.Elapsed));
         }
         return results;
+    }
+
+    // One reduction and one synchronisation per step, not one per parameter.
+    private static bool GradientsFinite(LayerGraph graph)
+    {
+        var finite = graph.Parameters().Select(p => p.grad).OfType<Tensor>().Select(g => g.isfinite().all()).ToArray();
+        return finite.Length == 0 || stack(finite).all().item<bool>();
+    }
+
+    // (1 - w) CE(student, labels) + w T^2 KL(teacher_T || student_T), the teacher in eval mode and without gradients.
+    private static Tensor Distillation(Tensor logits, Tensor labels, LayerGraph teacher, Tensor images, TrainOptions options)
+    {
+        Tensor target;
+        using (no_grad()) target = nn.functional.softmax(teacher.Logits(images) / options.DistillTemperature, 1);
+        // log_target: false, explicitly: TorchSharp's kl_div defaults to log-probability targets (PyTorch's to probabilities).
+        var soft = nn.functional.kl_div(nn.functional.log_softmax(logits / options.DistillTemperature, 1), target, log_target: false, reduction: nn.Reduction.Sum) / labels.shape[0];
+        double t2 = options.DistillTemperature * options.DistillTemperature;
+        return nn.functional.cross_entropy(logits, labels) * (1 - options.DistillWeight) + soft * (options.DistillWeight * t2);
     }
 
     /// <summary>
@@ -163,8 +177,8 @@ public static class Trainer
         return ((float)value, hits, GradientsFinite(graph));
     }
 
-    // A step in parts again, on one thread (see SkippableSteps); whether its gradients are finite.
-    private static bool InPartsOnOneThread(Func<bool> step, optim.Optimizer optimizer)
+    // A step's backward again, on one thread, from zeroed gradients (see SkippableSteps); whether its gradients are finite.
+    private static bool OnOneThread(optim.Optimizer optimizer, Func<bool> backward)
     {
         int threads = get_num_threads();
         if (threads == 1) return false;
@@ -172,7 +186,7 @@ public static class Trainer
         set_num_threads(1);
         try
         {
-            return step();
+            return backward();
         }
         finally
         {
@@ -183,42 +197,6 @@ public static class Trainer
     // The one error of a training that diverged, naming the setting to change.
     private static TrainingDivergedException Diverged(TrainOptions options, string what) =>
         new(SettingException.Of<TrainOptions>(nameof(TrainOptions.LearningRate)), $"{options.LearningRate} made the training diverge ({what}): try a lower one");
-
-    // The step's backward again, on one thread (see SkippableSteps); whether its gradients are finite.
-    private static bool BackwardOnOneThread(optim.Optimizer optimizer, Tensor loss, LayerGraph graph)
-    {
-        int threads = get_num_threads();
-        if (threads == 1) return false;
-        optimizer.zero_grad();
-        set_num_threads(1);
-        try
-        {
-            loss.backward();
-        }
-        finally
-        {
-            set_num_threads(threads);
-        }
-        return GradientsFinite(graph);
-    }
-
-    // One reduction and one synchronisation per step, not one per parameter.
-    private static bool GradientsFinite(LayerGraph graph)
-    {
-        var finite = graph.Parameters().Select(p => p.grad).OfType<Tensor>().Select(g => g.isfinite().all()).ToArray();
-        return finite.Length == 0 || stack(finite).all().item<bool>();
-    }
-
-    // (1 - w) CE(student, labels) + w T^2 KL(teacher_T || student_T), the teacher in eval mode and without gradients.
-    private static Tensor Distillation(Tensor logits, Tensor labels, LayerGraph teacher, Tensor images, TrainOptions options)
-    {
-        Tensor target;
-        using (no_grad()) target = nn.functional.softmax(teacher.Logits(images) / options.DistillTemperature, 1);
-        // log_target: false, explicitly: TorchSharp's kl_div defaults to log-probability targets (PyTorch's to probabilities).
-        var soft = nn.functional.kl_div(nn.functional.log_softmax(logits / options.DistillTemperature, 1), target, log_target: false, reduction: nn.Reduction.Sum) / labels.shape[0];
-        double t2 = options.DistillTemperature * options.DistillTemperature;
-        return nn.functional.cross_entropy(logits, labels) * (1 - options.DistillWeight) + soft * (options.DistillWeight * t2);
-    }
 
     /// <summary>The zero entries of every conv and linear weight, put back after each step (non-structured pruning's).</summary>
     private sealed class ZeroMasks : IDisposable
