@@ -383,8 +383,10 @@ public static class SearchRunner
         double Ratio(int index) => run.Records[index].CostIn(run.Space.Cost) / Math.Max(run.BaseCost, 1e-12);
         // (index, the accuracy the floor judged, how it got it)
         var near = new List<(int Index, double Judged, string How)>();
+        // Only what the confirmation walk tested: a cheaper candidate past its first miss may score above the floor there,
+        // but returning it would spend the promise's confidence again (FrontConfirmation).
         foreach (var f in front)
-            if (f.ConfirmationAccuracy is { } confirmed) near.Add((f.Index, f.ConfirmationJudged ?? confirmed, "scored"));
+            if (f.Confirmed == false && f.ConfirmationAccuracy is { } confirmed) near.Add((f.Index, f.ConfirmationJudged ?? confirmed, "scored"));
         foreach (var t in tuned.Where(t => t.Failure is null)) near.Add((t.Index, t.Judged ?? t.JudgedOnAccuracy, "reached after fine-tuning"));
         if (confirmationFloor is null)
             foreach (var r in run.Records.Where(r => r.Failure is null)) near.Add((r.Index, r.Judged ?? r.ValAccuracy, "scored"));
