@@ -57,8 +57,8 @@ internal static class EvalCommand
         if (torchSharpAsked) throw new AscaiException($"{path}: an int8 model runs in ONNX Runtime only (--engine onnxruntime)");
         var info = normalization is null ? int8.Info : int8.Info with { Normalization = normalization };
         var splits = DatasetCatalog.Load(dataOptions, int8.InputShape, int8.Info.Training.FirstOrDefault()?.Seed ?? 0);
-        using var session = int8.Session();
         CheckTest(splits, test);
+        using var session = int8.Session();
         var (images, indices) = test ? (splits.Test, splits.TestIndices) : (splits.Validation, splits.ValidationIndices);
         var result = Evaluator.Evaluate(session.Run, images, indices, info.Normalization, cancel: cancel).EnsureFinite("the int8 model");
         Console.WriteLine($"ONNX Runtime int8: {(test ? "test" : "val")} accuracy {result.Accuracy:F2}% ({result.Correct}/{result.Total}), mean loss {result.MeanLoss:F4}");

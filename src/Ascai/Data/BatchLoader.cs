@@ -21,14 +21,17 @@ public sealed class BatchLoader(ImageDataset data, Normalization normalization)
     public IEnumerable<(Tensor Images, Tensor Labels)> Batches(IReadOnlyList<int> indices, int batchSize,
         Random? shuffle = null, Augmentation? augmentation = null)
     {
-        if (batchSize < 1) throw new AscaiException($"batch size must be at least 1, got {batchSize}");
         var order = indices.ToArray();
         shuffle?.Shuffle(order);
+        foreach (var batch in Chunks(order, batchSize)) yield return Make(batch, shuffle, augmentation);
+    }
+
+    // Consecutive runs of batchSize indices (the last one shorter).
+    private static IEnumerable<int[]> Chunks(int[] order, int batchSize)
+    {
+        if (batchSize < 1) throw new AscaiException($"batch size must be at least 1, got {batchSize}");
         for (int start = 0; start < order.Length; start += batchSize)
-        {
-            var batch = order.AsSpan(start, Math.Min(batchSize, order.Length - start)).ToArray();
-            yield return Make(batch, shuffle, augmentation);
-        }
+            yield return order.AsSpan(start, Math.Min(batchSize, order.Length - start)).ToArray();
     }
 
     /// <summary>One batch of the given images, not augmented.</summary>
@@ -46,10 +49,8 @@ public sealed class BatchLoader(ImageDataset data, Normalization normalization)
             foreach (var batch in Batches(indices, batchSize)) yield return batch;
             yield break;
         }
-        var order = indices.ToArray();
-        for (int start = 0; start < order.Length; start += batchSize)
+        foreach (var batch in Chunks(indices.ToArray(), batchSize))
         {
-            var batch = order.AsSpan(start, Math.Min(batchSize, order.Length - start)).ToArray();
             var raw = new byte[batch.Length * data.ImageSize];
             data.Read(batch, raw);
             yield return (tensor(raw, [batch.Length, data.Channels, data.Height, data.Width]), tensor(batch.Select(i => (long)data.Labels[i]).ToArray()));

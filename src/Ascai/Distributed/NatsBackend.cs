@@ -52,7 +52,7 @@ public sealed class NatsBackend(NatsEndpoint endpoint, int inFlight = NatsBacken
     {
         get
         {
-            var live = _workers.Values.Where(w => DateTime.UtcNow - w.Seen < LiveWindow).Select(w => w.Beat).OrderBy(b => b.Worker).ToList();
+            var live = LiveWorkers().OrderBy(b => b.Worker).ToList();
             if (live.Count == 0) return "waiting: no worker connected (start some with `ascai worker`)";
             return $"{live.Count} worker(s), {live.Sum(b => b.Busy)}/{live.Sum(b => b.Slots)} slots busy, {live.Sum(b => b.PerSecond):F2} eval/s: "
                 + string.Join(", ", live.Select(b => $"{b.Worker} {b.PerSecond:F2}/s"));
@@ -179,9 +179,12 @@ public sealed class NatsBackend(NatsEndpoint endpoint, int inFlight = NatsBacken
     // Live workers, none of them busy: nothing they hold can answer a task still waited for.
     private bool WorkersIdle()
     {
-        var live = _workers.Values.Where(w => DateTime.UtcNow - w.Seen < LiveWindow).ToList();
-        return live.Count > 0 && live.All(w => w.Beat.Busy == 0);
+        var live = LiveWorkers().ToList();
+        return live.Count > 0 && live.All(b => b.Busy == 0);
     }
+
+    // The heartbeats of the workers heard from within the live window.
+    private IEnumerable<WorkerHeartbeat> LiveWorkers() => _workers.Values.Where(w => DateTime.UtcNow - w.Seen < LiveWindow).Select(w => w.Beat);
 
     /// <summary>Stops collecting and closes the connection; tasks still queued stay for a resumed search.</summary>
     public void Dispose()

@@ -30,7 +30,7 @@ public sealed class CandidateEvaluator : IDisposable
     private readonly int _threads;
     private readonly int _batchSize;
     private readonly Int8Options _quantization;
-    // Normalised once, like the validation batches: every int8 candidate is calibrated on the same images.
+    // Normalised once: every int8 candidate is calibrated on the same images.
     private readonly Lazy<List<Tensor>> _calibration;
 
     /// <summary>
@@ -58,7 +58,7 @@ public sealed class CandidateEvaluator : IDisposable
         _threads = get_num_threads();
         // A candidate is never larger than the model: the model's batch fits every candidate's activations.
         _batchSize = Evaluator.BatchSize(model.Graph);
-        // Every candidate sees the same images: normalise them once, not once per candidate.
+        // Every candidate sees the same images: read them once, not once per candidate.
         _validation = new ScoredImages(model, data.Validation, data.ValidationIndices, _batchSize);
         _confirmation = new(() => data.ConfirmationIndices.Length == 0 ? null : new ScoredImages(model, data.Validation, data.ConfirmationIndices, _batchSize));
         _calibration = new(() => new BatchLoader(data.Train, model.Info.Normalization)
